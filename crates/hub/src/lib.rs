@@ -1,0 +1,101 @@
+//! tenfour hub: serves the built PWA and the JSON API over one axum router, backed by SQLite.
+
+pub mod config;
+pub mod db;
+pub mod http;
+
+pub use config::Config;
+
+use std::io::{IsTerminal, Write};
+use tokio::net::TcpListener;
+
+/// Why the hub could not start or keep serving.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot open the database at {path}: {source}")]
+    Database {
+        path: String,
+        #[source]
+        source: db::OpenError,
+    },
+    #[error(
+        "cannot listen on {addr}: {source} (is another hub running? choose another port with --bind)"
+    )]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("server error: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Logs go to stderr as key=value lines; `RUST_LOG` picks the level (info by default).
+pub fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+/// Opens the database, binds, prints `listening on http://ADDR` on stdout (scripts and tests
+/// read that line to learn the port when binding port 0) and serves until Ctrl-C or SIGTERM.
+pub async fn run(config: Config) -> Result<(), StartError> {
+    let pool = db::open(&config.database)
+        .await
+        .map_err(|source| StartError::Database {
+            path: config.database.display().to_string(),
+            source,
+        })?;
+    let listener = TcpListener::bind(&config.bind)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.bind.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(StartError::Serve)?;
+    let app = http::router(http::AppState::new(pool.clone(), config.dist.clone()));
+
+    tracing::info!(%addr, database = %config.database.display(), dist = %config.dist.display(), "hub started");
+    let mut out = std::io::stdout().lock();
+    // A closed stdout must not stop the hub: the line is a convenience for scripts.
+    let _ = writeln!(out, "listening on http://{addr}");
+    let _ = out.flush();
+    drop(out);
+
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(StartError::Serve)?;
+    pool.close().await;
+    tracing::info!("hub stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested");
+}

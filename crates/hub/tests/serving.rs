@@ -1,0 +1,121 @@
+//! The hub serves the built app and answers health and unknown API paths, over real HTTP.
+
+mod common;
+
+use common::TestHub;
+use reqwest::header::{CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
+
+const WASM: &str = "tenfour-0123456789abcdef_bg.wasm";
+const JS: &str = "tenfour-0123456789abcdef.js";
+
+fn app() -> TestHub {
+    let js = "console.log('tenfour');\n".repeat(200);
+    TestHub::start(&[
+        ("index.html", b"<!doctype html><title>tenfour</title>"),
+        (WASM, b"\0asm\x01\0\0\0"),
+        (JS, js.as_bytes()),
+        ("sw.js", b"self.addEventListener('fetch', () => {});"),
+        ("manifest.webmanifest", br#"{"name":"tenfour"}"#),
+        ("icons/icon-192.png", b"\x89PNG"),
+    ])
+}
+
+fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn health_reports_version_and_database() {
+    let hub = app();
+    let response = hub.get("/api/health").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(header(&response, CONTENT_TYPE).starts_with("application/json"));
+    let health: tenfour_protocol::Health = response.json().await.unwrap();
+    assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(health.database, tenfour_protocol::DatabaseHealth::Ok);
+    assert!(
+        hub.dir.path().join("hub.db").exists(),
+        "database file created"
+    );
+}
+
+#[tokio::test]
+async fn hashed_assets_are_typed_and_cached_forever() {
+    let hub = app();
+    let wasm = hub.get(&format!("/{WASM}")).send().await.unwrap();
+    assert_eq!(wasm.status(), 200);
+    assert_eq!(header(&wasm, CONTENT_TYPE), "application/wasm");
+    assert_eq!(
+        header(&wasm, CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(wasm.bytes().await.unwrap().as_ref(), b"\0asm\x01\0\0\0");
+}
+
+#[tokio::test]
+async fn shell_manifest_and_worker_are_revalidated() {
+    let hub = app();
+    for (path, kind) in [
+        ("/", "text/html"),
+        ("/sw.js", "text/javascript"),
+        ("/manifest.webmanifest", "application/manifest+json"),
+    ] {
+        let response = hub.get(path).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(header(&response, CACHE_CONTROL), "no-cache", "{path}");
+        assert!(
+            header(&response, CONTENT_TYPE).starts_with(kind),
+            "{path}: {}",
+            header(&response, CONTENT_TYPE)
+        );
+    }
+}
+
+#[tokio::test]
+async fn client_routes_get_the_app_shell() {
+    let hub = app();
+    let response = hub.get("/incidents/42").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(header(&response, CONTENT_TYPE).starts_with("text/html"));
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("<title>tenfour</title>")
+    );
+}
+
+#[tokio::test]
+async fn responses_are_compressed_when_the_browser_accepts_it() {
+    let hub = app();
+    for encoding in ["br", "gzip"] {
+        let response = hub
+            .get(&format!("/{JS}"))
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(header(&response, CONTENT_ENCODING), encoding);
+    }
+}
+
+#[tokio::test]
+async fn unknown_api_path_is_a_json_problem() {
+    let hub = app();
+    let response = hub.get("/api/no-such-thing").send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(header(&response, CONTENT_TYPE), "application/problem+json");
+    let problem: tenfour_protocol::Problem = response.json().await.unwrap();
+    assert_eq!(problem.status, 404);
+    assert!(
+        problem.detail.contains("/api/no-such-thing"),
+        "{}",
+        problem.detail
+    );
+}

@@ -1,0 +1,27 @@
+//! Types and rules shared by the tenfour hub and the PWA: the wire format, the unit status
+//! state machine and (later) the pure sync core. No I/O lives here, so native tests reach it.
+
+pub mod problem;
+pub mod status;
+
+pub use problem::Problem;
+pub use status::{StatusCode, TransitionError};
+
+use serde::{Deserialize, Serialize};
+
+/// What `GET /api/health` answers: enough for a person or a monitor to tell whether the hub
+/// and its database are usable, and which build is running.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Health {
+    pub service: String,
+    pub version: String,
+    pub database: DatabaseHealth,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DatabaseHealth {
+    Ok,
+    Unavailable,
+}

@@ -1,0 +1,192 @@
+//! Installs what the build and the tests need, each at a pinned version, only when missing.
+//!
+//! These machines reach package registries only (see ../shared/TOOLCHAIN.md): Trunk must not
+//! download its tools, so wasm-bindgen comes from crates.io at exactly the Cargo.lock version
+//! and wasm-opt from npm (binaryen 132; Debian's 108 builds a wasm that crashes at start).
+
+use crate::sh;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const TRUNK_VERSION: &str = "0.21.14";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const DEBIAN_PACKAGES: [&str; 3] = ["chromium", "chromium-driver", "brotli"];
+
+/// Where the bootstrapped tools are; every command xtask runs gets `path_env()`.
+pub struct Tools {
+    pub trunk: PathBuf,
+    cargo_bin: PathBuf,
+    node_bin: PathBuf,
+}
+
+impl Tools {
+    pub fn path_env(&self) -> OsString {
+        let mut paths = vec![self.node_bin.clone(), self.cargo_bin.clone()];
+        if let Some(existing) = std::env::var_os("PATH") {
+            paths.extend(std::env::split_paths(&existing));
+        }
+        std::env::join_paths(paths).unwrap_or_default()
+    }
+}
+
+pub fn ensure_all(root: &Path) -> Result<Tools, String> {
+    let started = Instant::now();
+    sh::banner("bootstrap: checking tools");
+    let cargo_bin = cargo_home().join("bin");
+    let tools = Tools {
+        trunk: cargo_bin.join("trunk"),
+        cargo_bin,
+        node_bin: root.join("tests/e2e/node_modules/.bin"),
+    };
+    ensure_wasm_target()?;
+    ensure_debian_packages()?;
+    ensure_npm_packages(root)?;
+    ensure_trunk(&tools)?;
+    ensure_wasm_bindgen(root, &tools)?;
+    // Trunk builds with `cargo --offline`: every crate must already be in the local registry.
+    sh::run(sh::cargo(root, &tools).args(["fetch", "--quiet"]))?;
+    println!(
+        "bootstrap: ready in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(tools)
+}
+
+fn cargo_home() -> PathBuf {
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        return PathBuf::from(home);
+    }
+    let home = std::env::var_os("HOME").unwrap_or_else(|| ".".into());
+    PathBuf::from(home).join(".cargo")
+}
+
+fn ensure_wasm_target() -> Result<(), String> {
+    let installed = sh::output(Command::new("rustup").args(["target", "list", "--installed"]))
+        .ok_or("rustup is needed to add the wasm32 target; install Rust with rustup")?;
+    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        println!("  ok  rust target {WASM_TARGET}");
+        return Ok(());
+    }
+    println!("  ..  adding rust target {WASM_TARGET}");
+    sh::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+fn ensure_debian_packages() -> Result<(), String> {
+    let present = |bin: &str| Path::new("/usr/bin").join(bin).exists();
+    let missing: Vec<&str> = DEBIAN_PACKAGES
+        .iter()
+        .zip(["chromium", "chromedriver", "brotli"])
+        .filter(|(_, bin)| !present(bin))
+        .map(|(package, _)| *package)
+        .collect();
+    if missing.is_empty() {
+        println!("  ok  chromium, chromedriver, brotli (Debian)");
+        return Ok(());
+    }
+    let is_root = sh::output(Command::new("id").arg("-u")).is_some_and(|id| id.trim() == "0");
+    let is_debian = Path::new("/etc/debian_version").exists();
+    if !(is_root && is_debian) {
+        return Err(format!(
+            "missing Debian packages: {}. Install them (apt-get install -y --no-install-recommends {}) and run again",
+            missing.join(", "),
+            missing.join(" ")
+        ));
+    }
+    println!("  ..  installing {} with apt-get", missing.join(", "));
+    sh::run(Command::new("apt-get").args(["update", "-qq"]))?;
+    sh::run(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+}
+
+/// Playwright and binaryen from the committed package-lock.json. A copy of the lock inside
+/// node_modules records what was installed, so an unchanged lock skips npm entirely.
+fn ensure_npm_packages(root: &Path) -> Result<(), String> {
+    let e2e = root.join("tests/e2e");
+    let lock = std::fs::read(e2e.join("package-lock.json"))
+        .map_err(|e| format!("cannot read tests/e2e/package-lock.json: {e}"))?;
+    let stamp = e2e.join("node_modules/.tenfour-installed-lock.json");
+    if std::fs::read(&stamp).ok().as_deref() == Some(lock.as_slice()) {
+        println!("  ok  npm packages (playwright, binaryen)");
+        return Ok(());
+    }
+    println!("  ..  npm ci in tests/e2e");
+    sh::run(
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&e2e),
+    )?;
+    std::fs::write(&stamp, &lock).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
+}
+
+fn ensure_trunk(tools: &Tools) -> Result<(), String> {
+    let version = sh::output(Command::new(&tools.trunk).arg("--version"));
+    if version.as_deref().map(str::trim) == Some(&format!("trunk {TRUNK_VERSION}")) {
+        println!("  ok  trunk {TRUNK_VERSION}");
+        return Ok(());
+    }
+    println!("  ..  installing trunk {TRUNK_VERSION} (about 6 minutes on 2 cores)");
+    sh::run(Command::new("cargo").args([
+        "install",
+        "--locked",
+        "trunk",
+        "--version",
+        TRUNK_VERSION,
+    ]))
+}
+
+fn ensure_wasm_bindgen(root: &Path, tools: &Tools) -> Result<(), String> {
+    let wanted = locked_version(root, "wasm-bindgen")?;
+    let have = |bin: &str| {
+        sh::output(Command::new(tools.cargo_bin.join(bin)).arg("--version"))
+            .is_some_and(|v| v.split_whitespace().nth(1) == Some(wanted.as_str()))
+    };
+    if have("wasm-bindgen") && have("wasm-bindgen-test-runner") {
+        println!("  ok  wasm-bindgen-cli {wanted}");
+        return Ok(());
+    }
+    println!("  ..  installing wasm-bindgen-cli {wanted} (about 2 minutes)");
+    // No --locked: the CLI's own lock names a webpki-roots the registry does not have.
+    sh::run(Command::new("cargo").args([
+        "install",
+        "--force",
+        "wasm-bindgen-cli",
+        "--version",
+        &wanted,
+    ]))
+}
+
+/// The version of `package` that Cargo.lock pins.
+fn locked_version(root: &Path, package: &str) -> Result<String, String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let name_line = format!("name = \"{package}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == name_line
+            && let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+        {
+            return Ok(version.to_owned());
+        }
+    }
+    Err(format!("Cargo.lock has no {package}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_locked_wasm_bindgen_version() {
+        let version = locked_version(&crate::root(), "wasm-bindgen").unwrap();
+        assert!(version.starts_with("0.2."), "{version}");
+    }
+}

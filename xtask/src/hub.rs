@@ -1,0 +1,127 @@
+//! Building and starting `tenfour-hub`.
+
+use crate::bootstrap::Tools;
+use crate::sh;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+pub enum Profile {
+    /// Shares the test build's artefacts: fast to build, used by the tests.
+    Dev,
+    /// The `hub` profile: optimised, for `run` and benchmarks.
+    Optimized,
+}
+
+/// Builds the hub and returns the path of its binary.
+pub fn build(root: &Path, profile: Profile) -> Result<PathBuf, String> {
+    let (args, folder): (&[&str], &str) = match profile {
+        Profile::Dev => (&[], "debug"),
+        Profile::Optimized => (&["--profile", "hub"], "hub"),
+    };
+    sh::banner("building the hub");
+    let tools_path = std::env::var_os("PATH").unwrap_or_default();
+    sh::run(
+        Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(root)
+            .env("PATH", tools_path)
+            .args(["build", "--package", "tenfour-hub"])
+            .args(args),
+    )?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let target = if target.is_relative() {
+        root.join(target)
+    } else {
+        target
+    };
+    Ok(target.join(folder).join("tenfour-hub"))
+}
+
+fn hub_command(bin: &Path, tools: &Tools, bind: &str, database: &Path, dist: &Path) -> Command {
+    let mut command = sh::command(&bin.display().to_string(), tools);
+    command
+        .arg("--bind")
+        .arg(bind)
+        .arg("--database")
+        .arg(database)
+        .arg("--dist")
+        .arg(dist);
+    command
+}
+
+/// Replaces this process with the hub, so Ctrl-C reaches it directly and it shuts down
+/// cleanly.
+pub fn exec(
+    bin: &Path,
+    tools: &Tools,
+    bind: &str,
+    database: &Path,
+    dist: &Path,
+) -> Result<(), String> {
+    let mut command = hub_command(bin, tools, bind, database, dist);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let err = command.exec();
+        Err(format!("cannot start {}: {err}", bin.display()))
+    }
+    #[cfg(not(unix))]
+    {
+        sh::run(&mut command)
+    }
+}
+
+/// A hub running in the background for tests.
+pub struct Running {
+    child: Child,
+    url: String,
+}
+
+impl Running {
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the hub and waits for its `listening on URL` line.
+pub fn spawn(
+    bin: &Path,
+    tools: &Tools,
+    bind: &str,
+    database: &Path,
+    dist: &Path,
+) -> Result<Running, String> {
+    let mut child = hub_command(bin, tools, bind, database, dist)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+    let stdout = child.stdout.take().ok_or("the hub has no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    break url.trim().to_owned();
+                }
+            }
+            _ => {
+                let _ = child.kill();
+                let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+                return Err(format!(
+                    "the hub exited before listening ({status}); its log is above"
+                ));
+            }
+        }
+    };
+    // Keep draining stdout so the hub never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    println!("xtask: hub at {url}");
+    Ok(Running { child, url })
+}

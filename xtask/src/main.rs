@@ -1,0 +1,215 @@
+//! `cargo xtask run | test | bench | bootstrap`: everything a fresh machine needs, in one place.
+//!
+//! Each step checks what is there before it installs anything, so a second run takes seconds.
+
+mod bootstrap;
+mod hub;
+mod sh;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  run [--bind ADDR]   install what is missing, build the app, start the hub on SQLite (./data)
+                      with a demo agency and print the URL (default 127.0.0.1:8080)
+  test [LAYER...]     install what is missing, then run every test layer, or only the ones
+                      named: lint, native, wasm, e2e
+  bench               build release binaries and print the figures that matter
+  bootstrap           only install what is missing";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("bench") => bench(),
+        Some("bootstrap") => bootstrap::ensure_all(&root()).map(|_| ()),
+        Some("-h" | "--help" | "help") | None => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+fn root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let mut bind = std::env::var("TENFOUR_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--bind" => bind = rest.next().ok_or("--bind needs an address")?.clone(),
+            other => return Err(format!("unknown argument to run: {other:?}")),
+        }
+    }
+    let root = root();
+    let tools = bootstrap::ensure_all(&root)?;
+    build_app(&root, &tools)?;
+    let hub = hub::build(&root, hub::Profile::Optimized)?;
+    let database = root.join("data").join("tenfour.db");
+    println!("\nxtask: starting the hub; Ctrl-C stops it.");
+    println!("  database: {}", database.display());
+    println!("  app:      {}", root.join("dist").display());
+    hub::exec(&hub, &tools, &bind, &database, &root.join("dist"))
+}
+
+fn test(layers: &[String]) -> Result<(), String> {
+    const ALL: [&str; 4] = ["lint", "native", "wasm", "e2e"];
+    for layer in layers {
+        if !ALL.contains(&layer.as_str()) {
+            return Err(format!("unknown test layer {layer:?}; choose from {ALL:?}"));
+        }
+    }
+    let wanted = |layer: &str| layers.is_empty() || layers.iter().any(|l| l == layer);
+    let root = root();
+    let tools = bootstrap::ensure_all(&root)?;
+    let mut ran = Vec::new();
+
+    if wanted("lint") {
+        sh::banner("lint: cargo fmt --check, cargo clippy -D warnings (native and wasm32)");
+        sh::run(sh::cargo(&root, &tools).args(["fmt", "--all", "--check"]))?;
+        sh::run(sh::cargo(&root, &tools).args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+        sh::run(sh::cargo(&root, &tools).args([
+            "clippy",
+            "--package",
+            "tenfour",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+        ran.push("lint");
+    }
+    if wanted("native") {
+        sh::banner("native tests: tenfour-protocol, tenfour-hub (real hub over HTTP), xtask");
+        sh::run(sh::cargo(&root, &tools).args(["test", "--workspace", "--exclude", "tenfour"]))?;
+        ran.push("native");
+    }
+    if wanted("wasm") {
+        sh::banner("browser tests: wasm-bindgen-test in headless Chromium (real IndexedDB)");
+        sh::run(
+            sh::cargo(&root, &tools)
+                .args([
+                    "test",
+                    "--package",
+                    "tenfour",
+                    "--target",
+                    "wasm32-unknown-unknown",
+                ])
+                .env(
+                    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                    "wasm-bindgen-test-runner",
+                ),
+        )?;
+        ran.push("wasm");
+    }
+    if wanted("e2e") {
+        sh::banner(
+            "end to end: Playwright + Chromium against a real hub serving the release build",
+        );
+        build_app(&root, &tools)?;
+        let hub_bin = hub::build(&root, hub::Profile::Dev)?;
+        let scratch = sh::Scratch::new("e2e")?;
+        let running = hub::spawn(
+            &hub_bin,
+            &tools,
+            "127.0.0.1:0",
+            &scratch.path().join("tenfour.db"),
+            &root.join("dist"),
+        )?;
+        let result = sh::run(
+            sh::command("npx", &tools)
+                .args(["playwright", "test"])
+                .current_dir(root.join("tests/e2e"))
+                .env("TENFOUR_URL", running.url()),
+        );
+        running.stop();
+        result?;
+        ran.push("e2e");
+    }
+    println!(
+        "\nxtask: all requested test layers passed: {}",
+        ran.join(", ")
+    );
+    Ok(())
+}
+
+fn bench() -> Result<(), String> {
+    let root = root();
+    let tools = bootstrap::ensure_all(&root)?;
+    build_app(&root, &tools)?;
+    sh::banner("first-load transfer (brotli, as the hub serves it)");
+    let dist = root.join("dist");
+    let mut rows = Vec::new();
+    for entry in
+        std::fs::read_dir(&dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?
+    {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let first_load = [".wasm", ".js", ".css", ".html", ".webmanifest"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+        if !first_load || name == "sw.js" {
+            continue;
+        }
+        let raw = file_len(&path)?;
+        let br = file_len(&path.with_file_name(format!("{name}.br")))?;
+        rows.push((name, raw, br));
+    }
+    rows.sort();
+    println!("{:<48} {:>10} {:>10}", "file", "raw", "brotli");
+    for (name, raw, br) in &rows {
+        println!("{name:<48} {:>10} {:>10}", kb(*raw), kb(*br));
+    }
+    let total: u64 = rows.iter().map(|r| r.2).sum();
+    println!("{:<48} {:>10} {:>10}", "total", "", kb(total));
+    Ok(())
+}
+
+fn file_len(path: &Path) -> Result<u64, String> {
+    std::fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))
+}
+
+fn kb(bytes: u64) -> String {
+    format!("{:.1} KB", bytes as f64 / 1000.0)
+}
+
+/// `trunk build --release` into `dist/` (Trunk runs the post-build hook for the service
+/// worker's precache list and the precompressed copies).
+fn build_app(root: &Path, tools: &bootstrap::Tools) -> Result<(), String> {
+    sh::banner("building the app: trunk build --release");
+    sh::run(
+        sh::command(&tools.trunk.display().to_string(), tools)
+            .args(["build", "--release"])
+            .current_dir(root),
+    )
+}

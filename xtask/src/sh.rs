@@ -1,0 +1,76 @@
+//! Running commands with the bootstrapped tools first on PATH, and scratch folders.
+
+use crate::bootstrap::Tools;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub fn banner(title: &str) {
+    println!("\n==> {title}");
+}
+
+/// A command whose PATH starts with the project's tool folders.
+pub fn command(program: &str, tools: &Tools) -> Command {
+    let mut command = Command::new(program);
+    command.env("PATH", tools.path_env());
+    command
+}
+
+/// `cargo` in the workspace root.
+pub fn cargo(root: &Path, tools: &Tools) -> Command {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = command(&cargo, tools);
+    command.current_dir(root);
+    command
+}
+
+/// Runs to completion with inherited output; a non-zero exit is an error naming the command.
+pub fn run(command: &mut Command) -> Result<(), String> {
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot start {}: {e}", describe(command)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{} failed ({status})", describe(command)))
+    }
+}
+
+/// Runs quietly and returns stdout, or `None` when the program is missing or fails.
+pub fn output(command: &mut Command) -> Option<String> {
+    let out = command.stderr(Stdio::null()).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn describe(command: &Command) -> String {
+    let mut text = command.get_program().to_string_lossy().into_owned();
+    for arg in command.get_args() {
+        text.push(' ');
+        text.push_str(&arg.to_string_lossy());
+    }
+    text
+}
+
+/// A temporary folder removed when dropped.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn new(label: &str) -> Result<Scratch, String> {
+        let path = std::env::temp_dir().join(format!("tenfour-{label}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        Ok(Scratch(path))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
