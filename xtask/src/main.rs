@@ -64,8 +64,18 @@ fn run(args: &[String]) -> Result<(), String> {
     println!("\nxtask: starting the hub; Ctrl-C stops it.");
     println!("  database: {}", database.display());
     println!("  app:      {}", root.join("dist").display());
+    println!("{DEMO_SIGN_INS}");
     hub::exec(&hub, &tools, &bind, &database, &root.join("dist"))
 }
+
+/// The demo agency's accounts (crates/hub/src/demo-agency.json); README lists them too.
+const DEMO_SIGN_INS: &str = "
+demo sign-ins (password for all: tenfour-demo)
+  dispatcher   dispatch
+  admin        admin
+  responders   medic1, medic2 (units M12, M14), officer1..3 (P7, P9, P11), fire1 (E3)
+               any responder may sign in to any unit of the agency
+";
 
 fn test(layers: &[String]) -> Result<(), String> {
     const ALL: [&str; 4] = ["lint", "native", "wasm", "e2e"];

@@ -1,6 +1,7 @@
 //! Hub configuration from flags and `TENFOUR_*` environment variables (flags win).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -10,6 +11,12 @@ pub struct Config {
     pub database: PathBuf,
     /// The built PWA (Trunk's `dist/`).
     pub dist: PathBuf,
+    /// Seed the built-in demo agency if it does not exist.
+    pub demo: bool,
+    /// Agencies to seed from JSON files (see `seed.rs`), each only if its slug is new.
+    pub seeds: Vec<PathBuf>,
+    /// How long a sign-in lasts (a shift).
+    pub session_ttl: Duration,
 }
 
 impl Config {
@@ -25,6 +32,9 @@ impl Config {
             bind: env("TENFOUR_BIND", "127.0.0.1:8080"),
             database: env("TENFOUR_DATABASE", "data/tenfour.db").into(),
             dist: env("TENFOUR_DIST", "dist").into(),
+            demo: false,
+            seeds: Vec::new(),
+            session_ttl: Duration::from_secs(parse_secs(&env("TENFOUR_SESSION_TTL", "43200"))?),
         };
         let mut args = args.into_iter();
         while let Some(flag) = args.next() {
@@ -33,9 +43,17 @@ impl Config {
                 "--bind" => config.bind = value()?,
                 "--database" => config.database = value()?.into(),
                 "--dist" => config.dist = value()?.into(),
+                "--seed" => config.seeds.push(value()?.into()),
+                "--session-ttl" => config.session_ttl = Duration::from_secs(parse_secs(&value()?)?),
+                "--demo" => config.demo = true,
                 other => return Err(format!("unknown argument {other:?}")),
             }
         }
         Ok(config)
     }
+}
+
+fn parse_secs(text: &str) -> Result<u64, String> {
+    text.parse()
+        .map_err(|_| format!("session ttl {text:?} is not a number of seconds"))
 }

@@ -16,7 +16,23 @@ pub enum OpenError {
     Migrate(#[source] sqlx::migrate::MigrateError),
 }
 
-pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
+/// Two pools on one file. SQLite takes one writer at a time; giving writes their own
+/// single connection queues them in the hub instead of failing them with SQLITE_BUSY, while
+/// reads run beside them (WAL).
+#[derive(Clone)]
+pub struct Db {
+    pub reader: SqlitePool,
+    pub writer: SqlitePool,
+}
+
+impl Db {
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+pub async fn open(path: &Path) -> Result<Db, OpenError> {
     if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder).map_err(OpenError::Folder)?;
     }
@@ -29,14 +45,19 @@ pub async fn open(path: &Path) -> Result<SqlitePool, OpenError> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
-    let pool = SqlitePoolOptions::new()
+    let writer = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(options.clone())
+        .await
+        .map_err(OpenError::Connect)?;
+    sqlx::migrate!("./migrations")
+        .run(&writer)
+        .await
+        .map_err(OpenError::Migrate)?;
+    let reader = SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(options)
         .await
         .map_err(OpenError::Connect)?;
-    sqlx::migrate!("./migrations")
-        .run(&pool)
-        .await
-        .map_err(OpenError::Migrate)?;
-    Ok(pool)
+    Ok(Db { reader, writer })
 }

@@ -1,8 +1,14 @@
 //! tenfour hub: serves the built PWA and the JSON API over one axum router, backed by SQLite.
 
+pub mod auth;
 pub mod config;
 pub mod db;
+pub mod dispatch;
+pub mod field;
 pub mod http;
+pub mod live;
+pub mod records;
+pub mod seed;
 
 pub use config::Config;
 
@@ -26,6 +32,12 @@ pub enum StartError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot seed {what}: {source}")]
+    Seed {
+        what: String,
+        #[source]
+        source: seed::SeedError,
+    },
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -45,12 +57,36 @@ pub fn init_tracing() {
 /// Opens the database, binds, prints `listening on http://ADDR` on stdout (scripts and tests
 /// read that line to learn the port when binding port 0) and serves until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> Result<(), StartError> {
-    let pool = db::open(&config.database)
+    let db = db::open(&config.database)
         .await
         .map_err(|source| StartError::Database {
             path: config.database.display().to_string(),
             source,
         })?;
+    let mut seeds = Vec::new();
+    if config.demo {
+        seeds.push(("the demo agency".to_owned(), seed::DEMO.to_owned()));
+    }
+    for path in &config.seeds {
+        let what = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| StartError::Seed {
+            what: what.clone(),
+            source: seed::SeedError::Invalid(e.to_string()),
+        })?;
+        seeds.push((what, text));
+    }
+    for (what, document) in seeds {
+        let created =
+            seed::seed(&db.writer, &document)
+                .await
+                .map_err(|source| StartError::Seed {
+                    what: what.clone(),
+                    source,
+                })?;
+        if created {
+            tracing::info!(seed = %what, "agency created");
+        }
+    }
     let listener = TcpListener::bind(&config.bind)
         .await
         .map_err(|source| StartError::Bind {
@@ -58,7 +94,15 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             source,
         })?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
-    let app = http::router(http::AppState::new(pool.clone(), config.dist.clone()));
+    let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let app = http::router(http::AppState {
+        db: db.clone(),
+        dist: std::sync::Arc::new(config.dist.clone()),
+        live: Default::default(),
+        throttle: Default::default(),
+        session_ttl: config.session_ttl,
+        shutdown,
+    });
 
     tracing::info!(%addr, database = %config.database.display(), dist = %config.dist.display(), "hub started");
     let mut out = std::io::stdout().lock();
@@ -68,10 +112,14 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     drop(out);
 
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Ends the live streams, which would otherwise hold the shutdown open.
+            let _ = stop.send(true);
+        })
         .await
         .map_err(StartError::Serve)?;
-    pool.close().await;
+    db.close().await;
     tracing::info!("hub stopped cleanly");
     Ok(())
 }

@@ -10,14 +10,21 @@ const JS: &str = "tenfour-0123456789abcdef.js";
 
 fn app() -> TestHub {
     let js = "console.log('tenfour');\n".repeat(200);
-    TestHub::start(&[
-        ("index.html", b"<!doctype html><title>tenfour</title>"),
-        (WASM, b"\0asm\x01\0\0\0"),
-        (JS, js.as_bytes()),
-        ("sw.js", b"self.addEventListener('fetch', () => {});"),
-        ("manifest.webmanifest", br#"{"name":"tenfour"}"#),
-        ("icons/icon-192.png", b"\x89PNG"),
-    ])
+    TestHub::start_with(
+        &[
+            ("index.html", b"<!doctype html><title>tenfour</title>"),
+            (WASM, b"\0asm\x01\0\0\0"),
+            (JS, js.as_bytes()),
+            ("sw.js", b"self.addEventListener('fetch', () => {});"),
+            ("manifest.webmanifest", br#"{"name":"tenfour"}"#),
+            ("icons/icon-192.png", b"\x89PNG"),
+        ],
+        &[],
+    )
+}
+
+fn get(hub: &TestHub, path: &str) -> reqwest::RequestBuilder {
+    hub.anonymous().request(reqwest::Method::GET, path)
 }
 
 fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
@@ -31,7 +38,7 @@ fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> St
 #[tokio::test]
 async fn health_reports_version_and_database() {
     let hub = app();
-    let response = hub.get("/api/health").send().await.unwrap();
+    let response = get(&hub, "/api/health").send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(header(&response, CONTENT_TYPE).starts_with("application/json"));
     let health: tenfour_protocol::Health = response.json().await.unwrap();
@@ -46,7 +53,7 @@ async fn health_reports_version_and_database() {
 #[tokio::test]
 async fn hashed_assets_are_typed_and_cached_forever() {
     let hub = app();
-    let wasm = hub.get(&format!("/{WASM}")).send().await.unwrap();
+    let wasm = get(&hub, &format!("/{WASM}")).send().await.unwrap();
     assert_eq!(wasm.status(), 200);
     assert_eq!(header(&wasm, CONTENT_TYPE), "application/wasm");
     assert_eq!(
@@ -64,7 +71,7 @@ async fn shell_manifest_and_worker_are_revalidated() {
         ("/sw.js", "text/javascript"),
         ("/manifest.webmanifest", "application/manifest+json"),
     ] {
-        let response = hub.get(path).send().await.unwrap();
+        let response = get(&hub, path).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
         assert_eq!(header(&response, CACHE_CONTROL), "no-cache", "{path}");
         assert!(
@@ -78,7 +85,7 @@ async fn shell_manifest_and_worker_are_revalidated() {
 #[tokio::test]
 async fn client_routes_get_the_app_shell() {
     let hub = app();
-    let response = hub.get("/incidents/42").send().await.unwrap();
+    let response = get(&hub, "/incidents/42").send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(header(&response, CONTENT_TYPE).starts_with("text/html"));
     assert!(
@@ -94,8 +101,7 @@ async fn client_routes_get_the_app_shell() {
 async fn responses_are_compressed_when_the_browser_accepts_it() {
     let hub = app();
     for encoding in ["br", "gzip"] {
-        let response = hub
-            .get(&format!("/{JS}"))
+        let response = get(&hub, &format!("/{JS}"))
             .header("accept-encoding", encoding)
             .send()
             .await
@@ -108,7 +114,7 @@ async fn responses_are_compressed_when_the_browser_accepts_it() {
 #[tokio::test]
 async fn unknown_api_path_is_a_json_problem() {
     let hub = app();
-    let response = hub.get("/api/no-such-thing").send().await.unwrap();
+    let response = get(&hub, "/api/no-such-thing").send().await.unwrap();
     assert_eq!(response.status(), 404);
     assert_eq!(header(&response, CONTENT_TYPE), "application/problem+json");
     let problem: tenfour_protocol::Problem = response.json().await.unwrap();

@@ -1,8 +1,11 @@
 //! Types and rules shared by the tenfour hub and the PWA: the wire format, the unit status
-//! state machine and (later) the pure sync core. No I/O lives here, so native tests reach it.
+//! state machine and the pure sync core. No I/O lives here, so native tests reach it.
 
+pub mod natures;
 pub mod problem;
 pub mod status;
+pub mod sync;
+pub mod wire;
 
 pub use problem::Problem;
 pub use status::{StatusCode, TransitionError};

@@ -1,30 +1,122 @@
 //! The one error type of every handler, answered as `application/problem+json`.
 //!
 //! Database and internal failures are logged with their cause and answered without it: a
-//! client learns what it can do, never how the hub is built.
+//! client learns what it can do, never how the hub is built. Bodies the framework produces
+//! itself (405, 413 and the like) are rewritten into problems by `problem_layer`.
 
+use crate::dispatch::Refusal;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 use tenfour_protocol::Problem;
 use tenfour_protocol::problem::PROBLEM_JSON;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Unprocessable(String),
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
+    /// A request the framework refused before a handler ran (bad JSON, wrong type, size).
+    #[error("{detail}")]
+    Rejected { status: StatusCode, detail: String },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl Error {
     fn problem(&self) -> Problem {
+        let p = |kind, status, title, detail: &str| Problem::new(kind, status, title, detail);
         match self {
-            Error::NotFound(detail) => Problem::new("not-found", 404, "Not found", detail.clone()),
-            Error::Database(_) => Problem::new(
+            Error::BadRequest(d) => p("bad-request", 400, "Bad request", d),
+            Error::Unauthorized(d) => p("unauthorized", 401, "Sign-in needed", d),
+            Error::Forbidden(d) => p("forbidden", 403, "Not allowed", d),
+            Error::NotFound(d) => p("not-found", 404, "Not found", d),
+            Error::Conflict(d) => p("conflict", 409, "Conflict", d),
+            Error::Unprocessable(d) => p("invalid", 422, "Invalid request", d),
+            Error::TooManyRequests { detail, .. } => {
+                p("too-many-requests", 429, "Too many attempts", detail)
+            }
+            Error::Rejected { status, detail } => {
+                let title = status.canonical_reason().unwrap_or("Bad request");
+                p("bad-request", status.as_u16(), title, detail)
+            }
+            Error::Database(_) => p(
                 "unavailable",
                 503,
                 "Storage unavailable",
                 "the hub could not reach its database; nothing was changed, try again shortly",
+            ),
+            Error::Internal(_) => p(
+                "internal",
+                500,
+                "Internal error",
+                "the hub failed on its side; nothing was changed. The error is logged",
+            ),
+        }
+    }
+}
+
+impl From<Refusal> for Error {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::NotFound(d) => Error::NotFound(d),
+            Refusal::Conflict(d) => Error::Conflict(d),
+            Refusal::Invalid(d) => Error::Unprocessable(d),
+        }
+    }
+}
+
+impl From<JsonRejection> for Error {
+    fn from(rejection: JsonRejection) -> Self {
+        let status = match rejection.status() {
+            // An unreadable body because it is too long is the one case worth its own code.
+            StatusCode::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+            s if s == StatusCode::UNSUPPORTED_MEDIA_TYPE => s,
+            s if s == StatusCode::UNPROCESSABLE_ENTITY => s,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        let detail = match &rejection {
+            JsonRejection::MissingJsonContentType(_) => {
+                "send the body as JSON with 'Content-Type: application/json'".to_owned()
+            }
+            other => other.body_text(),
+        };
+        Error::Rejected { status, detail }
+    }
+}
+
+impl From<QueryRejection> for Error {
+    fn from(rejection: QueryRejection) -> Self {
+        Error::Rejected {
+            status: StatusCode::BAD_REQUEST,
+            detail: rejection.body_text(),
+        }
+    }
+}
+
+impl From<PathRejection> for Error {
+    fn from(rejection: PathRejection) -> Self {
+        Error::Rejected {
+            status: StatusCode::BAD_REQUEST,
+            detail: format!(
+                "{}; ids in the path are whole numbers",
+                rejection.body_text()
             ),
         }
     }
@@ -32,10 +124,22 @@ impl Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        if let Error::Database(err) = &self {
-            tracing::error!(error = %err, "database error");
+        match &self {
+            Error::Database(err) => tracing::error!(error = %err, "database error"),
+            Error::Internal(err) => tracing::error!(error = %err, "internal error"),
+            other => tracing::info!(problem = %other, "request refused"),
         }
-        problem_response(self.problem())
+        let retry_after = match &self {
+            Error::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
+        let mut response = problem_response(self.problem());
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -48,4 +152,88 @@ pub fn problem_response(problem: Problem) -> Response {
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     response
+}
+
+/// For `/api`: any error response that is not yet a problem document becomes one, so a
+/// client never has to parse two error shapes.
+pub async fn problem_layer(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            "this endpoint does not accept that method; see /api/openapi.json".to_owned()
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => "the request body is too large".to_owned(),
+        other => other
+            .canonical_reason()
+            .unwrap_or("the request was refused")
+            .to_owned(),
+    };
+    let title = status.canonical_reason().unwrap_or("Error");
+    let mut rewritten = problem_response(Problem::new("http", status.as_u16(), title, detail));
+    for (name, value) in response.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            rewritten.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    rewritten
+}
+
+/// `Json<T>` whose refusals are problem documents that name the offending field.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Error;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Error> {
+        let axum::Json(value) = axum::Json::<T>::from_request(request, state).await?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// `Path<T>` whose refusals are problem documents.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Error> {
+        let axum::extract::Path(value) =
+            axum::extract::Path::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiPath(value))
+    }
+}
+
+/// `Query<T>` whose refusals are problem documents.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Error> {
+        let axum::extract::Query(value) =
+            axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiQuery(value))
+    }
 }

@@ -2,39 +2,57 @@
 //! with the static app and the shared layers.
 
 mod assets;
+mod board;
 mod error;
 mod health;
+mod incidents;
+mod openapi;
+mod session;
+mod stream;
+mod sync;
 
-pub use error::Error;
+pub use error::{ApiJson, ApiPath, ApiQuery, Error};
 
+use crate::auth::SignInThrottle;
+use crate::db::Db;
+use crate::live::Live;
 use axum::Router;
-use axum::extract::OriginalUri;
-use sqlx::SqlitePool;
+use axum::extract::{DefaultBodyLimit, OriginalUri};
+use axum::middleware;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
+
+/// Largest request body: a full push batch of long notes fits with room to spare.
+pub const MAX_BODY_BYTES: usize = 512 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub db: SqlitePool,
+    pub db: Db,
     pub dist: Arc<PathBuf>,
-}
-
-impl AppState {
-    pub fn new(db: SqlitePool, dist: PathBuf) -> Self {
-        Self {
-            db,
-            dist: Arc::new(dist),
-        }
-    }
+    pub live: Arc<Live>,
+    pub throttle: Arc<SignInThrottle>,
+    pub session_ttl: Duration,
+    /// Turns true when the hub shuts down, so live streams end and let it stop.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(health::router())
-        .fallback(api_not_found);
+        .merge(session::router())
+        .merge(incidents::router())
+        .merge(board::router())
+        .merge(sync::router())
+        .merge(stream::router())
+        .merge(openapi::router())
+        .fallback(api_not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(error::problem_layer));
     Router::new()
         .nest("/api", api)
         .merge(assets::router(&state.dist))

@@ -1,64 +1,361 @@
 //! A real hub process for tests: its own SQLite file and app folder in a temporary directory,
-//! listening on a free port.
+//! listening on a free port, with the demo agency and a second agency ("other") seeded.
+#![allow(dead_code)]
 
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub const PASSWORD: &str = "tenfour-demo";
+
+/// The second agency: nobody in "demo" may see or touch it, and the other way round.
+const OTHER_AGENCY: &str = r#"{
+  "slug": "other", "name": "Other Valley Dispatch",
+  "users": [
+    { "username": "other-dispatch", "display_name": "Olu Dispatch", "role": "dispatcher", "password": "tenfour-demo" },
+    { "username": "other-medic", "display_name": "Oona Medic", "role": "responder", "password": "tenfour-demo" }
+  ],
+  "units": [ { "callsign": "X1", "kind": "ems" } ],
+  "incidents": [ { "incident": { "nature_code": "FALL", "priority": 3, "address": "1 Other Road",
+                   "caller_notes": "Other agency's caller" }, "assign": ["X1"] } ]
+}"#;
 
 pub struct TestHub {
-    child: Child,
+    child: Option<Child>,
     pub url: String,
     pub dir: tempfile::TempDir,
+    extra_args: Vec<String>,
 }
 
 impl TestHub {
-    /// Starts a hub serving `dist` (relative files written before start).
-    pub fn start(dist_files: &[(&str, &[u8])]) -> TestHub {
+    /// Starts a hub with both agencies and no app files.
+    pub fn start() -> TestHub {
+        Self::start_with(&[], &[])
+    }
+
+    /// Starts a hub serving `dist_files`, with extra command-line arguments.
+    pub fn start_with(dist_files: &[(&str, &[u8])], extra_args: &[&str]) -> TestHub {
         let dir = tempfile::tempdir().expect("temporary directory");
         let dist = dir.path().join("dist");
+        std::fs::create_dir_all(&dist).unwrap();
         for (name, content) in dist_files {
             let path = dist.join(name);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, content).unwrap();
         }
-        let (child, url) = spawn(&dir.path().join("hub.db"), &dist);
-        TestHub { child, url, dir }
+        std::fs::write(dir.path().join("other.json"), OTHER_AGENCY).unwrap();
+        let mut hub = TestHub {
+            child: None,
+            url: String::new(),
+            dir,
+            extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+        };
+        hub.launch(None);
+        hub
     }
 
-    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
-        reqwest::Client::new().get(format!("{}{path}", self.url))
+    fn launch(&mut self, bind: Option<&str>) {
+        let dir = self.dir.path();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tenfour-hub"))
+            .arg("--bind")
+            .arg(bind.unwrap_or("127.0.0.1:0"))
+            .arg("--database")
+            .arg(dir.join("hub.db"))
+            .arg("--dist")
+            .arg(dir.join("dist"))
+            .arg("--demo")
+            .arg("--seed")
+            .arg(dir.join("other.json"))
+            .args(&self.extra_args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start tenfour-hub");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        // The hub prints this line only once it is listening: no sleep needed.
+        let url = loop {
+            let line = lines
+                .next()
+                .expect("hub exited before listening")
+                .expect("read hub stdout");
+            if let Some(url) = line.strip_prefix("listening on ") {
+                break url.to_owned();
+            }
+        };
+        std::thread::spawn(move || lines.for_each(drop));
+        self.url = url;
+        self.child = Some(child);
+    }
+
+    /// SIGKILL, as a crash or a power cut would stop it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Kills the hub and starts it again on the same database and the same port.
+    pub fn restart(&mut self) {
+        self.kill();
+        let addr = self.url.trim_start_matches("http://").to_owned();
+        self.launch(Some(&addr));
+    }
+
+    pub fn database(&self) -> std::path::PathBuf {
+        self.dir.path().join("hub.db")
+    }
+
+    pub fn anonymous(&self) -> Client {
+        Client {
+            base: self.url.clone(),
+            token: None,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Signs in (for responders, to `unit`) and returns a client carrying the token.
+    pub async fn sign_in(&self, username: &str, unit: Option<&str>) -> Client {
+        let mut client = self.anonymous();
+        let (status, body) = client
+            .send(
+                Method::POST,
+                "/api/session",
+                Some(json!({"username": username, "password": PASSWORD, "unit": unit})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "sign in {username}: {body}");
+        client.token = Some(body["token"].as_str().unwrap().to_owned());
+        client
     }
 }
 
 impl Drop for TestHub {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 
-fn spawn(database: &Path, dist: &PathBuf) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tenfour-hub"))
-        .args(["--bind", "127.0.0.1:0", "--database"])
-        .arg(database)
-        .arg("--dist")
-        .arg(dist)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start tenfour-hub");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    // The hub prints this line only once it is listening: no sleep needed.
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("hub exited before listening")
-            .expect("read hub stdout");
-        if let Some(url) = line.strip_prefix("listening on ") {
-            break url.to_owned();
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    pub token: Option<String>,
+    pub http: reqwest::Client,
+}
+
+impl Client {
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
         }
-    };
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, url)
+        request
+    }
+
+    /// Sends JSON (or nothing) and returns the status and the JSON answer (Null if none).
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.request(method, path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request reaches the hub");
+        let status = response.status();
+        let is_error = status.is_client_error() || status.is_server_error();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let text = response.text().await.unwrap();
+        if is_error {
+            assert_eq!(content_type, "application/problem+json", "{status}: {text}");
+        }
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+        };
+        if is_error {
+            assert_eq!(
+                value["status"],
+                status.as_u16(),
+                "problem status matches: {value}"
+            );
+            assert!(
+                value["detail"].as_str().is_some_and(|d| !d.is_empty()),
+                "problem has a detail: {value}"
+            );
+        }
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    pub async fn ok<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> T {
+        let (status, value) = self.send(method, path, body).await;
+        assert!(status.is_success(), "{path}: {status} {value}");
+        serde_json::from_value(value).unwrap()
+    }
+}
+
+/// A device identity: its client id and its outbox counter.
+pub struct Device {
+    pub client_id: String,
+    pub seq: u64,
+}
+
+impl Device {
+    pub fn new() -> Device {
+        Device {
+            client_id: uuid(),
+            seq: 0,
+        }
+    }
+
+    /// The next outbox entry of this device.
+    pub fn entry(&mut self, kind: &str, payload: Value) -> Value {
+        self.seq += 1;
+        json!({
+            "client_id": self.client_id,
+            "seq": self.seq,
+            "id": uuid(),
+            "at": 1_764_000_000_000_i64 + self.seq as i64 * 1000,
+            "kind": kind,
+            "payload": payload,
+        })
+    }
+}
+
+pub fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Reads Server-Sent Events from a live stream response.
+pub struct EventReader {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    pub id: Option<String>,
+    pub event: String,
+    pub data: String,
+}
+
+impl EventReader {
+    pub fn new(response: reqwest::Response) -> EventReader {
+        assert_eq!(response.status(), StatusCode::OK);
+        EventReader {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event (comments such as keep-alives are skipped). Fails the test if none
+    /// arrives within `within`: a bound on waiting, not a sleep.
+    pub async fn next(&mut self, within: Duration) -> SseEvent {
+        tokio::time::timeout(within, self.next_inner())
+            .await
+            .expect("an event arrives in time")
+    }
+
+    async fn next_inner(&mut self) -> SseEvent {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut event = SseEvent {
+                    id: None,
+                    event: "message".into(),
+                    data: String::new(),
+                };
+                let mut has_field = false;
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        event.id = Some(v.trim().to_owned());
+                        has_field = true;
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        event.event = v.trim().to_owned();
+                        has_field = true;
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        if !event.data.is_empty() {
+                            event.data.push('\n');
+                        }
+                        event.data.push_str(v.strip_prefix(' ').unwrap_or(v));
+                        has_field = true;
+                    }
+                }
+                if has_field {
+                    return event;
+                }
+                continue;
+            }
+            let chunk = self
+                .response
+                .chunk()
+                .await
+                .expect("stream readable")
+                .expect("stream still open");
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Reads events until one of type `change` whose data satisfies `wanted`.
+    pub async fn until_change(
+        &mut self,
+        within: Duration,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> (u64, Value) {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let event = self.next(left).await;
+            if event.event == "change" {
+                let value: Value = serde_json::from_str(&event.data).unwrap();
+                if wanted(&value) {
+                    let cursor = event.id.unwrap().parse().unwrap();
+                    return (cursor, value);
+                }
+            }
+        }
+    }
+}
+
+/// Reads the hub's SQLite file directly, as an auditor would; every value as text.
+pub async fn query(hub: &TestHub, sql: &str) -> Vec<Vec<String>> {
+    use sqlx::{Connection, Row};
+    let url = format!("sqlite://{}?mode=ro", hub.database().display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let rows = sqlx::query(sql).fetch_all(&mut conn).await.unwrap();
+    rows.iter()
+        .map(|row| {
+            (0..row.columns().len())
+                .map(|i| {
+                    row.try_get::<String, _>(i)
+                        .or_else(|_| row.try_get::<i64, _>(i).map(|v| v.to_string()))
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect()
 }

@@ -1,0 +1,426 @@
+//! What dispatchers do to incidents: create, annotate, assign, unassign, cancel, close.
+//!
+//! Each function runs inside the caller's transaction and publishes the changed incident and
+//! units to the change log, so the effect and its cursor commit together.
+
+use crate::records;
+use sqlx::SqliteConnection;
+use std::fmt;
+use tenfour_protocol::StatusCode;
+use tenfour_protocol::natures::nature_label;
+use tenfour_protocol::wire::{
+    IncidentState, MAX_CAUTIONS, MAX_FIELD_CHARS, MAX_NOTE_CHARS, Millis, NewIncident,
+    check_coordinates, check_length, check_text,
+};
+
+/// Why a dispatcher's request cannot be carried out, in words for the dispatcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    NotFound(String),
+    Conflict(String),
+    Invalid(String),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::NotFound(m) | Refusal::Conflict(m) | Refusal::Invalid(m) => f.write_str(m),
+        }
+    }
+}
+
+/// A database failure (outer) or a refusal to show the dispatcher (inner).
+pub type Outcome<T> = Result<Result<T, Refusal>, sqlx::Error>;
+
+fn validate(new: &NewIncident) -> Result<String, Refusal> {
+    let invalid = Refusal::Invalid;
+    let label = nature_label(&new.nature_code).ok_or_else(|| {
+        invalid(format!(
+            "unknown nature code {:?}; GET /api/natures lists the codes",
+            new.nature_code
+        ))
+    })?;
+    let nature_text = match new.nature_text.as_deref().map(str::trim) {
+        Some(text) if !text.is_empty() => text.to_owned(),
+        _ => label.to_owned(),
+    };
+    check_length("nature text", &nature_text, MAX_FIELD_CHARS).map_err(invalid)?;
+    if !(1..=5).contains(&new.priority) {
+        return Err(invalid(format!(
+            "priority {} is outside 1 (most urgent) to 5",
+            new.priority
+        )));
+    }
+    check_text("address", &new.address, MAX_FIELD_CHARS).map_err(invalid)?;
+    check_coordinates(new.latitude, new.longitude).map_err(invalid)?;
+    check_length("caller name", &new.caller_name, MAX_FIELD_CHARS).map_err(invalid)?;
+    let callback_ok = new.callback.len() <= 32
+        && new
+            .callback
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().#*".contains(c));
+    if !callback_ok {
+        return Err(invalid(format!(
+            "callback number {:?} may hold only digits, spaces and + - ( ) # *, at most 32",
+            new.callback
+        )));
+    }
+    if new.cautions.len() > MAX_CAUTIONS {
+        return Err(invalid(format!(
+            "{} cautions given; at most {MAX_CAUTIONS}",
+            new.cautions.len()
+        )));
+    }
+    for caution in &new.cautions {
+        check_text("a caution", caution, MAX_FIELD_CHARS).map_err(invalid)?;
+    }
+    if let Some(notes) = &new.caller_notes {
+        check_length("caller notes", notes, MAX_NOTE_CHARS).map_err(invalid)?;
+    }
+    Ok(nature_text)
+}
+
+pub async fn create_incident(
+    tx: &mut SqliteConnection,
+    agency_id: i64,
+    author: &str,
+    new: &NewIncident,
+    now: Millis,
+) -> Outcome<i64> {
+    let nature_text = match validate(new) {
+        Ok(text) => text,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let year = year_of(now);
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM incidents WHERE agency_id = ? AND number LIKE ?")
+            .bind(agency_id)
+            .bind(format!("{year}-%"))
+            .fetch_one(&mut *tx)
+            .await?;
+    let cautions: Vec<&str> = new.cautions.iter().map(|c| c.trim()).collect();
+    let incident_id: i64 = sqlx::query_scalar(
+        "INSERT INTO incidents (agency_id, number, nature_code, nature_text, priority, address,
+            latitude, longitude, caller_name, callback, cautions, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(agency_id)
+    .bind(format!("{year}-{:05}", count + 1))
+    .bind(&new.nature_code)
+    .bind(nature_text)
+    .bind(i64::from(new.priority))
+    .bind(new.address.trim())
+    .bind(new.latitude)
+    .bind(new.longitude)
+    .bind(new.caller_name.trim())
+    .bind(new.callback.trim())
+    .bind(serde_json::to_string(&cautions).unwrap_or_else(|_| "[]".into()))
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    if let Some(notes) = new.caller_notes.as_deref().filter(|n| !n.trim().is_empty()) {
+        insert_note(tx, agency_id, incident_id, "caller", author, notes, now).await?;
+    }
+    records::publish_incident(tx, agency_id, incident_id).await?;
+    Ok(Ok(incident_id))
+}
+
+async fn insert_note(
+    tx: &mut SqliteConnection,
+    agency_id: i64,
+    incident_id: i64,
+    source: &str,
+    author: &str,
+    text: &str,
+    now: Millis,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO notes (agency_id, incident_id, source, author, text, at, received_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(agency_id)
+    .bind(incident_id)
+    .bind(source)
+    .bind(author)
+    .bind(text)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE incidents SET updated_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(incident_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+async fn incident_state(
+    tx: &mut SqliteConnection,
+    agency_id: i64,
+    incident_id: i64,
+) -> Outcome<(String, IncidentState)> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT number, state FROM incidents WHERE agency_id = ? AND id = ?")
+            .bind(agency_id)
+            .bind(incident_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    Ok(match row {
+        Some((number, state)) => Ok((
+            number,
+            IncidentState::parse(&state).unwrap_or(IncidentState::Active),
+        )),
+        None => Err(Refusal::NotFound(format!(
+            "there is no incident {incident_id} in your agency"
+        ))),
+    })
+}
+
+/// Refuses changes to an incident that is no longer active.
+async fn active_incident(
+    tx: &mut SqliteConnection,
+    agency_id: i64,
+    incident_id: i64,
+) -> Outcome<String> {
+    Ok(match incident_state(tx, agency_id, incident_id).await? {
+        Ok((number, IncidentState::Active)) => Ok(number),
+        Ok((number, state)) => Err(Refusal::Conflict(format!(
+            "incident {number} is {}; reopen is not supported, create a new incident",
+            state.as_str()
+        ))),
+        Err(refusal) => Err(refusal),
+    })
+}
+
+pub async fn add_caller_note(
+    tx: &mut SqliteConnection,
+    agency_id: i64,
+    incident_id: i64,
+    author: &str,
+    text: &str,
+    now: Millis,
+) -> Outcome<()> {
+    if let Err(e) = check_text("note", text, MAX_NOTE_CHARS) {
+        return Ok(Err(Refusal::Invalid(e)));
+    }
+    // Notes may still be added to a closed incident: the record must be completable.
+    if let Err(refusal) = incident_state(tx, agency_id, incident_id).await? {
+        return Ok(Err(refusal));
+    }
+    insert_note(tx, agency_id, incident_id, "caller", author, text, now).await?;
+    records::publish_incident(tx, agency_id, incident_id).await?;
+    Ok(Ok(()))
+}
+
+pub async fn assign(
+    tx: &mut SqliteConnection,
+    agency_id: i64,
+    incident_id: i64,
+    unit_id: i64,
+    now: Millis,
+) -> Outcome<()> {
+    let number = match active_incident(tx, agency_id, incident_id).await? {
+        Ok(number) => number,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let Some(unit) = records::load_unit(tx, agency_id, unit_id).await? else {
+        return Ok(Err(Refusal::NotFound(format!(
+            "there is no unit {unit_id} in your agency"
+        ))));
+    };
+    if unit.incident_id == Some(incident_id) {
+        return Ok(Err(Refusal::Conflict(format!(
+            "{} is already assigned to incident {number}",
+            unit.callsign
+        ))));
+    }
+    match unit.status {
+        StatusCode::Available => {}
+        StatusCode::OutOfService => {
+            return Ok(Err(Refusal::Conflict(format!(
+                "{} is out of service; choose an available unit",
+                unit.callsign
+            ))));
+        }
+        busy => {
+            return Ok(Err(Refusal::Conflict(format!(
+                "{} is {} on another incident; unassign it there first",
+                unit.callsign,
+                busy.label().to_lowercase()
+            ))));
+        }
+    }
+    sqlx::query(
+        "INSERT INTO assignments (agency_id, incident_id, unit_id, dispatched_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(agency_id)
+    .bind(incident_id)
+    .bind(unit_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    set_unit_status(
+        tx,
+        agency_id,
+        unit_id,
+        StatusCode::Dispatched,
+        Some(incident_id),
+        now,
+    )
+    .await?;
+    sqlx::query("UPDATE incidents SET updated_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(incident_id)
+        .execute(&mut *tx)
+        .await?;
+    records::publish_incident(tx, agency_id, incident_id).await?;
+    records::publish_unit(tx, agency_id, unit_id).await?;
+    Ok(Ok(()))
+}
+
+async fn set_unit_status(
+    tx: &mut SqliteConnection,
+    agency_id: i64,
+    unit_id: i64,
+    status: StatusCode,
+    incident_id: Option<i64>,
+    now: Millis,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE units SET status = ?, status_at = ?, incident_id = ? WHERE id = ?")
+        .bind(status.as_str())
+        .bind(now)
+        .bind(incident_id)
+        .bind(unit_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO status_events (agency_id, unit_id, incident_id, status, at, received_at, outcome)
+         VALUES (?, ?, ?, ?, ?, ?, 'applied')",
+    )
+    .bind(agency_id)
+    .bind(unit_id)
+    .bind(incident_id)
+    .bind(status.as_str())
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Ends a unit's active assignment on the incident; a unit still on it becomes available.
+pub async fn unassign(
+    tx: &mut SqliteConnection,
+    agency_id: i64,
+    incident_id: i64,
+    unit_id: i64,
+    now: Millis,
+) -> Outcome<()> {
+    if let Err(refusal) = incident_state(tx, agency_id, incident_id).await? {
+        return Ok(Err(refusal));
+    }
+    let ended = sqlx::query(
+        "UPDATE assignments SET cancelled_at = ?
+         WHERE agency_id = ? AND incident_id = ? AND unit_id = ?
+           AND cleared_at IS NULL AND cancelled_at IS NULL",
+    )
+    .bind(now)
+    .bind(agency_id)
+    .bind(incident_id)
+    .bind(unit_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if ended == 0 {
+        return Ok(Err(Refusal::NotFound(format!(
+            "unit {unit_id} has no active assignment on incident {incident_id}"
+        ))));
+    }
+    release_unit(tx, agency_id, unit_id, incident_id, now).await?;
+    records::publish_incident(tx, agency_id, incident_id).await?;
+    Ok(Ok(()))
+}
+
+async fn release_unit(
+    tx: &mut SqliteConnection,
+    agency_id: i64,
+    unit_id: i64,
+    incident_id: i64,
+    now: Millis,
+) -> Result<(), sqlx::Error> {
+    let on_it: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM units WHERE id = ? AND incident_id = ?")
+            .bind(unit_id)
+            .bind(incident_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if on_it.is_some() {
+        set_unit_status(tx, agency_id, unit_id, StatusCode::Available, None, now).await?;
+        records::publish_unit(tx, agency_id, unit_id).await?;
+    }
+    Ok(())
+}
+
+/// Closes or cancels an incident, ending every active assignment on it.
+pub async fn finish(
+    tx: &mut SqliteConnection,
+    agency_id: i64,
+    incident_id: i64,
+    state: IncidentState,
+    now: Millis,
+) -> Outcome<()> {
+    if let Err(refusal) = active_incident(tx, agency_id, incident_id).await? {
+        return Ok(Err(refusal));
+    }
+    let column = if state == IncidentState::Cancelled {
+        "cancelled_at"
+    } else {
+        "cleared_at"
+    };
+    let units: Vec<i64> = sqlx::query_scalar(&format!(
+        "UPDATE assignments SET {column} = ?
+         WHERE incident_id = ? AND cleared_at IS NULL AND cancelled_at IS NULL
+         RETURNING unit_id"
+    ))
+    .bind(now)
+    .bind(incident_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE incidents SET state = ?, updated_at = ? WHERE id = ?")
+        .bind(state.as_str())
+        .bind(now)
+        .bind(incident_id)
+        .execute(&mut *tx)
+        .await?;
+    for unit_id in units {
+        release_unit(tx, agency_id, unit_id, incident_id, now).await?;
+    }
+    records::publish_incident(tx, agency_id, incident_id).await?;
+    Ok(Ok(()))
+}
+
+/// The calendar year (UTC) of a Unix time in milliseconds.
+fn year_of(ms: Millis) -> i64 {
+    // Civil-from-days (proleptic Gregorian), after Howard Hinnant's date algorithms.
+    let days = ms.div_euclid(86_400_000) + 719_468;
+    let era = days.div_euclid(146_097);
+    let doe = days - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    yoe + era * 400 + i64::from(month <= 2)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn year_of_known_dates() {
+        assert_eq!(super::year_of(0), 1970);
+        assert_eq!(super::year_of(1_764_028_800_000), 2025); // 2025-11-25
+        assert_eq!(super::year_of(1_767_225_599_000), 2025); // 2025-12-31 23:59:59
+        assert_eq!(super::year_of(1_767_225_600_000), 2026); // 2026-01-01
+    }
+}

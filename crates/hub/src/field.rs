@@ -1,0 +1,529 @@
+//! Applying a device's outbox entries exactly once.
+//!
+//! Each entry runs in its own transaction on the single writer connection: the effect, the
+//! record of the entry's outcome and the device's `last_seq` commit together, so a retry after
+//! a lost reply finds the entry already processed and changes nothing.
+
+use crate::auth::Caller;
+use crate::records::{self, Audience};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
+use tenfour_protocol::StatusCode;
+use tenfour_protocol::sync::{SeqVerdict, judge_seq};
+use tenfour_protocol::wire::{
+    AcknowledgePayload, Action, ChangeBody, EntryResult, FieldEvent, FieldNotePayload, Millis,
+    OutboxEntry, Outcome, StatusPayload,
+};
+
+/// What an entry decided, before it is written down.
+enum Decision {
+    Applied,
+    Rejected(String),
+}
+
+/// Processes one entry (already checked with `OutboxEntry::check`). Returns its result and
+/// the newest cursor it committed, if any.
+pub async fn process(
+    tx: &mut Transaction<'_, Sqlite>,
+    caller: &Caller,
+    unit_id: i64,
+    entry: &OutboxEntry,
+    action: &Action,
+    received_at: Millis,
+) -> Result<(EntryResult, Option<u64>), sqlx::Error> {
+    let agency_id = caller.agency_id;
+    let last_seq: Option<i64> =
+        sqlx::query_scalar("SELECT last_seq FROM devices WHERE agency_id = ? AND client_id = ?")
+            .bind(agency_id)
+            .bind(&entry.client_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let result = |outcome, original, reason, expected_seq| EntryResult {
+        seq: entry.seq,
+        id: entry.id.clone(),
+        outcome,
+        original,
+        reason,
+        expected_seq,
+    };
+    match judge_seq(last_seq.unwrap_or(0) as u64, entry.seq) {
+        SeqVerdict::Gap { expected } => {
+            let reason = format!(
+                "entry {} arrived before entry {expected} of this device; send from {expected}",
+                entry.seq
+            );
+            return Ok((
+                result(Outcome::Gap, None, Some(reason), Some(expected)),
+                None,
+            ));
+        }
+        SeqVerdict::Duplicate => {
+            let first: Option<(String, String, Option<String>)> = sqlx::query_as(
+                "SELECT entry_id, outcome, reason FROM processed_entries
+                 WHERE agency_id = ? AND client_id = ? AND seq = ?",
+            )
+            .bind(agency_id)
+            .bind(&entry.client_id)
+            .bind(entry.seq as i64)
+            .fetch_optional(&mut **tx)
+            .await?;
+            return Ok(match first {
+                Some((id, outcome, reason)) if id == entry.id => {
+                    let original = if outcome == "applied" {
+                        Outcome::Applied
+                    } else {
+                        Outcome::Rejected
+                    };
+                    (
+                        result(Outcome::Duplicate, Some(original), reason, None),
+                        None,
+                    )
+                }
+                _ => {
+                    let reason = format!(
+                        "this device already used number {} for another action; this one was not applied",
+                        entry.seq
+                    );
+                    (result(Outcome::Rejected, None, Some(reason), None), None)
+                }
+            });
+        }
+        SeqVerdict::Next => {}
+    }
+
+    let (decision, event) = match action {
+        Action::Acknowledge(p) => acknowledge(tx, caller, unit_id, entry, p, received_at).await?,
+        Action::Status(p) => status(tx, caller, unit_id, entry, p, received_at).await?,
+        Action::FieldNote(p) => field_note(tx, caller, unit_id, entry, p, received_at).await?,
+    };
+    let (outcome, reason) = match decision {
+        Decision::Applied => (Outcome::Applied, None),
+        Decision::Rejected(reason) => (Outcome::Rejected, Some(reason)),
+    };
+    sqlx::query(
+        "INSERT INTO processed_entries
+         (agency_id, client_id, seq, entry_id, kind, at, received_at, outcome, reason)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(agency_id)
+    .bind(&entry.client_id)
+    .bind(entry.seq as i64)
+    .bind(&entry.id)
+    .bind(entry.kind.as_str())
+    .bind(entry.at)
+    .bind(received_at)
+    .bind(if outcome == Outcome::Applied {
+        "applied"
+    } else {
+        "rejected"
+    })
+    .bind(&reason)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO devices (agency_id, client_id, user_id, last_seq, last_seen_at)
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (agency_id, client_id)
+         DO UPDATE SET last_seq = excluded.last_seq, user_id = excluded.user_id,
+                       last_seen_at = excluded.last_seen_at",
+    )
+    .bind(agency_id)
+    .bind(&entry.client_id)
+    .bind(caller.user_id)
+    .bind(entry.seq as i64)
+    .bind(received_at)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE units SET last_heard_at = ? WHERE id = ?")
+        .bind(received_at)
+        .bind(unit_id)
+        .execute(&mut **tx)
+        .await?;
+    let callsign: String = sqlx::query_scalar("SELECT callsign FROM units WHERE id = ?")
+        .bind(unit_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let feed = FieldEvent {
+        entry_id: entry.id.clone(),
+        unit_id,
+        callsign,
+        kind: entry.kind,
+        incident_id: event.incident_id,
+        status: event.status,
+        text: event.text,
+        at: entry.at,
+        received_at,
+        outcome,
+        reason: reason.clone(),
+    };
+    records::publish_unit(tx, agency_id, unit_id).await?;
+    for incident_id in event.touched {
+        records::publish_incident(tx, agency_id, incident_id).await?;
+    }
+    let cursor = records::record_change(
+        tx,
+        agency_id,
+        Audience::Dispatch,
+        ChangeBody::FieldEvent(feed),
+    )
+    .await?;
+    Ok((result(outcome, None, reason, None), Some(cursor)))
+}
+
+/// What the feed shows about an entry, and which incidents it changed.
+#[derive(Default)]
+struct Effect {
+    incident_id: Option<i64>,
+    status: Option<StatusCode>,
+    text: Option<String>,
+    touched: Vec<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AssignmentRow {
+    incident_id: i64,
+    unit_id: i64,
+    cleared_at: Option<i64>,
+    cancelled_at: Option<i64>,
+}
+
+async fn acknowledge(
+    tx: &mut SqliteConnection,
+    caller: &Caller,
+    unit_id: i64,
+    entry: &OutboxEntry,
+    p: &AcknowledgePayload,
+    received_at: Millis,
+) -> Result<(Decision, Effect), sqlx::Error> {
+    let assignment: Option<AssignmentRow> = sqlx::query_as(
+        "SELECT incident_id, unit_id, cleared_at, cancelled_at FROM assignments
+         WHERE id = ? AND agency_id = ?",
+    )
+    .bind(p.assignment_id)
+    .bind(caller.agency_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(a) = assignment else {
+        let reason = format!(
+            "assignment {} does not exist in your agency",
+            p.assignment_id
+        );
+        return Ok((Decision::Rejected(reason), Effect::default()));
+    };
+    let mut effect = Effect {
+        incident_id: Some(a.incident_id),
+        status: Some(StatusCode::Acknowledged),
+        ..Effect::default()
+    };
+    if a.unit_id != unit_id {
+        let reason = "this assignment is for another unit; nothing was changed".to_owned();
+        return Ok((Decision::Rejected(reason), effect));
+    }
+    if a.cancelled_at.is_some() {
+        let reason = "dispatch cancelled this assignment before the acknowledgement arrived".into();
+        return Ok((Decision::Rejected(reason), effect));
+    }
+    if a.cleared_at.is_some() {
+        let reason = "this assignment was already cleared".into();
+        return Ok((Decision::Rejected(reason), effect));
+    }
+    sqlx::query(
+        "UPDATE assignments SET acknowledged_at = COALESCE(acknowledged_at, ?) WHERE id = ?",
+    )
+    .bind(entry.at)
+    .bind(p.assignment_id)
+    .execute(&mut *tx)
+    .await?;
+    // The unit moves to acknowledged only if it is still waiting on this very assignment.
+    let moved = sqlx::query(
+        "UPDATE units SET status = 'acknowledged', status_at = ?
+         WHERE id = ? AND status = 'dispatched' AND incident_id = ?",
+    )
+    .bind(entry.at)
+    .bind(unit_id)
+    .bind(a.incident_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if moved > 0 {
+        insert_status_event(
+            tx,
+            caller.agency_id,
+            unit_id,
+            Some(a.incident_id),
+            StatusCode::Acknowledged,
+            entry,
+            None,
+            received_at,
+            None,
+        )
+        .await?;
+    }
+    effect.touched.push(a.incident_id);
+    Ok((Decision::Applied, effect))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_status_event(
+    tx: &mut SqliteConnection,
+    agency_id: i64,
+    unit_id: i64,
+    incident_id: Option<i64>,
+    status: StatusCode,
+    entry: &OutboxEntry,
+    location: Option<&tenfour_protocol::wire::Location>,
+    received_at: Millis,
+    rejection: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO status_events
+         (agency_id, unit_id, incident_id, status, at, received_at, latitude, longitude,
+          accuracy_m, entry_id, outcome, reason)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(agency_id)
+    .bind(unit_id)
+    .bind(incident_id)
+    .bind(status.as_str())
+    .bind(entry.at)
+    .bind(received_at)
+    .bind(location.map(|l| l.latitude))
+    .bind(location.map(|l| l.longitude))
+    .bind(location.and_then(|l| l.accuracy_m))
+    .bind(&entry.id)
+    .bind(if rejection.is_some() {
+        "rejected"
+    } else {
+        "applied"
+    })
+    .bind(rejection)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+async fn status(
+    tx: &mut SqliteConnection,
+    caller: &Caller,
+    unit_id: i64,
+    entry: &OutboxEntry,
+    p: &StatusPayload,
+    received_at: Millis,
+) -> Result<(Decision, Effect), sqlx::Error> {
+    let agency_id = caller.agency_id;
+    let unit = records::load_unit(tx, agency_id, unit_id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let incident_id = p.incident_id.or(unit.incident_id);
+    let mut effect = Effect {
+        incident_id,
+        status: Some(p.status),
+        ..Effect::default()
+    };
+
+    if let Err(err) = unit.status.check_transition(p.status) {
+        return Ok((
+            reject_status(
+                tx,
+                agency_id,
+                unit_id,
+                incident_id,
+                entry,
+                p,
+                received_at,
+                err.to_string(),
+            )
+            .await?,
+            effect,
+        ));
+    }
+    if p.status.is_committed() {
+        let Some(incident) = incident_id else {
+            let reason = format!(
+                "{} needs an incident, and {} has no assignment",
+                p.status.label(),
+                unit.callsign
+            );
+            return Ok((
+                reject_status(
+                    tx,
+                    agency_id,
+                    unit_id,
+                    incident_id,
+                    entry,
+                    p,
+                    received_at,
+                    reason,
+                )
+                .await?,
+                effect,
+            ));
+        };
+        let active: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM assignments WHERE agency_id = ? AND incident_id = ? AND unit_id = ?
+               AND cleared_at IS NULL AND cancelled_at IS NULL",
+        )
+        .bind(agency_id)
+        .bind(incident)
+        .bind(unit_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if active.is_none() {
+            let reason = format!(
+                "{} is no longer assigned to this incident (dispatch may have cancelled it)",
+                unit.callsign
+            );
+            return Ok((
+                reject_status(
+                    tx,
+                    agency_id,
+                    unit_id,
+                    incident_id,
+                    entry,
+                    p,
+                    received_at,
+                    reason,
+                )
+                .await?,
+                effect,
+            ));
+        }
+    }
+
+    let new_incident = if p.status.is_committed() {
+        incident_id
+    } else {
+        None
+    };
+    sqlx::query("UPDATE units SET status = ?, status_at = ?, incident_id = ? WHERE id = ?")
+        .bind(p.status.as_str())
+        .bind(entry.at)
+        .bind(new_incident)
+        .bind(unit_id)
+        .execute(&mut *tx)
+        .await?;
+    if p.status == StatusCode::Acknowledged
+        && let Some(incident) = incident_id
+    {
+        sqlx::query(
+            "UPDATE assignments SET acknowledged_at = COALESCE(acknowledged_at, ?)
+             WHERE incident_id = ? AND unit_id = ? AND cleared_at IS NULL AND cancelled_at IS NULL",
+        )
+        .bind(entry.at)
+        .bind(incident)
+        .bind(unit_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    if !p.status.is_committed() {
+        // Available or out of service: the unit is done with whatever it was on.
+        let cleared: Vec<i64> = sqlx::query_scalar(
+            "UPDATE assignments SET cleared_at = ?
+             WHERE unit_id = ? AND cleared_at IS NULL AND cancelled_at IS NULL
+             RETURNING incident_id",
+        )
+        .bind(entry.at)
+        .bind(unit_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        effect.touched.extend(cleared);
+    } else if let Some(incident) = incident_id {
+        effect.touched.push(incident);
+    }
+    effect.touched.sort_unstable();
+    effect.touched.dedup();
+    insert_status_event(
+        tx,
+        agency_id,
+        unit_id,
+        incident_id,
+        p.status,
+        entry,
+        p.location.as_ref(),
+        received_at,
+        None,
+    )
+    .await?;
+    Ok((Decision::Applied, effect))
+}
+
+/// Keeps a refused status press in the history, with the reason the responder is shown.
+#[allow(clippy::too_many_arguments)]
+async fn reject_status(
+    tx: &mut SqliteConnection,
+    agency_id: i64,
+    unit_id: i64,
+    incident_id: Option<i64>,
+    entry: &OutboxEntry,
+    p: &StatusPayload,
+    received_at: Millis,
+    reason: String,
+) -> Result<Decision, sqlx::Error> {
+    insert_status_event(
+        tx,
+        agency_id,
+        unit_id,
+        incident_id,
+        p.status,
+        entry,
+        p.location.as_ref(),
+        received_at,
+        Some(&reason),
+    )
+    .await?;
+    Ok(Decision::Rejected(reason))
+}
+
+async fn field_note(
+    tx: &mut SqliteConnection,
+    caller: &Caller,
+    unit_id: i64,
+    entry: &OutboxEntry,
+    p: &FieldNotePayload,
+    received_at: Millis,
+) -> Result<(Decision, Effect), sqlx::Error> {
+    let mut effect = Effect {
+        incident_id: Some(p.incident_id),
+        text: Some(p.text.clone()),
+        ..Effect::default()
+    };
+    let assigned: Option<i64> = sqlx::query_scalar(
+        "SELECT a.id FROM assignments a JOIN incidents i ON i.id = a.incident_id
+         WHERE i.agency_id = ? AND a.incident_id = ? AND a.unit_id = ? LIMIT 1",
+    )
+    .bind(caller.agency_id)
+    .bind(p.incident_id)
+    .bind(unit_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if assigned.is_none() {
+        effect.incident_id = None;
+        let reason =
+            "your unit was never assigned to this incident, so the note was not added".into();
+        return Ok((Decision::Rejected(reason), effect));
+    }
+    let callsign: String = sqlx::query_scalar("SELECT callsign FROM units WHERE id = ?")
+        .bind(unit_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO notes (agency_id, incident_id, source, author, unit_id, text, at, received_at, entry_id)
+         VALUES (?, ?, 'field', ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(caller.agency_id)
+    .bind(p.incident_id)
+    .bind(format!("{callsign} ({})", caller.display_name))
+    .bind(unit_id)
+    .bind(&p.text)
+    .bind(entry.at)
+    .bind(received_at)
+    .bind(&entry.id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE incidents SET updated_at = ? WHERE id = ?")
+        .bind(received_at)
+        .bind(p.incident_id)
+        .execute(&mut *tx)
+        .await?;
+    effect.touched.push(p.incident_id);
+    Ok((Decision::Applied, effect))
+}

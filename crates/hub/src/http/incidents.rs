@@ -1,0 +1,153 @@
+//! `/api/incidents`: what dispatchers do to incidents. Each answer is the incident as it
+//! now stands.
+
+use super::{ApiJson, ApiPath, AppState, Error};
+use crate::auth::{Caller, now_ms};
+use crate::dispatch::{self, Refusal};
+use crate::records;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use sqlx::{Sqlite, Transaction};
+use tenfour_protocol::wire::{Incident, IncidentState, NewAssignment, NewIncident, NewNote};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/incidents", post(create))
+        .route("/incidents/{id}", get(read))
+        .route("/incidents/{id}/notes", post(add_note))
+        .route("/incidents/{id}/assignments", post(assign))
+        .route("/incidents/{id}/assignments/{unit_id}", delete(unassign))
+        .route("/incidents/{id}/cancel", post(cancel))
+        .route("/incidents/{id}/close", post(close))
+}
+
+/// Commits, wakes the live streams and answers with the incident as committed.
+async fn finish(
+    state: &AppState,
+    caller: &Caller,
+    mut tx: Transaction<'_, Sqlite>,
+    incident_id: i64,
+) -> Result<Json<Incident>, Error> {
+    let incident = records::load_incident(&mut tx, caller.agency_id, incident_id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("there is no incident {incident_id}")))?;
+    let head: i64 = sqlx::query_scalar("SELECT last_cursor FROM agencies WHERE id = ?")
+        .bind(caller.agency_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    state.live.notify(caller.agency_id, head as u64);
+    Ok(Json(incident))
+}
+
+fn refused<T>(outcome: Result<T, Refusal>) -> Result<T, Error> {
+    outcome.map_err(Error::from)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewIncident>,
+) -> Result<(StatusCode, Json<Incident>), Error> {
+    caller.require_dispatcher()?;
+    let mut tx = state.db.writer.begin().await?;
+    let id = refused(
+        dispatch::create_incident(
+            &mut tx,
+            caller.agency_id,
+            &caller.display_name,
+            &body,
+            now_ms(),
+        )
+        .await?,
+    )?;
+    Ok((StatusCode::CREATED, finish(&state, &caller, tx, id).await?))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Incident>, Error> {
+    caller.require_dispatcher()?;
+    let mut conn = state.db.reader.acquire().await?;
+    records::load_incident(&mut conn, caller.agency_id, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| Error::NotFound(format!("there is no incident {id} in your agency")))
+}
+
+async fn add_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<NewNote>,
+) -> Result<(StatusCode, Json<Incident>), Error> {
+    caller.require_dispatcher()?;
+    let mut tx = state.db.writer.begin().await?;
+    refused(
+        dispatch::add_caller_note(
+            &mut tx,
+            caller.agency_id,
+            id,
+            &caller.display_name,
+            &body.text,
+            now_ms(),
+        )
+        .await?,
+    )?;
+    Ok((StatusCode::CREATED, finish(&state, &caller, tx, id).await?))
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<NewAssignment>,
+) -> Result<(StatusCode, Json<Incident>), Error> {
+    caller.require_dispatcher()?;
+    let mut tx = state.db.writer.begin().await?;
+    refused(dispatch::assign(&mut tx, caller.agency_id, id, body.unit_id, now_ms()).await?)?;
+    Ok((StatusCode::CREATED, finish(&state, &caller, tx, id).await?))
+}
+
+async fn unassign(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, unit_id)): ApiPath<(i64, i64)>,
+) -> Result<Json<Incident>, Error> {
+    caller.require_dispatcher()?;
+    let mut tx = state.db.writer.begin().await?;
+    refused(dispatch::unassign(&mut tx, caller.agency_id, id, unit_id, now_ms()).await?)?;
+    finish(&state, &caller, tx, id).await
+}
+
+async fn end(
+    state: AppState,
+    caller: Caller,
+    id: i64,
+    to: IncidentState,
+) -> Result<Json<Incident>, Error> {
+    caller.require_dispatcher()?;
+    let mut tx = state.db.writer.begin().await?;
+    refused(dispatch::finish(&mut tx, caller.agency_id, id, to, now_ms()).await?)?;
+    finish(&state, &caller, tx, id).await
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Incident>, Error> {
+    end(state, caller, id, IncidentState::Cancelled).await
+}
+
+async fn close(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Incident>, Error> {
+    end(state, caller, id, IncidentState::Closed).await
+}

@@ -1,0 +1,252 @@
+//! `/api/session`: sign in, see who you are, choose your unit, sign out.
+
+use super::{ApiJson, AppState, Error};
+use crate::auth::{Caller, SESSION_COOKIE, new_token, now_ms, verify_password};
+use crate::records;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{post, put};
+use axum::{Json, Router};
+use sqlx::SqliteConnection;
+use std::sync::OnceLock;
+use tenfour_protocol::wire::{AgencyInfo, ChooseUnit, Role, SessionInfo, SignIn, Unit, UserInfo};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/session", post(sign_in).get(current).delete(sign_out))
+        .route("/session/unit", put(choose_unit))
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    agency_id: i64,
+    username: String,
+    role: String,
+    password_hash: String,
+}
+
+/// A hash to verify against when the username is unknown, so that the answer takes as
+/// long as for a known one and does not reveal which usernames exist.
+fn decoy_hash() -> &'static str {
+    static DECOY: OnceLock<String> = OnceLock::new();
+    DECOY.get_or_init(|| crate::auth::hash_password("decoy").unwrap_or_default())
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<SignIn>,
+) -> Result<impl IntoResponse, Error> {
+    let username = body.username.trim().to_owned();
+    if username.is_empty() || body.password.is_empty() {
+        return Err(Error::Unprocessable(
+            "enter a username and a password".into(),
+        ));
+    }
+    if username.chars().count() > 100 || body.password.chars().count() > 200 {
+        return Err(Error::Unprocessable(
+            "username or password is too long".into(),
+        ));
+    }
+    if let Err(wait) = state.throttle.check(&username) {
+        return Err(Error::TooManyRequests {
+            detail: format!(
+                "too many failed sign-ins for {username}; try again in {} minutes",
+                wait.div_ceil(60)
+            ),
+            retry_after: wait,
+        });
+    }
+    let user: Option<UserRow> = sqlx::query_as(
+        "SELECT id, agency_id, username, role, password_hash
+         FROM users WHERE username = ? COLLATE NOCASE",
+    )
+    .bind(&username)
+    .fetch_optional(&state.db.reader)
+    .await?;
+    let hash = user
+        .as_ref()
+        .map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
+    let password = body.password.clone();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| Error::Internal(format!("password check failed: {e}")))?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => {
+            state.throttle.failed(&username);
+            return Err(Error::Unauthorized("wrong username or password".into()));
+        }
+    };
+    state.throttle.succeeded(&username);
+    let role = Role::parse(&user.role)
+        .ok_or_else(|| Error::Internal(format!("user {} has role {:?}", user.id, user.role)))?;
+
+    let mut tx = state.db.writer.begin().await?;
+    let unit_id = match body
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        None => None,
+        Some(_) if role != Role::Responder => {
+            return Err(Error::Unprocessable(
+                "only responders sign in to a unit; leave the unit empty".into(),
+            ));
+        }
+        Some(callsign) => Some(
+            unit_by_callsign(&mut tx, user.agency_id, callsign)
+                .await?
+                .id,
+        ),
+    };
+    let (token, token_hash) = new_token();
+    let now = now_ms();
+    let expires_at = now + state.session_ttl.as_millis() as i64;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, agency_id, unit_id, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&token_hash)
+    .bind(user.id)
+    .bind(user.agency_id)
+    .bind(unit_id)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut *tx)
+    .await?;
+    let mut info = session_info(&mut tx, user.agency_id, user.id, unit_id, expires_at).await?;
+    tx.commit().await?;
+    tracing::info!(user = %user.username, "signed in");
+    info.token = Some(token.clone());
+    let mut headers = HeaderMap::new();
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/api; HttpOnly; SameSite=Strict; Max-Age={}",
+        state.session_ttl.as_secs()
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        headers.insert(header::SET_COOKIE, value);
+    }
+    Ok((StatusCode::CREATED, headers, Json(info)))
+}
+
+async fn unit_by_callsign(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    callsign: &str,
+) -> Result<Unit, Error> {
+    let units = records::load_units(conn, agency_id).await?;
+    let known: Vec<String> = units.iter().map(|u| u.callsign.clone()).collect();
+    units
+        .into_iter()
+        .find(|u| u.callsign.eq_ignore_ascii_case(callsign))
+        .ok_or_else(|| {
+            Error::Unprocessable(format!(
+                "there is no unit {callsign:?} in your agency; units: {}",
+                known.join(", ")
+            ))
+        })
+}
+
+async fn session_info(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    user_id: i64,
+    unit_id: Option<i64>,
+    expires_at: i64,
+) -> Result<SessionInfo, Error> {
+    let (username, display_name, role): (String, String, String) =
+        sqlx::query_as("SELECT username, display_name, role FROM users WHERE id = ?")
+            .bind(user_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let (slug, name): (String, String) =
+        sqlx::query_as("SELECT slug, name FROM agencies WHERE id = ?")
+            .bind(agency_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let unit = match unit_id {
+        Some(id) => records::load_unit(conn, agency_id, id).await?,
+        None => None,
+    };
+    Ok(SessionInfo {
+        token: None,
+        expires_at,
+        user: UserInfo {
+            id: user_id,
+            username,
+            display_name,
+            role: Role::parse(&role).unwrap_or(Role::Responder),
+        },
+        agency: AgencyInfo {
+            id: agency_id,
+            slug,
+            name,
+        },
+        unit,
+    })
+}
+
+async fn current(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<SessionInfo>, Error> {
+    let mut conn = state.db.reader.acquire().await?;
+    let info = session_info(
+        &mut conn,
+        caller.agency_id,
+        caller.user_id,
+        caller.unit_id,
+        caller.expires_at,
+    )
+    .await?;
+    Ok(Json(info))
+}
+
+async fn choose_unit(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<ChooseUnit>,
+) -> Result<Json<SessionInfo>, Error> {
+    if caller.role != Role::Responder {
+        return Err(Error::Forbidden("only responders sign in to a unit".into()));
+    }
+    let mut tx = state.db.writer.begin().await?;
+    let unit = unit_by_callsign(&mut tx, caller.agency_id, body.unit.trim()).await?;
+    sqlx::query("UPDATE sessions SET unit_id = ? WHERE token_hash = ?")
+        .bind(unit.id)
+        .bind(&caller.token_hash)
+        .execute(&mut *tx)
+        .await?;
+    let info = session_info(
+        &mut tx,
+        caller.agency_id,
+        caller.user_id,
+        Some(unit.id),
+        caller.expires_at,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(info))
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<impl IntoResponse, Error> {
+    sqlx::query("UPDATE sessions SET revoked_at = ? WHERE token_hash = ?")
+        .bind(now_ms())
+        .bind(&caller.token_hash)
+        .execute(&state.db.writer)
+        .await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "tenfour_session=; Path=/api; HttpOnly; SameSite=Strict; Max-Age=0",
+        ),
+    );
+    Ok((StatusCode::NO_CONTENT, headers))
+}

@@ -1,0 +1,137 @@
+//! `/api/sync/stream`: the live feed as Server-Sent Events.
+//!
+//! Each event's id is its change cursor, so a browser that reconnects with `Last-Event-ID`
+//! resumes exactly where it stopped. The stream reads the change log itself and is only
+//! woken by commits, so nothing is lost however slow the reader; a reader that falls more
+//! than `RESYNC_BACKLOG` behind gets a `resync` event (pull instead) and continues from the
+//! newest change.
+
+use super::sync::{future_cursor, view_of};
+use super::{ApiQuery, AppState, Error};
+use crate::auth::Caller;
+use crate::records;
+use axum::Router;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::IntoResponse;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::time::Duration;
+use tenfour_protocol::wire::Resync;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+
+const RESYNC_BACKLOG: u64 = 2000;
+const PAGE: u32 = 200;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/sync/stream", get(stream))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StreamQuery {
+    #[serde(default)]
+    since: Option<u64>,
+}
+
+async fn stream(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<StreamQuery>,
+) -> Result<impl IntoResponse, Error> {
+    let last_event_id = match headers.get("last-event-id") {
+        Some(value) => Some(
+            value
+                .to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .ok_or_else(|| {
+                    Error::BadRequest(
+                        "Last-Event-ID must be a change cursor (a whole number)".into(),
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let head: i64 = sqlx::query_scalar("SELECT last_cursor FROM agencies WHERE id = ?")
+        .bind(caller.agency_id)
+        .fetch_one(&state.db.reader)
+        .await?;
+    let head = head as u64;
+    // Last-Event-ID (a reconnect) wins over `since` (the first connection); with neither,
+    // the stream starts at the newest change.
+    let since = last_event_id.or(query.since).unwrap_or(head);
+    if since > head {
+        return Err(future_cursor(since, head));
+    }
+    let (tx, rx) = mpsc::channel(64);
+    tokio::spawn(follow(state, caller, since, tx));
+    Ok(Sse::new(ReceiverStream::new(rx)).keep_alive(
+        KeepAlive::new()
+            .interval(Duration::from_secs(15))
+            .text("keep-alive"),
+    ))
+}
+
+/// Sends the changes after `cursor` as they commit, until the client leaves or the hub stops.
+async fn follow(
+    state: AppState,
+    caller: Caller,
+    mut cursor: u64,
+    tx: mpsc::Sender<Result<Event, Infallible>>,
+) {
+    let mut wake = state.live.subscribe(caller.agency_id);
+    let mut shutdown = state.shutdown.clone();
+    let view = view_of(&caller);
+    loop {
+        // Mark the current value seen before reading, so a commit after the read wakes us.
+        wake.borrow_and_update();
+        let page = match state.db.reader.acquire().await {
+            Ok(mut conn) => {
+                records::changes_after(&mut conn, caller.agency_id, view, cursor, PAGE).await
+            }
+            Err(err) => Err(err),
+        };
+        let page = match page {
+            Ok(page) => page,
+            Err(err) => {
+                tracing::warn!(error = %err, "live stream: cannot read changes; closing it");
+                return;
+            }
+        };
+        if page.head.saturating_sub(cursor) > RESYNC_BACKLOG {
+            let data = serde_json::to_string(&Resync { head: page.head }).unwrap_or_default();
+            if tx
+                .send(Ok(Event::default().event("resync").data(data)))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            cursor = page.head;
+            continue;
+        }
+        for (change_cursor, body) in &page.bodies {
+            let event = Event::default()
+                .id(change_cursor.to_string())
+                .event("change")
+                .data(body);
+            if tx.send(Ok(event)).await.is_err() {
+                return;
+            }
+        }
+        cursor = page.cursor;
+        if page.more {
+            continue;
+        }
+        tokio::select! {
+            changed = wake.changed() => if changed.is_err() { return },
+            _ = shutdown.changed() => return,
+            () = tx.closed() => return,
+        }
+    }
+}

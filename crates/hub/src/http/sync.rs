@@ -1,0 +1,144 @@
+//! `/api/sync`: devices push their outbox and pull the changes they may see.
+
+use super::{ApiJson, ApiQuery, AppState, Error};
+use crate::auth::{Caller, now_ms};
+use crate::field;
+use crate::records::{self, View};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use tenfour_protocol::wire::{
+    MAX_PAGE, MAX_PUSH_ENTRIES, Outcome, PushRequest, PushResponse, Role,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sync/push", post(push))
+        .route("/sync/changes", get(changes))
+}
+
+async fn push(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>, Error> {
+    let unit_id = caller.require_unit()?;
+    if body.entries.len() > MAX_PUSH_ENTRIES {
+        return Err(Error::Unprocessable(format!(
+            "{} entries in one push; send at most {MAX_PUSH_ENTRIES} at a time",
+            body.entries.len()
+        )));
+    }
+    // Check the whole batch first: a malformed entry refuses the batch and changes nothing.
+    let mut actions = Vec::with_capacity(body.entries.len());
+    for (index, entry) in body.entries.iter().enumerate() {
+        let action = entry
+            .check()
+            .map_err(|e| Error::Unprocessable(format!("entry {index} (seq {}): {e}", entry.seq)))?;
+        if entry.client_id != body.entries[0].client_id {
+            return Err(Error::Unprocessable(
+                "all entries of one push must come from the same client_id".into(),
+            ));
+        }
+        actions.push(action);
+    }
+
+    let received_at = now_ms();
+    let mut results = Vec::with_capacity(body.entries.len());
+    let mut newest = None;
+    let mut blocked = false;
+    for (entry, action) in body.entries.iter().zip(&actions) {
+        if blocked {
+            // After a gap nothing later may apply: order is kept.
+            let expected = results
+                .last()
+                .and_then(|r: &tenfour_protocol::wire::EntryResult| r.expected_seq);
+            results.push(tenfour_protocol::wire::EntryResult {
+                seq: entry.seq,
+                id: entry.id.clone(),
+                outcome: Outcome::Gap,
+                original: None,
+                reason: Some("waiting for an earlier entry of this device".into()),
+                expected_seq: expected,
+            });
+            continue;
+        }
+        let mut tx = state.db.writer.begin().await?;
+        let (result, cursor) =
+            field::process(&mut tx, &caller, unit_id, entry, action, received_at).await?;
+        tx.commit().await?;
+        blocked = result.outcome == Outcome::Gap;
+        newest = cursor.or(newest);
+        results.push(result);
+    }
+    if let Some(cursor) = newest {
+        state.live.notify(caller.agency_id, cursor);
+    }
+    Ok(Json(PushResponse { results }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangesQuery {
+    #[serde(default)]
+    since: u64,
+    #[serde(default)]
+    limit: Option<u32>,
+}
+
+pub fn view_of(caller: &Caller) -> View {
+    if caller.role == Role::Responder {
+        View::Unit(caller.unit_id)
+    } else {
+        View::Everything
+    }
+}
+
+async fn changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<ChangesQuery>,
+) -> Result<impl IntoResponse, Error> {
+    let limit = query.limit.unwrap_or(200);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(Error::BadRequest(format!(
+            "limit {limit} is out of range; ask for 1 to {MAX_PAGE} changes"
+        )));
+    }
+    let mut tx = state.db.reader.begin().await?;
+    let page = records::changes_after(
+        &mut tx,
+        caller.agency_id,
+        view_of(&caller),
+        query.since,
+        limit,
+    )
+    .await?;
+    tx.commit().await?;
+    if query.since > page.head {
+        return Err(future_cursor(query.since, page.head));
+    }
+    // The stored bodies are already JSON: splice them rather than parse and re-encode.
+    let mut json = String::from("{\"changes\":[");
+    for (i, (_, body)) in page.bodies.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(body);
+    }
+    json.push_str(&format!(
+        "],\"cursor\":{},\"more\":{}}}",
+        page.cursor, page.more
+    ));
+    Ok(([(header::CONTENT_TYPE, "application/json")], json))
+}
+
+pub fn future_cursor(since: u64, head: u64) -> Error {
+    Error::Conflict(format!(
+        "cursor {since} is ahead of this hub (its newest change is {head}); \
+         the device's copy comes from another hub or a reset database: clear it and pull from 0"
+    ))
+}

@@ -1,0 +1,328 @@
+//! Reading incidents and units as the wire shows them, and numbering every committed change.
+//!
+//! Every function takes the caller's agency: no query here reaches another agency's rows.
+
+use sqlx::SqliteConnection;
+use tenfour_protocol::StatusCode;
+use tenfour_protocol::wire::{
+    Assignment, Change, ChangeBody, Incident, IncidentState, Note, NoteSource, Unit, UnitKind,
+};
+
+#[derive(sqlx::FromRow)]
+struct IncidentRow {
+    id: i64,
+    number: String,
+    nature_code: String,
+    nature_text: String,
+    priority: i64,
+    address: String,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    caller_name: String,
+    callback: String,
+    cautions: String,
+    state: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct NoteRow {
+    id: i64,
+    source: String,
+    author: String,
+    unit_id: Option<i64>,
+    text: String,
+    at: i64,
+    received_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct AssignmentRow {
+    id: i64,
+    unit_id: i64,
+    callsign: String,
+    dispatched_at: i64,
+    acknowledged_at: Option<i64>,
+    cleared_at: Option<i64>,
+    cancelled_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct UnitRow {
+    pub id: i64,
+    pub callsign: String,
+    pub kind: String,
+    pub status: String,
+    pub incident_id: Option<i64>,
+    pub status_at: i64,
+    pub last_heard_at: Option<i64>,
+}
+
+impl UnitRow {
+    pub fn into_unit(self) -> Unit {
+        Unit {
+            id: self.id,
+            kind: UnitKind::parse(&self.kind).unwrap_or(UnitKind::Police),
+            status: StatusCode::parse(&self.status).unwrap_or(StatusCode::OutOfService),
+            callsign: self.callsign,
+            incident_id: self.incident_id,
+            status_at: self.status_at,
+            last_heard_at: self.last_heard_at,
+        }
+    }
+}
+
+pub const UNIT_COLUMNS: &str = "id, callsign, kind, status, incident_id, status_at, last_heard_at";
+
+pub async fn load_unit(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    unit_id: i64,
+) -> Result<Option<Unit>, sqlx::Error> {
+    let row: Option<UnitRow> = sqlx::query_as(&format!(
+        "SELECT {UNIT_COLUMNS} FROM units WHERE agency_id = ? AND id = ?"
+    ))
+    .bind(agency_id)
+    .bind(unit_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(UnitRow::into_unit))
+}
+
+pub async fn load_units(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+) -> Result<Vec<Unit>, sqlx::Error> {
+    let rows: Vec<UnitRow> = sqlx::query_as(&format!(
+        "SELECT {UNIT_COLUMNS} FROM units WHERE agency_id = ? ORDER BY callsign"
+    ))
+    .bind(agency_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(UnitRow::into_unit).collect())
+}
+
+pub async fn load_incident(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    incident_id: i64,
+) -> Result<Option<Incident>, sqlx::Error> {
+    let row: Option<IncidentRow> = sqlx::query_as(
+        "SELECT id, number, nature_code, nature_text, priority, address, latitude, longitude,
+                caller_name, callback, cautions, state, created_at, updated_at
+         FROM incidents WHERE agency_id = ? AND id = ?",
+    )
+    .bind(agency_id)
+    .bind(incident_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let notes: Vec<NoteRow> = sqlx::query_as(
+        "SELECT id, source, author, unit_id, text, at, received_at
+         FROM notes WHERE incident_id = ? ORDER BY at, id",
+    )
+    .bind(incident_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let assignments: Vec<AssignmentRow> = sqlx::query_as(
+        "SELECT a.id, a.unit_id, u.callsign, a.dispatched_at, a.acknowledged_at, a.cleared_at, a.cancelled_at
+         FROM assignments a JOIN units u ON u.id = a.unit_id
+         WHERE a.incident_id = ? ORDER BY a.id",
+    )
+    .bind(incident_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(Some(Incident {
+        id: row.id,
+        number: row.number,
+        nature_code: row.nature_code,
+        nature_text: row.nature_text,
+        priority: row.priority.clamp(1, 5) as u8,
+        address: row.address,
+        latitude: row.latitude,
+        longitude: row.longitude,
+        caller_name: row.caller_name,
+        callback: row.callback,
+        cautions: serde_json::from_str(&row.cautions).unwrap_or_default(),
+        state: IncidentState::parse(&row.state).unwrap_or(IncidentState::Active),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        notes: notes
+            .into_iter()
+            .map(|n| Note {
+                id: n.id,
+                source: NoteSource::parse(&n.source).unwrap_or(NoteSource::Dispatch),
+                author: n.author,
+                unit_id: n.unit_id,
+                text: n.text,
+                at: n.at,
+                received_at: n.received_at,
+            })
+            .collect(),
+        assignments: assignments
+            .into_iter()
+            .map(|a| Assignment {
+                id: a.id,
+                unit_id: a.unit_id,
+                callsign: a.callsign,
+                dispatched_at: a.dispatched_at,
+                acknowledged_at: a.acknowledged_at,
+                cleared_at: a.cleared_at,
+                cancelled_at: a.cancelled_at,
+            })
+            .collect(),
+    }))
+}
+
+/// Who may pull a change.
+pub enum Audience {
+    /// Everyone in the agency (unit statuses).
+    All,
+    /// Dispatchers only (the field feed).
+    Dispatch,
+    /// Dispatchers and these units (an incident, to the units ever assigned to it).
+    Units(Vec<i64>),
+}
+
+/// Gives the change the agency's next cursor and stores it. Call inside the transaction
+/// that made the change, so the change and its number commit together.
+pub async fn record_change(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    audience: Audience,
+    body: ChangeBody,
+) -> Result<u64, sqlx::Error> {
+    let cursor: i64 = sqlx::query_scalar(
+        "UPDATE agencies SET last_cursor = last_cursor + 1 WHERE id = ? RETURNING last_cursor",
+    )
+    .bind(agency_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let cursor = cursor as u64;
+    let (audience, units) = match audience {
+        Audience::All => ("all", String::new()),
+        Audience::Dispatch => ("dispatch", String::new()),
+        Audience::Units(ids) => (
+            "units",
+            ids.iter()
+                .fold(",".to_owned(), |acc, id| format!("{acc}{id},")),
+        ),
+    };
+    let body = serde_json::to_string(&Change { cursor, body })
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(
+        "INSERT INTO changes (agency_id, cursor, audience, units, body) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(agency_id)
+    .bind(cursor as i64)
+    .bind(audience)
+    .bind(units)
+    .bind(body)
+    .execute(&mut *conn)
+    .await?;
+    Ok(cursor)
+}
+
+/// Records the incident as it now stands, for dispatchers and every unit ever assigned.
+pub async fn publish_incident(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    incident_id: i64,
+) -> Result<u64, sqlx::Error> {
+    let incident = load_incident(conn, agency_id, incident_id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let mut units: Vec<i64> = incident.assignments.iter().map(|a| a.unit_id).collect();
+    units.sort_unstable();
+    units.dedup();
+    record_change(
+        conn,
+        agency_id,
+        Audience::Units(units),
+        ChangeBody::Incident(incident),
+    )
+    .await
+}
+
+/// Records the unit as it now stands, for everyone in the agency.
+pub async fn publish_unit(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    unit_id: i64,
+) -> Result<u64, sqlx::Error> {
+    let unit = load_unit(conn, agency_id, unit_id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    record_change(conn, agency_id, Audience::All, ChangeBody::Unit(unit)).await
+}
+
+/// One page of the changes after `since` that the caller may see, read in one snapshot.
+pub struct Page {
+    /// Each change's stored JSON, in cursor order.
+    pub bodies: Vec<(u64, String)>,
+    pub cursor: u64,
+    pub more: bool,
+    pub head: u64,
+}
+
+/// `unit`: `None` for dispatchers (everything), `Some(unit)` for a responder's view.
+pub async fn changes_after(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    view: View,
+    since: u64,
+    limit: u32,
+) -> Result<Page, sqlx::Error> {
+    let head: i64 = sqlx::query_scalar("SELECT last_cursor FROM agencies WHERE id = ?")
+        .bind(agency_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let head = head as u64;
+    let (everything, unit_marker) = match view {
+        View::Everything => (true, String::new()),
+        View::Unit(Some(unit)) => (false, format!(",{unit},")),
+        View::Unit(None) => (false, "-".to_owned()),
+    };
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT cursor, body FROM changes
+         WHERE agency_id = ? AND cursor > ? AND cursor <= ?
+           AND (? OR audience = 'all' OR (audience = 'units' AND instr(units, ?) > 0))
+         ORDER BY cursor LIMIT ?",
+    )
+    .bind(agency_id)
+    .bind(since as i64)
+    .bind(head as i64)
+    .bind(everything)
+    .bind(&unit_marker)
+    .bind(i64::from(limit) + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    let more = rows.len() > limit as usize;
+    let bodies: Vec<(u64, String)> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|(cursor, body)| (cursor as u64, body))
+        .collect();
+    let cursor = if more {
+        bodies.last().map_or(since, |(c, _)| *c)
+    } else {
+        head.max(since)
+    };
+    Ok(Page {
+        bodies,
+        cursor,
+        more,
+        head,
+    })
+}
+
+/// Whose view of the change log a reader gets.
+#[derive(Debug, Clone, Copy)]
+pub enum View {
+    Everything,
+    /// A responder; `None` before a unit is chosen (unit statuses only).
+    Unit(Option<i64>),
+}

@@ -1,0 +1,127 @@
+//! Seeding an agency from a JSON document: the built-in demo agency, or a file of one's own
+//! (`--seed FILE`). An agency whose slug already exists is left as it is.
+
+use crate::auth::{hash_password, now_ms};
+use crate::{dispatch, records};
+use serde::Deserialize;
+use sqlx::SqlitePool;
+use tenfour_protocol::wire::{NewIncident, Role, UnitKind};
+
+pub const DEMO: &str = include_str!("demo-agency.json");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedAgency {
+    pub slug: String,
+    pub name: String,
+    pub users: Vec<SeedUser>,
+    pub units: Vec<SeedUnit>,
+    #[serde(default)]
+    pub incidents: Vec<SeedIncident>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedUnit {
+    pub callsign: String,
+    pub kind: UnitKind,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedIncident {
+    pub incident: NewIncident,
+    /// Callsigns to assign at once.
+    #[serde(default)]
+    pub assign: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("the seed document is not valid: {0}")]
+    Document(#[from] serde_json::Error),
+    #[error("cannot hash a password: {0}")]
+    Password(String),
+    #[error("seed refers to unknown unit {0}")]
+    UnknownUnit(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Creates the agency described by `document` unless its slug exists. Returns whether it
+/// created it.
+pub async fn seed(db: &SqlitePool, document: &str) -> Result<bool, SeedError> {
+    let agency: SeedAgency = serde_json::from_str(document)?;
+    let mut tx = db.begin().await?;
+    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM agencies WHERE slug = ?")
+        .bind(&agency.slug)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_some() {
+        return Ok(false);
+    }
+    let now = now_ms();
+    let agency_id: i64 =
+        sqlx::query_scalar("INSERT INTO agencies (slug, name) VALUES (?, ?) RETURNING id")
+            .bind(&agency.slug)
+            .bind(&agency.name)
+            .fetch_one(&mut *tx)
+            .await?;
+    for user in &agency.users {
+        let hash = hash_password(&user.password).map_err(|e| SeedError::Password(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO users (agency_id, username, display_name, role, password_hash)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(agency_id)
+        .bind(&user.username)
+        .bind(&user.display_name)
+        .bind(user.role.as_str())
+        .bind(hash)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for unit in &agency.units {
+        sqlx::query("INSERT INTO units (agency_id, callsign, kind, status_at) VALUES (?, ?, ?, ?)")
+            .bind(agency_id)
+            .bind(&unit.callsign)
+            .bind(unit.kind.as_str())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for unit in records::load_units(&mut tx, agency_id).await? {
+        records::publish_unit(&mut tx, agency_id, unit.id).await?;
+    }
+    for seeded in &agency.incidents {
+        let incident_id =
+            dispatch::create_incident(&mut tx, agency_id, "Call-taker", &seeded.incident, now)
+                .await?
+                .map_err(|r| SeedError::Invalid(r.to_string()))?;
+        for callsign in &seeded.assign {
+            let unit_id: i64 =
+                sqlx::query_scalar("SELECT id FROM units WHERE agency_id = ? AND callsign = ?")
+                    .bind(agency_id)
+                    .bind(callsign)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or_else(|| SeedError::UnknownUnit(callsign.clone()))?;
+            dispatch::assign(&mut tx, agency_id, incident_id, unit_id, now)
+                .await?
+                .map_err(|r| SeedError::Invalid(r.to_string()))?;
+        }
+    }
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,327 @@
+//! Devices push their outbox exactly once, in order, and pull what they may see.
+
+mod common;
+
+use common::{Client, Device, TestHub, query};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tenfour_protocol::wire::{Board, ChangeBody, ChangesPage, Incident, PushResponse};
+
+async fn board(hub: &TestHub) -> Board {
+    hub.sign_in("dispatch", None)
+        .await
+        .ok(Method::GET, "/api/board", None)
+        .await
+}
+
+fn incident<'a>(board: &'a Board, nature: &str) -> &'a Incident {
+    board
+        .incidents
+        .iter()
+        .find(|i| i.nature_code == nature)
+        .unwrap()
+}
+
+async fn push(client: &Client, entries: Vec<Value>) -> PushResponse {
+    client
+        .ok(
+            Method::POST,
+            "/api/sync/push",
+            Some(json!({"entries": entries})),
+        )
+        .await
+}
+
+fn outcomes(response: &PushResponse) -> Vec<String> {
+    response
+        .results
+        .iter()
+        .map(|r| {
+            serde_json::to_value(r.outcome)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// Status events the hub holds for a unit's devices, in the order it applied them.
+async fn status_history(hub: &TestHub, callsign: &str) -> Vec<(String, i64, String)> {
+    let sql = format!(
+        "SELECT s.status, s.at, s.outcome FROM status_events s JOIN units u ON u.id = s.unit_id
+         WHERE u.callsign = '{callsign}' AND s.entry_id IS NOT NULL ORDER BY s.id"
+    );
+    query(hub, &sql)
+        .await
+        .into_iter()
+        .map(|row| (row[0].clone(), row[1].parse().unwrap(), row[2].clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_same_batch_three_times_applies_once() {
+    let hub = TestHub::start();
+    let b = board(&hub).await;
+    let breathing = incident(&b, "BREATHING");
+    let assignment = breathing.assignments[0].id;
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let mut device = Device::new();
+    let batch = vec![
+        device.entry("acknowledge", json!({"assignment_id": assignment})),
+        device.entry("status", json!({"status": "en_route"})),
+        device.entry("field_note", json!({"incident_id": breathing.id, "text": "Two minutes out"})),
+        device.entry("status", json!({"status": "on_scene", "location": {"latitude": 45.52, "longitude": -122.67, "accuracy_m": 8.0}})),
+    ];
+    let first = push(&medic, batch.clone()).await;
+    assert_eq!(outcomes(&first), ["applied"; 4]);
+    for _ in 0..2 {
+        let again = push(&medic, batch.clone()).await;
+        assert_eq!(outcomes(&again), ["duplicate"; 4]);
+        assert!(
+            again
+                .results
+                .iter()
+                .all(|r| r.original == Some(tenfour_protocol::wire::Outcome::Applied))
+        );
+    }
+    let history = status_history(&hub, "M12").await;
+    let statuses: Vec<&str> = history.iter().map(|(s, _, _)| s.as_str()).collect();
+    assert_eq!(statuses, ["acknowledged", "en_route", "on_scene"]);
+    // The device's press times are kept, not the hub's receive time.
+    assert_eq!(history[1].1, batch[1]["at"].as_i64().unwrap());
+    let notes = query(&hub, "SELECT text FROM notes WHERE source = 'field'").await;
+    assert_eq!(notes, vec![vec!["Two minutes out".to_owned()]]);
+    let located = query(
+        &hub,
+        "SELECT COUNT(*) FROM status_events WHERE latitude IS NOT NULL",
+    )
+    .await;
+    assert_eq!(located[0][0], "1");
+}
+
+#[tokio::test]
+async fn concurrent_retries_from_two_connections_apply_once() {
+    let hub = TestHub::start();
+    let medic_a = hub.sign_in("medic1", Some("M12")).await;
+    let medic_b = hub.sign_in("medic1", Some("M12")).await;
+    let b = board(&hub).await;
+    let breathing = incident(&b, "BREATHING");
+    let mut device = Device::new();
+    let batch: Vec<Value> = (0..20)
+        .map(|i| {
+            device.entry(
+                "field_note",
+                json!({"incident_id": breathing.id, "text": format!("note {i}")}),
+            )
+        })
+        .collect();
+    let (a, b2) = tokio::join!(push(&medic_a, batch.clone()), push(&medic_b, batch.clone()));
+    for i in 0..20 {
+        let pair = [&a.results[i].outcome, &b2.results[i].outcome];
+        let applied = pair
+            .iter()
+            .filter(|o| ***o == tenfour_protocol::wire::Outcome::Applied)
+            .count();
+        assert_eq!(applied, 1, "entry {i} applied once: {pair:?}");
+    }
+    let notes = query(
+        &hub,
+        "SELECT text FROM notes WHERE source = 'field' ORDER BY id",
+    )
+    .await;
+    let texts: Vec<String> = notes.into_iter().map(|r| r[0].clone()).collect();
+    let expected: Vec<String> = (0..20).map(|i| format!("note {i}")).collect();
+    assert_eq!(texts, expected, "each once, in the device's order");
+}
+
+#[tokio::test]
+async fn a_gap_is_refused_with_the_expected_seq_and_nothing_after_it_applies() {
+    let hub = TestHub::start();
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let mut device = Device::new();
+    let first = device.entry("status", json!({"status": "acknowledged"}));
+    let _lost = device.entry("status", json!({"status": "en_route"}));
+    let third = device.entry("status", json!({"status": "on_scene"}));
+    let fourth = device.entry("status", json!({"status": "transporting"}));
+    let response = push(&medic, vec![first]).await;
+    assert_eq!(outcomes(&response), ["applied"]);
+    let response = push(&medic, vec![third, fourth]).await;
+    assert_eq!(outcomes(&response), ["gap", "gap"]);
+    assert_eq!(response.results[0].expected_seq, Some(2));
+    assert_eq!(status_history(&hub, "M12").await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_entry_that_can_never_apply_is_recorded_with_its_reason() {
+    let hub = TestHub::start();
+    let b = board(&hub).await;
+    let breathing = incident(&b, "BREATHING");
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let m12 = breathing.assignments[0].unit_id;
+    dispatch
+        .ok::<Incident>(
+            Method::DELETE,
+            &format!("/api/incidents/{}/assignments/{m12}", breathing.id),
+            None,
+        )
+        .await;
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let mut device = Device::new();
+    let ack = device.entry(
+        "acknowledge",
+        json!({"assignment_id": breathing.assignments[0].id}),
+    );
+    let bad_transition = device.entry("status", json!({"status": "at_hospital"}));
+    let fine = device.entry("status", json!({"status": "out_of_service"}));
+    let response = push(&medic, vec![ack.clone(), bad_transition, fine]).await;
+    assert_eq!(
+        outcomes(&response),
+        ["rejected", "rejected", "applied"],
+        "the queue never jams"
+    );
+    let reason = response.results[0].reason.as_deref().unwrap();
+    assert!(reason.contains("cancelled"), "{reason}");
+    let reason = response.results[1].reason.as_deref().unwrap();
+    assert!(
+        reason.contains("cannot go from Available to At hospital"),
+        "{reason}"
+    );
+    // The refused press stays in the history with its reason.
+    let history = status_history(&hub, "M12").await;
+    assert_eq!(history[0].0, "at_hospital");
+    assert_eq!(history[0].2, "rejected");
+    // A retry after a lost reply still tells the reason.
+    let again = push(&medic, vec![ack]).await;
+    assert_eq!(
+        again.results[0].rejection().unwrap(),
+        response.results[0].reason.as_deref().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn malformed_batches_change_nothing() {
+    let hub = TestHub::start();
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let mut device = Device::new();
+    let good = device.entry("status", json!({"status": "acknowledged"}));
+    let mut bad = device.entry("status", json!({"status": "teleporting"}));
+    let cases = vec![
+        (
+            json!({"entries": [good.clone(), bad.clone()]}),
+            "unknown variant `teleporting`",
+        ),
+        (
+            json!({"entries": [good.clone()], "extra": 1}),
+            "unknown field `extra`",
+        ),
+        (json!({"entries": "all of them"}), "entries"),
+        (json!({"entries": vec![good.clone(); 101]}), "at most 100"),
+    ];
+    for (body, words) in cases {
+        let (status, problem) = medic.post("/api/sync/push", body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(words),
+            "{problem}"
+        );
+    }
+    bad["payload"] = json!({"status": "en_route"});
+    bad["client_id"] = json!("not-a-uuid");
+    let (status, _) = medic
+        .post("/api/sync/push", json!({"entries": [bad]}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(status_history(&hub, "M12").await.is_empty());
+    // The good entry still applies afterwards as seq 1.
+    assert_eq!(outcomes(&push(&medic, vec![good]).await), ["applied"]);
+}
+
+#[tokio::test]
+async fn responders_pull_their_own_incidents_and_every_unit() {
+    let hub = TestHub::start();
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let page: ChangesPage = medic
+        .ok(Method::GET, "/api/sync/changes?since=0", None)
+        .await;
+    let mut incidents = Vec::new();
+    let mut units = std::collections::BTreeSet::new();
+    for change in &page.changes {
+        match &change.body {
+            ChangeBody::Incident(i) => incidents.push(i.nature_code.clone()),
+            ChangeBody::Unit(u) => {
+                units.insert(u.callsign.clone());
+            }
+            ChangeBody::FieldEvent(_) => panic!("the field feed is for dispatchers"),
+        }
+    }
+    incidents.dedup();
+    assert_eq!(incidents, ["BREATHING"], "only M12's incident");
+    assert_eq!(units.len(), 6);
+    assert!(!page.more);
+
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let all: ChangesPage = dispatch
+        .ok(Method::GET, "/api/sync/changes?since=0", None)
+        .await;
+    let natures: std::collections::BTreeSet<String> = all
+        .changes
+        .iter()
+        .filter_map(|c| match &c.body {
+            ChangeBody::Incident(i) => Some(i.nature_code.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(natures.len(), 3);
+    assert_eq!(all.cursor, page.cursor, "both end at the head");
+}
+
+#[tokio::test]
+async fn pages_follow_each_other_without_gaps_or_repeats() {
+    let hub = TestHub::start();
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let mut since = 0;
+    let mut seen = Vec::new();
+    loop {
+        let page: ChangesPage = dispatch
+            .ok(
+                Method::GET,
+                &format!("/api/sync/changes?since={since}&limit=3"),
+                None,
+            )
+            .await;
+        assert!(page.changes.len() <= 3);
+        seen.extend(page.changes.iter().map(|c| c.cursor));
+        assert!(page.cursor >= since, "the cursor never goes back");
+        since = page.cursor;
+        if !page.more {
+            break;
+        }
+    }
+    let expected: Vec<u64> = (1..=since).collect();
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn bad_cursors_are_explained() {
+    let hub = TestHub::start();
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let (status, problem) = medic.get("/api/sync/changes?since=999999").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ahead of this hub")
+    );
+    for query in [
+        "since=-1",
+        "since=abc",
+        "limit=0",
+        "limit=100000",
+        "sinse=3",
+    ] {
+        let (status, problem) = medic.get(&format!("/api/sync/changes?{query}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {problem}");
+    }
+}

@@ -1,0 +1,682 @@
+//! The JSON the hub and its clients exchange. Request bodies reject unknown fields so that a
+//! typo is an error the sender sees, never a value silently ignored.
+//!
+//! Times are Unix milliseconds (UTC); ids are the hub's integers; device ids are UUID text.
+
+use crate::status::StatusCode;
+use serde::{Deserialize, Serialize};
+
+/// Unix time in milliseconds.
+pub type Millis = i64;
+
+/// Longest note, caller or field, in characters.
+pub const MAX_NOTE_CHARS: usize = 2000;
+/// Longest short text field (address, names, nature text, a caution), in characters.
+pub const MAX_FIELD_CHARS: usize = 200;
+/// Most cautions on one incident.
+pub const MAX_CAUTIONS: usize = 12;
+/// Most outbox entries in one push.
+pub const MAX_PUSH_ENTRIES: usize = 100;
+/// Most changes in one pull page.
+pub const MAX_PAGE: u32 = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Responder,
+    Dispatcher,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Responder => "responder",
+            Role::Dispatcher => "dispatcher",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        [Role::Responder, Role::Dispatcher, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+
+    /// Dispatchers and admins run the board and see the whole agency.
+    pub fn dispatches(self) -> bool {
+        matches!(self, Role::Dispatcher | Role::Admin)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitKind {
+    Police,
+    Ems,
+    Fire,
+}
+
+impl UnitKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::Police => "police",
+            UnitKind::Ems => "ems",
+            UnitKind::Fire => "fire",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<UnitKind> {
+        [UnitKind::Police, UnitKind::Ems, UnitKind::Fire]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentState {
+    Active,
+    Closed,
+    Cancelled,
+}
+
+impl IncidentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentState::Active => "active",
+            IncidentState::Closed => "closed",
+            IncidentState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<IncidentState> {
+        [
+            IncidentState::Active,
+            IncidentState::Closed,
+            IncidentState::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// Who wrote a note: the call-taker (the caller's account), a dispatcher, or a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteSource {
+    Caller,
+    Dispatch,
+    Field,
+}
+
+impl NoteSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoteSource::Caller => "caller",
+            NoteSource::Dispatch => "dispatch",
+            NoteSource::Field => "field",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<NoteSource> {
+        [NoteSource::Caller, NoteSource::Dispatch, NoteSource::Field]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Sessions
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    pub username: String,
+    pub password: String,
+    /// A responder's unit for the shift (its callsign); can also be chosen afterwards.
+    #[serde(default)]
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChooseUnit {
+    pub unit: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Present only in the sign-in answer: the bearer token. The hub keeps only its hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub expires_at: Millis,
+    pub user: UserInfo,
+    pub agency: AgencyInfo,
+    pub unit: Option<Unit>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgencyInfo {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+}
+
+// ---------------------------------------------------------------------------------------
+// Dispatch records
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unit {
+    pub id: i64,
+    pub callsign: String,
+    pub kind: UnitKind,
+    pub status: StatusCode,
+    pub incident_id: Option<i64>,
+    /// When the current status began (device press time for field updates).
+    pub status_at: Millis,
+    /// When the hub last received anything from this unit's devices.
+    pub last_heard_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Note {
+    pub id: i64,
+    pub source: NoteSource,
+    pub author: String,
+    pub unit_id: Option<i64>,
+    pub text: String,
+    /// When it was written (device time for field notes).
+    pub at: Millis,
+    pub received_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub id: i64,
+    pub unit_id: i64,
+    pub callsign: String,
+    pub dispatched_at: Millis,
+    pub acknowledged_at: Option<Millis>,
+    pub cleared_at: Option<Millis>,
+    pub cancelled_at: Option<Millis>,
+}
+
+impl Assignment {
+    pub fn is_active(&self) -> bool {
+        self.cleared_at.is_none() && self.cancelled_at.is_none()
+    }
+}
+
+/// An incident with its notes and assignments: the unit of sync for incident data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    pub id: i64,
+    pub number: String,
+    pub nature_code: String,
+    pub nature_text: String,
+    pub priority: u8,
+    pub address: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub caller_name: String,
+    pub callback: String,
+    pub cautions: Vec<String>,
+    pub state: IncidentState,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub notes: Vec<Note>,
+    pub assignments: Vec<Assignment>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewIncident {
+    pub nature_code: String,
+    #[serde(default)]
+    pub nature_text: Option<String>,
+    pub priority: u8,
+    pub address: String,
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
+    #[serde(default)]
+    pub caller_name: String,
+    #[serde(default)]
+    pub callback: String,
+    #[serde(default)]
+    pub cautions: Vec<String>,
+    #[serde(default)]
+    pub caller_notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAssignment {
+    pub unit_id: i64,
+}
+
+/// What the dispatcher's board starts from; the stream keeps it current.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Board {
+    pub cursor: u64,
+    pub units: Vec<Unit>,
+    pub incidents: Vec<Incident>,
+}
+
+/// A field action as the dispatcher's feed shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldEvent {
+    pub entry_id: String,
+    pub unit_id: i64,
+    pub callsign: String,
+    pub kind: ActionKind,
+    pub incident_id: Option<i64>,
+    pub status: Option<StatusCode>,
+    pub text: Option<String>,
+    /// Pressed on the device.
+    pub at: Millis,
+    /// Received by the hub; far after `at` when the device was offline.
+    pub received_at: Millis,
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Sync: push
+
+/// What a device's outbox entry asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Acknowledge,
+    Status,
+    FieldNote,
+}
+
+impl ActionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Acknowledge => "acknowledge",
+            ActionKind::Status => "status",
+            ActionKind::FieldNote => "field_note",
+        }
+    }
+}
+
+/// One durable action from a device's outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxEntry {
+    pub client_id: String,
+    pub seq: u64,
+    pub id: String,
+    /// When the responder pressed the button, by the device clock.
+    pub at: Millis,
+    pub kind: ActionKind,
+    pub payload: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+    #[serde(default)]
+    pub accuracy_m: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcknowledgePayload {
+    pub assignment_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusPayload {
+    pub status: StatusCode,
+    #[serde(default)]
+    pub incident_id: Option<i64>,
+    #[serde(default)]
+    pub location: Option<Location>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldNotePayload {
+    pub incident_id: i64,
+    pub text: String,
+}
+
+/// An outbox entry's payload, decoded according to its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Acknowledge(AcknowledgePayload),
+    Status(StatusPayload),
+    FieldNote(FieldNotePayload),
+}
+
+impl Action {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Acknowledge(_) => ActionKind::Acknowledge,
+            Action::Status(_) => ActionKind::Status,
+            Action::FieldNote(_) => ActionKind::FieldNote,
+        }
+    }
+
+    pub fn payload(&self) -> serde_json::Value {
+        let value = match self {
+            Action::Acknowledge(p) => serde_json::to_value(p),
+            Action::Status(p) => serde_json::to_value(p),
+            Action::FieldNote(p) => serde_json::to_value(p),
+        };
+        value.unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl OutboxEntry {
+    /// Decodes and checks the payload; the error says what to fix.
+    pub fn action(&self) -> Result<Action, String> {
+        fn decode<T: serde::de::DeserializeOwned>(
+            kind: ActionKind,
+            value: &serde_json::Value,
+        ) -> Result<T, String> {
+            T::deserialize(value).map_err(|e| format!("payload of a {} entry: {e}", kind.as_str()))
+        }
+        let action = match self.kind {
+            ActionKind::Acknowledge => Action::Acknowledge(decode(self.kind, &self.payload)?),
+            ActionKind::Status => Action::Status(decode(self.kind, &self.payload)?),
+            ActionKind::FieldNote => Action::FieldNote(decode(self.kind, &self.payload)?),
+        };
+        match &action {
+            Action::FieldNote(note) => check_text("note", &note.text, MAX_NOTE_CHARS)?,
+            Action::Status(status) => {
+                if let Some(location) = &status.location {
+                    check_coordinates(Some(location.latitude), Some(location.longitude))?;
+                }
+            }
+            Action::Acknowledge(_) => {}
+        }
+        Ok(action)
+    }
+
+    /// Checks what can be checked without the hub's records.
+    pub fn check(&self) -> Result<Action, String> {
+        if !is_uuid(&self.client_id) {
+            return Err(format!("client_id {:?} is not a UUID", self.client_id));
+        }
+        if !is_uuid(&self.id) {
+            return Err(format!("id {:?} is not a UUID", self.id));
+        }
+        if self.seq == 0 || self.seq > i64::MAX as u64 {
+            return Err(format!(
+                "seq {} is out of range: a device counts from 1",
+                self.seq
+            ));
+        }
+        if !(0..=MAX_MILLIS).contains(&self.at) {
+            return Err(format!("at {} is not a time in Unix milliseconds", self.at));
+        }
+        self.action()
+    }
+}
+
+/// The year 3000 in Unix milliseconds: later than any honest device clock.
+const MAX_MILLIS: Millis = 32_503_680_000_000;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    pub entries: Vec<OutboxEntry>,
+}
+
+/// What became of an outbox entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Applied now.
+    Applied,
+    /// Processed now, but it can never apply; `reason` says why. It is kept in the record.
+    Rejected,
+    /// Processed before (a retry): nothing changed. `original` and `reason` repeat the first
+    /// answer.
+    Duplicate,
+    /// Not processed: an earlier entry is missing; send from `expected_seq`.
+    Gap,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntryResult {
+    pub seq: u64,
+    pub id: String,
+    pub outcome: Outcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<Outcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_seq: Option<u64>,
+}
+
+impl EntryResult {
+    /// The device may forget the entry: the hub has it, applied or rejected, for good.
+    pub fn is_settled(&self) -> bool {
+        !matches!(self.outcome, Outcome::Gap)
+    }
+
+    /// The reason to show the responder, when the entry did not (and will not) apply.
+    pub fn rejection(&self) -> Option<&str> {
+        let rejected = self.outcome == Outcome::Rejected
+            || (self.outcome == Outcome::Duplicate && self.original == Some(Outcome::Rejected));
+        if rejected {
+            self.reason.as_deref()
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<EntryResult>,
+}
+
+// ---------------------------------------------------------------------------------------
+// Sync: pull and stream
+
+/// A committed change, numbered by the agency's cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub cursor: u64,
+    #[serde(flatten)]
+    pub body: ChangeBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum ChangeBody {
+    /// The whole incident as it now stands.
+    Incident(Incident),
+    /// A unit as it now stands.
+    Unit(Unit),
+    /// A field action, for dispatchers' feeds.
+    FieldEvent(FieldEvent),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangesPage {
+    pub changes: Vec<Change>,
+    /// Pass as `since` for the next page.
+    pub cursor: u64,
+    /// More changes are waiting after `cursor`.
+    pub more: bool,
+}
+
+/// The `resync` stream event: the subscriber fell too far behind; pull from its cursor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resync {
+    pub head: u64,
+}
+
+// ---------------------------------------------------------------------------------------
+// Checks shared by the app's forms and the hub
+
+/// A non-blank text of at most `max` characters.
+pub fn check_text(what: &str, text: &str, max: usize) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err(format!("{what} is empty"));
+    }
+    check_length(what, text, max)
+}
+
+pub fn check_length(what: &str, text: &str, max: usize) -> Result<(), String> {
+    let chars = text.chars().count();
+    if chars > max {
+        return Err(format!(
+            "{what} is {chars} characters long; the limit is {max}"
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+    {
+        return Err(format!("{what} contains control characters"));
+    }
+    Ok(())
+}
+
+pub fn check_coordinates(latitude: Option<f64>, longitude: Option<f64>) -> Result<(), String> {
+    match (latitude, longitude) {
+        (None, None) => Ok(()),
+        (Some(lat), Some(lon)) => {
+            if !(-90.0..=90.0).contains(&lat) {
+                return Err(format!("latitude {lat} is outside -90..90"));
+            }
+            if !(-180.0..=180.0).contains(&lon) {
+                return Err(format!("longitude {lon} is outside -180..180"));
+            }
+            Ok(())
+        }
+        _ => Err("give both latitude and longitude, or neither".into()),
+    }
+}
+
+/// Canonical hyphenated UUID text (any version).
+pub fn is_uuid(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 36
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(kind: ActionKind, payload: serde_json::Value) -> OutboxEntry {
+        OutboxEntry {
+            client_id: "0b1c9a8e-64a4-4c1a-9c55-2a3f1e9b7d10".into(),
+            seq: 1,
+            id: "9f0e6b1e-8d4e-4b5e-a4d7-1c2b3a4d5e6f".into(),
+            at: 1_764_000_000_000,
+            kind,
+            payload,
+        }
+    }
+
+    #[test]
+    fn payload_decodes_by_kind() {
+        let e = entry(
+            ActionKind::Status,
+            json!({"status": "en_route", "incident_id": 4}),
+        );
+        assert_eq!(
+            e.check().unwrap(),
+            Action::Status(StatusPayload {
+                status: StatusCode::EnRoute,
+                incident_id: Some(4),
+                location: None
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_payload_fields_and_values_are_named() {
+        let e = entry(
+            ActionKind::Status,
+            json!({"status": "en_route", "speed": 3}),
+        );
+        assert!(e.check().unwrap_err().contains("unknown field `speed`"));
+        let e = entry(ActionKind::Status, json!({"status": "flying"}));
+        assert!(e.check().unwrap_err().contains("unknown variant `flying`"));
+    }
+
+    #[test]
+    fn notes_are_bounded() {
+        let long = "x".repeat(MAX_NOTE_CHARS + 1);
+        let e = entry(
+            ActionKind::FieldNote,
+            json!({"incident_id": 1, "text": long}),
+        );
+        assert!(e.check().unwrap_err().contains("limit is 2000"));
+        let e = entry(
+            ActionKind::FieldNote,
+            json!({"incident_id": 1, "text": "  "}),
+        );
+        assert!(e.check().unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn ids_and_times_are_checked() {
+        let mut e = entry(ActionKind::Acknowledge, json!({"assignment_id": 1}));
+        e.client_id = "not-a-uuid".into();
+        assert!(e.check().unwrap_err().contains("client_id"));
+        let mut e = entry(ActionKind::Acknowledge, json!({"assignment_id": 1}));
+        e.seq = 0;
+        assert!(e.check().unwrap_err().contains("seq 0"));
+        let mut e = entry(ActionKind::Acknowledge, json!({"assignment_id": 1}));
+        e.at = -5;
+        assert!(e.check().unwrap_err().contains("at -5"));
+    }
+
+    #[test]
+    fn change_wire_shape_is_flat() {
+        let change = Change {
+            cursor: 7,
+            body: ChangeBody::Unit(Unit {
+                id: 1,
+                callsign: "M12".into(),
+                kind: UnitKind::Ems,
+                status: StatusCode::Available,
+                incident_id: None,
+                status_at: 5,
+                last_heard_at: None,
+            }),
+        };
+        let value = serde_json::to_value(&change).unwrap();
+        assert_eq!(value["cursor"], 7);
+        assert_eq!(value["type"], "unit");
+        assert_eq!(value["data"]["callsign"], "M12");
+        assert_eq!(serde_json::from_value::<Change>(value).unwrap(), change);
+    }
+}
