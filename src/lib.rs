@@ -3,6 +3,7 @@
 pub mod app;
 pub mod components;
 pub mod pages;
+pub mod store;
 pub mod sync;
 
 /// Mounts the app on `<body>` and registers the service worker.

@@ -5,6 +5,7 @@ pub mod natures;
 pub mod problem;
 pub mod status;
 pub mod sync;
+pub mod view;
 pub mod wire;
 
 pub use problem::Problem;

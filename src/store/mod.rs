@@ -1,0 +1,434 @@
+//! The device's own copy of everything (IndexedDB): session, synced records, the outbox.
+//!
+//! Records are kept as JSON text under numeric keys, so the stored shape is exactly the wire
+//! shape. Two rules hold every write together:
+//! - an action and its outbox number are written in ONE transaction (`queue`), so a crash
+//!   can lose neither half;
+//! - a page of changes and the new cursor are written in ONE transaction (`apply_changes`),
+//!   and a cursor that would go backwards aborts it.
+//!
+//! Never await anything but IndexedDB requests inside a transaction: it auto-commits as
+//! soon as the event loop finds it idle.
+
+use indexed_db_futures::database::Database;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use serde::{Deserialize, Serialize};
+use tenfour_protocol::wire::{
+    Action, Change, ChangeBody, EntryResult, Incident, Millis, OutboxEntry, Outcome, SessionInfo,
+    Unit,
+};
+
+pub const DB_NAME: &str = "tenfour";
+/// v1: meta, outbox, incidents, units. v2 adds the rejected and delivered lists.
+pub const SCHEMA_VERSION: u32 = 2;
+
+const META: &str = "meta";
+const OUTBOX: &str = "outbox";
+const INCIDENTS: &str = "incidents";
+const UNITS: &str = "units";
+const REJECTED: &str = "rejected";
+const DELIVERED: &str = "delivered";
+const V1_STORES: [&str; 4] = [META, OUTBOX, INCIDENTS, UNITS];
+const V2_STORES: [&str; 2] = [REJECTED, DELIVERED];
+
+/// How many delivered actions the device remembers (for "delivered" marks).
+const DELIVERED_KEPT: usize = 200;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreError(pub String);
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<indexed_db_futures::error::Error> for StoreError {
+    fn from(err: indexed_db_futures::error::Error) -> Self {
+        StoreError(format!("IndexedDB: {err}"))
+    }
+}
+
+impl From<indexed_db_futures::error::OpenDbError> for StoreError {
+    fn from(err: indexed_db_futures::error::OpenDbError) -> Self {
+        StoreError(format!("IndexedDB could not open: {err}"))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A synced record with the cursor of the change that wrote it and when it arrived.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Synced<T> {
+    pub cursor: u64,
+    pub synced_at: Millis,
+    pub record: T,
+}
+
+/// An action the hub refused for good, kept to show the responder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rejected {
+    pub entry: OutboxEntry,
+    pub reason: String,
+    pub settled_at: Millis,
+}
+
+/// An action the hub has applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivered {
+    pub entry: OutboxEntry,
+    pub settled_at: Millis,
+}
+
+/// The signed-in user as kept on the device; `expired` when the hub refused the token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedSession {
+    pub token: String,
+    pub info: SessionInfo,
+    #[serde(default)]
+    pub expired: bool,
+}
+
+/// Why a page of changes was refused.
+pub const CURSOR_BACKWARDS: &str = "the hub sent a cursor older than the one stored";
+
+#[derive(Clone)]
+pub struct Store {
+    db: Database,
+}
+
+fn text<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError(e.to_string()))
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| StoreError(format!("stored record unreadable: {e}")))
+}
+
+pub fn now_ms() -> Millis {
+    js_sys::Date::now() as Millis
+}
+
+/// A random v4 UUID from the browser's crypto.
+pub fn new_uuid() -> String {
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
+    if let Some(id) = crypto.map(|c| c.random_uuid()) {
+        return id;
+    }
+    // No crypto (never in a supported browser): fall back to Math.random, still unique enough
+    // for one device's entries.
+    let hex: String = (0..32)
+        .map(|_| format!("{:x}", (js_sys::Math::random() * 16.0) as u8))
+        .collect();
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
+}
+
+impl Store {
+    pub async fn open() -> Result<Store> {
+        Store::open_named(DB_NAME).await
+    }
+
+    /// Opens (and creates or upgrades) the database `name`; tests use their own names.
+    pub async fn open_named(name: &str) -> Result<Store> {
+        let db = Database::open(name)
+            .with_version(SCHEMA_VERSION)
+            .with_on_upgrade_needed(|_event, db| {
+                // Each version adds stores; creating only what is missing makes every upgrade
+                // path (0→2, 1→2) keep the data of the stores that exist, the outbox above all.
+                let existing: Vec<String> = db.object_store_names().collect();
+                for name in V1_STORES.iter().chain(V2_STORES.iter()) {
+                    if !existing.iter().any(|e| e == name) {
+                        db.create_object_store(name).build()?;
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(Store { db })
+    }
+
+    pub fn close(self) {
+        self.db.close();
+    }
+
+    async fn meta<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>> {
+        let tx = self.db.transaction(META).build()?;
+        let store = tx.object_store(META)?;
+        let value: Option<String> = store.get(key).primitive()?.await?;
+        value.map(|v| parse(&v)).transpose()
+    }
+
+    async fn set_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
+        let tx = self
+            .db
+            .transaction(META)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let store = tx.object_store(META)?;
+        store.put(text(value)?).with_key(key).primitive()?.await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn session(&self) -> Result<Option<SavedSession>> {
+        self.meta("session").await
+    }
+
+    pub async fn save_session(&self, session: &SavedSession) -> Result<()> {
+        self.set_meta("session", session).await
+    }
+
+    /// Forgets the session (signing out). The outbox stays: it is sent after the next sign-in.
+    pub async fn clear_session(&self) -> Result<()> {
+        let tx = self
+            .db
+            .transaction(META)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        tx.object_store(META)?
+            .delete("session")
+            .primitive()?
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn cursor(&self) -> Result<u64> {
+        Ok(self.meta("cursor").await?.unwrap_or(0))
+    }
+
+    /// Writes an action to the outbox and returns the entry. The device's id and counter
+    /// are read and advanced in the same transaction, so numbers are never reused or skipped.
+    pub async fn queue(&self, action: &Action, at: Millis) -> Result<OutboxEntry> {
+        let tx = self
+            .db
+            .transaction([META, OUTBOX])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let meta = tx.object_store(META)?;
+        let client_id: Option<String> = meta.get("client_id").primitive()?.await?;
+        let client_id = match client_id {
+            Some(id) => parse::<String>(&id)?,
+            None => {
+                let id = new_uuid();
+                meta.put(text(&id)?)
+                    .with_key("client_id")
+                    .primitive()?
+                    .await?;
+                id
+            }
+        };
+        let last: Option<String> = meta.get("last_seq").primitive()?.await?;
+        let seq = last.map(|v| parse::<u64>(&v)).transpose()?.unwrap_or(0) + 1;
+        meta.put(text(&seq)?)
+            .with_key("last_seq")
+            .primitive()?
+            .await?;
+        let entry = OutboxEntry {
+            client_id,
+            seq,
+            id: new_uuid(),
+            at,
+            kind: action.kind(),
+            payload: action.payload(),
+        };
+        let outbox = tx.object_store(OUTBOX)?;
+        outbox
+            .add(text(&entry)?)
+            .with_key(seq as f64)
+            .primitive()?
+            .await?;
+        tx.commit().await?;
+        Ok(entry)
+    }
+
+    /// Every queued entry, oldest first.
+    pub async fn outbox(&self) -> Result<Vec<OutboxEntry>> {
+        self.all(OUTBOX).await
+    }
+
+    async fn all<T: for<'de> Deserialize<'de>>(&self, name: &str) -> Result<Vec<T>> {
+        let tx = self.db.transaction(name).build()?;
+        let store = tx.object_store(name)?;
+        let rows = store.get_all::<String>().primitive()?.await?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(parse(&row?)?);
+        }
+        Ok(out)
+    }
+
+    /// Records the hub's answers: settled entries leave the outbox (into the delivered or
+    /// rejected list) in one transaction. Entries the hub did not settle stay queued.
+    pub async fn settle(&self, results: &[EntryResult]) -> Result<()> {
+        let now = now_ms();
+        let tx = self
+            .db
+            .transaction([OUTBOX, REJECTED, DELIVERED])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let outbox = tx.object_store(OUTBOX)?;
+        let rejected = tx.object_store(REJECTED)?;
+        let delivered = tx.object_store(DELIVERED)?;
+        for result in results.iter().filter(|r| r.is_settled()) {
+            let key = result.seq as f64;
+            let stored: Option<String> = outbox.get(key).primitive()?.await?;
+            let Some(stored) = stored else { continue };
+            let entry: OutboxEntry = parse(&stored)?;
+            if entry.id != result.id {
+                continue;
+            }
+            match result.rejection() {
+                Some(reason) => {
+                    let row = Rejected {
+                        entry,
+                        reason: reason.to_owned(),
+                        settled_at: now,
+                    };
+                    rejected.put(text(&row)?).with_key(key).primitive()?.await?;
+                }
+                None => {
+                    let applied = result.outcome == Outcome::Applied
+                        || result.original == Some(Outcome::Applied);
+                    if applied {
+                        let row = Delivered {
+                            entry,
+                            settled_at: now,
+                        };
+                        delivered
+                            .put(text(&row)?)
+                            .with_key(key)
+                            .primitive()?
+                            .await?;
+                    }
+                }
+            }
+            outbox.delete(key).primitive()?.await?;
+        }
+        // Keep the delivered list short: drop the oldest.
+        let keys: Vec<f64> = delivered
+            .get_all_keys::<f64>()
+            .primitive()?
+            .await?
+            .collect::<std::result::Result<_, _>>()?;
+        if keys.len() > DELIVERED_KEPT {
+            for key in &keys[..keys.len() - DELIVERED_KEPT] {
+                delivered.delete(*key).primitive()?.await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn rejected(&self) -> Result<Vec<Rejected>> {
+        self.all(REJECTED).await
+    }
+
+    pub async fn delivered(&self) -> Result<Vec<Delivered>> {
+        self.all(DELIVERED).await
+    }
+
+    /// The responder has read a rejection.
+    pub async fn dismiss_rejected(&self, seq: u64) -> Result<()> {
+        let tx = self
+            .db
+            .transaction(REJECTED)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        tx.object_store(REJECTED)?
+            .delete(seq as f64)
+            .primitive()?
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores a page of changes and the cursor after it, atomically. A record is replaced
+    /// only by a newer change; a cursor older than the stored one aborts the whole page.
+    pub async fn apply_changes(&self, changes: &[Change], cursor: u64) -> Result<()> {
+        let now = now_ms();
+        let tx = self
+            .db
+            .transaction([META, INCIDENTS, UNITS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let meta = tx.object_store(META)?;
+        let stored: Option<String> = meta.get("cursor").primitive()?.await?;
+        let stored = stored.map(|v| parse::<u64>(&v)).transpose()?.unwrap_or(0);
+        if cursor < stored {
+            return Err(StoreError(CURSOR_BACKWARDS.into()));
+        }
+        let incidents = tx.object_store(INCIDENTS)?;
+        let units = tx.object_store(UNITS)?;
+        for change in changes {
+            let (store, key, row) = match &change.body {
+                ChangeBody::Incident(i) => (
+                    &incidents,
+                    i.id,
+                    text(&Synced {
+                        cursor: change.cursor,
+                        synced_at: now,
+                        record: i,
+                    })?,
+                ),
+                ChangeBody::Unit(u) => (
+                    &units,
+                    u.id,
+                    text(&Synced {
+                        cursor: change.cursor,
+                        synced_at: now,
+                        record: u,
+                    })?,
+                ),
+                ChangeBody::FieldEvent(_) => continue,
+            };
+            let existing: Option<String> = store.get(key as f64).primitive()?.await?;
+            let newer = match existing {
+                Some(existing) => {
+                    parse::<Synced<serde_json::Value>>(&existing)?.cursor < change.cursor
+                }
+                None => true,
+            };
+            if newer {
+                store.put(row).with_key(key as f64).primitive()?.await?;
+            }
+        }
+        meta.put(text(&cursor)?)
+            .with_key("cursor")
+            .primitive()?
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn incidents(&self) -> Result<Vec<Synced<Incident>>> {
+        self.all(INCIDENTS).await
+    }
+
+    pub async fn units(&self) -> Result<Vec<Synced<Unit>>> {
+        self.all(UNITS).await
+    }
+
+    /// Forgets synced records and the cursor (another hub, or a reset one); keeps the
+    /// session and the outbox.
+    pub async fn forget_synced(&self) -> Result<()> {
+        let tx = self
+            .db
+            .transaction([META, INCIDENTS, UNITS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        tx.object_store(INCIDENTS)?.clear()?.await?;
+        tx.object_store(UNITS)?.clear()?.await?;
+        tx.object_store(META)?.delete("cursor").primitive()?.await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

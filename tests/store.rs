@@ -1,0 +1,277 @@
+//! The device store in a real browser (IndexedDB in Chromium): outbox order and atomicity,
+//! settling, the upgrade from the previous schema keeping queued actions, and a cursor that
+//! never goes backwards.
+
+#![cfg(target_arch = "wasm32")]
+
+use indexed_db_futures::database::Database;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use serde_json::json;
+use tenfour::store::{CURSOR_BACKWARDS, Store, new_uuid};
+use tenfour_protocol::StatusCode;
+use tenfour_protocol::wire::{
+    Action, Change, ChangeBody, EntryResult, FieldNotePayload, Outcome, StatusPayload, Unit,
+    UnitKind,
+};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+async fn fresh() -> (Store, String) {
+    let name = format!("test-{}", new_uuid());
+    (Store::open_named(&name).await.unwrap(), name)
+}
+
+fn status(status: StatusCode) -> Action {
+    Action::Status(StatusPayload {
+        status,
+        incident_id: Some(1),
+        location: None,
+    })
+}
+
+fn result(entry_seq: u64, id: &str, outcome: Outcome, reason: Option<&str>) -> EntryResult {
+    EntryResult {
+        seq: entry_seq,
+        id: id.to_owned(),
+        outcome,
+        original: None,
+        reason: reason.map(str::to_owned),
+        expected_seq: None,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn actions_queue_in_order_under_one_device_id() {
+    let (store, _) = fresh().await;
+    let a = store
+        .queue(&status(StatusCode::EnRoute), 1000)
+        .await
+        .unwrap();
+    let b = store
+        .queue(
+            &Action::FieldNote(FieldNotePayload {
+                incident_id: 1,
+                text: "hello".into(),
+            }),
+            2000,
+        )
+        .await
+        .unwrap();
+    let c = store
+        .queue(&status(StatusCode::OnScene), 3000)
+        .await
+        .unwrap();
+    let outbox = store.outbox().await.unwrap();
+    let seqs: Vec<u64> = outbox.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    assert_eq!(outbox, vec![a.clone(), b, c]);
+    assert!(outbox.iter().all(|e| e.client_id == a.client_id));
+    assert_eq!(outbox[2].action().unwrap(), status(StatusCode::OnScene));
+}
+
+#[wasm_bindgen_test]
+async fn a_failed_write_leaves_neither_the_entry_nor_a_used_number() {
+    let (store, name) = fresh().await;
+    store
+        .queue(&status(StatusCode::EnRoute), 1000)
+        .await
+        .unwrap();
+    // Occupy key 2 behind the store's back so the next queue's write fails.
+    let raw = Database::open(name.as_str()).await.unwrap();
+    let tx = raw
+        .transaction("outbox")
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .unwrap();
+    tx.object_store("outbox")
+        .unwrap()
+        .put("squatter")
+        .with_key(2.0f64)
+        .primitive()
+        .unwrap()
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    raw.close();
+
+    assert!(
+        store
+            .queue(&status(StatusCode::OnScene), 2000)
+            .await
+            .is_err()
+    );
+    // The counter did not advance: the transaction rolled back as a whole.
+    let raw = Database::open(name.as_str()).await.unwrap();
+    let tx = raw.transaction("meta").build().unwrap();
+    let last: Option<String> = tx
+        .object_store("meta")
+        .unwrap()
+        .get("last_seq")
+        .primitive()
+        .unwrap()
+        .await
+        .unwrap();
+    assert_eq!(last.as_deref(), Some("1"));
+}
+
+#[wasm_bindgen_test]
+async fn settled_entries_leave_the_outbox_and_rejections_keep_their_reason() {
+    let (store, _) = fresh().await;
+    let a = store
+        .queue(&status(StatusCode::EnRoute), 1000)
+        .await
+        .unwrap();
+    let b = store
+        .queue(&status(StatusCode::AtHospital), 2000)
+        .await
+        .unwrap();
+    let c = store
+        .queue(&status(StatusCode::OnScene), 3000)
+        .await
+        .unwrap();
+    store
+        .settle(&[
+            result(a.seq, &a.id, Outcome::Applied, None),
+            result(
+                b.seq,
+                &b.id,
+                Outcome::Rejected,
+                Some("cannot go from En route to At hospital"),
+            ),
+            result(c.seq, &c.id, Outcome::Gap, None),
+        ])
+        .await
+        .unwrap();
+    let outbox = store.outbox().await.unwrap();
+    assert_eq!(outbox, vec![c], "only the unsettled entry stays");
+    let rejected = store.rejected().await.unwrap();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].entry, b);
+    assert!(rejected[0].reason.contains("At hospital"));
+    let delivered = store.delivered().await.unwrap();
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(delivered[0].entry, a);
+}
+
+#[wasm_bindgen_test]
+async fn upgrading_from_schema_1_keeps_queued_actions() {
+    let name = format!("test-{}", new_uuid());
+    // Version 1 as an earlier build created it, with one action waiting.
+    let v1 = Database::open(name.as_str())
+        .with_version(1u32)
+        .with_on_upgrade_needed(|_, db| {
+            for store in ["meta", "outbox", "incidents", "units"] {
+                db.create_object_store(store).build()?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let queued = json!({
+        "client_id": "0b1c9a8e-64a4-4c1a-9c55-2a3f1e9b7d10", "seq": 1,
+        "id": "9f0e6b1e-8d4e-4b5e-a4d7-1c2b3a4d5e6f", "at": 1000,
+        "kind": "status", "payload": {"status": "en_route"}
+    });
+    let tx = v1
+        .transaction(["meta", "outbox"])
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .unwrap();
+    tx.object_store("outbox")
+        .unwrap()
+        .put(queued.to_string())
+        .with_key(1.0f64)
+        .primitive()
+        .unwrap()
+        .await
+        .unwrap();
+    let meta = tx.object_store("meta").unwrap();
+    meta.put("\"0b1c9a8e-64a4-4c1a-9c55-2a3f1e9b7d10\"")
+        .with_key("client_id")
+        .primitive()
+        .unwrap()
+        .await
+        .unwrap();
+    meta.put("1")
+        .with_key("last_seq")
+        .primitive()
+        .unwrap()
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    v1.close();
+
+    let store = Store::open_named(&name).await.unwrap();
+    let outbox = store.outbox().await.unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(
+        outbox[0].action().unwrap(),
+        status_without_incident(StatusCode::EnRoute)
+    );
+    let next = store
+        .queue(&status(StatusCode::OnScene), 2000)
+        .await
+        .unwrap();
+    assert_eq!(next.seq, 2, "numbering continues");
+    assert_eq!(next.client_id, "0b1c9a8e-64a4-4c1a-9c55-2a3f1e9b7d10");
+    assert!(
+        store.rejected().await.unwrap().is_empty(),
+        "the new stores exist"
+    );
+}
+
+fn status_without_incident(status: StatusCode) -> Action {
+    Action::Status(StatusPayload {
+        status,
+        incident_id: None,
+        location: None,
+    })
+}
+
+fn unit_change(cursor: u64, status: StatusCode) -> Change {
+    Change {
+        cursor,
+        body: ChangeBody::Unit(Unit {
+            id: 4,
+            callsign: "M12".into(),
+            kind: UnitKind::Ems,
+            status,
+            incident_id: None,
+            status_at: 0,
+            last_heard_at: None,
+        }),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_cursor_never_goes_backwards_and_old_changes_never_win() {
+    let (store, _) = fresh().await;
+    store
+        .apply_changes(&[unit_change(10, StatusCode::OnScene)], 10)
+        .await
+        .unwrap();
+    assert_eq!(store.cursor().await.unwrap(), 10);
+
+    let err = store
+        .apply_changes(&[unit_change(5, StatusCode::Available)], 5)
+        .await
+        .unwrap_err();
+    assert_eq!(err.0, CURSOR_BACKWARDS);
+    assert_eq!(store.cursor().await.unwrap(), 10);
+    assert_eq!(
+        store.units().await.unwrap()[0].record.status,
+        StatusCode::OnScene
+    );
+
+    // A page whose cursor is newer but that carries an older copy of a record keeps the newer.
+    store
+        .apply_changes(&[unit_change(7, StatusCode::Available)], 12)
+        .await
+        .unwrap();
+    assert_eq!(store.cursor().await.unwrap(), 12);
+    let units = store.units().await.unwrap();
+    assert_eq!(units[0].record.status, StatusCode::OnScene);
+    assert_eq!(units[0].cursor, 10);
+}
