@@ -1,25 +1,102 @@
-//! The shell: header with the connection indicator, and the router choosing a screen.
+//! The shell: header with the unit and the connection banner, the new-assignment alert, and
+//! the router choosing a screen for the signed-in role.
 
-use crate::components::connection::ConnectionIndicator;
+use crate::components::alert::AssignmentAlert;
+use crate::components::banner::{ConnectionBanner, SavedToast};
+use crate::pages::board::Board;
 use crate::pages::home::Home;
+use crate::pages::incident::IncidentPage;
 use crate::pages::not_found::NotFound;
+use crate::pages::outbox::OutboxPage;
+use crate::pages::signin::SignIn;
+use crate::state::AppState;
+use crate::store::now_ms;
+use crate::sync::engine;
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
+use std::time::Duration;
+use tenfour_protocol::wire::Role;
 
 #[component]
 pub fn App() -> impl IntoView {
+    let state = AppState::new();
+    provide_context(state);
+    leptos::task::spawn_local(async move {
+        state.reload().await;
+        ask_for_persistent_storage();
+        engine::start(state);
+        engine::kick();
+    });
+    let tick = set_interval_with_handle(move || state.now.set(now_ms()), Duration::from_secs(20));
+    on_cleanup(move || {
+        if let Ok(handle) = tick {
+            handle.clear();
+        }
+    });
+
+    let role = move || {
+        state
+            .session
+            .with(|s| s.as_ref().filter(|s| !s.expired).map(|s| s.info.user.role))
+    };
     view! {
         <Router>
             <header class="shell-header">
-                <a class="brand" href="/">"tenfour"</a>
-                <ConnectionIndicator/>
+                <A href="/" attr:class="brand">"tenfour"</A>
+                <UnitBadge/>
+                <ConnectionBanner/>
             </header>
             <main class="shell-main">
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=Home/>
-                </Routes>
+                <Show when=move || state.loaded.get() fallback=|| view! { <p class="empty">"Opening…"</p> }>
+                    {move || match role() {
+                        None => view! { <SignIn/> }.into_any(),
+                        Some(Role::Responder) => view! {
+                            <AssignmentAlert/>
+                            <Routes fallback=NotFound>
+                                <Route path=path!("/") view=Home/>
+                                <Route path=path!("/incident/:id") view=IncidentPage/>
+                                <Route path=path!("/outbox") view=OutboxPage/>
+                            </Routes>
+                        }.into_any(),
+                        Some(_) => view! {
+                            <Routes fallback=NotFound>
+                                <Route path=path!("/") view=Board/>
+                                <Route path=path!("/outbox") view=OutboxPage/>
+                            </Routes>
+                        }.into_any(),
+                    }}
+                </Show>
             </main>
+            <SavedToast/>
         </Router>
+    }
+}
+
+#[component]
+fn UnitBadge() -> impl IntoView {
+    let state = crate::state::use_app();
+    let text = move || {
+        state.session.with(|s| {
+            s.as_ref().map(|s| match &s.info.unit {
+                Some(unit) => unit.callsign.clone(),
+                None => s.info.user.display_name.clone(),
+            })
+        })
+    };
+    view! { <span class="unit-badge" data-testid="unit-badge">{text}</span> }
+}
+
+/// Asks the browser not to evict this origin's storage under pressure: the outbox must
+/// survive until it is delivered.
+fn ask_for_persistent_storage() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let storage = window.navigator().storage();
+    if let Ok(promise) = storage.persist() {
+        leptos::task::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+        });
     }
 }

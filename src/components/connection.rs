@@ -1,17 +1,13 @@
-//! The connection indicator in the header: whether the device has a network at all.
+//! A short label for the device's link to dispatch.
 
-use crate::sync::connectivity::use_online;
-use leptos::prelude::*;
+use crate::state::Link;
 
-#[component]
-pub fn ConnectionIndicator() -> impl IntoView {
-    let online = use_online();
-    let label = move || if online.get() { "Online" } else { "Offline" };
-    let state = move || if online.get() { "online" } else { "offline" };
-    view! {
-        <span class="connection" data-state=state role="status" aria-live="polite">
-            <span class="connection-dot" aria-hidden="true"></span>
-            {label}
-        </span>
+pub fn link_label(link: &Link) -> (&'static str, String) {
+    match link {
+        Link::Online => ("online", "Online".into()),
+        Link::Offline => ("offline", "Offline — working on this device".into()),
+        Link::Syncing => ("syncing", "Syncing…".into()),
+        Link::Error(reason) => ("error", format!("Not reaching dispatch: {reason}")),
+        Link::SignInAgain => ("signin", "Sign in again to send".into()),
     }
 }

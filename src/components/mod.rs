@@ -1,3 +1,7 @@
 //! Reusable pieces of the screens.
 
+pub mod alert;
+pub mod banner;
 pub mod connection;
+pub mod status;
+pub mod time;

@@ -1,4 +1,8 @@
 //! One module per screen.
 
+pub mod board;
 pub mod home;
+pub mod incident;
 pub mod not_found;
+pub mod outbox;
+pub mod signin;

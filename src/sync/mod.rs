@@ -1,5 +1,8 @@
-//! Everything that talks to the network: connectivity, the service worker, and (soon) the
-//! sync engine.
+//! Everything that talks to the network: connectivity, the service worker, the other tabs
+//! and the sync engine.
 
 pub mod connectivity;
+pub mod engine;
+pub mod location;
 pub mod service_worker;
+pub mod tabs;

@@ -97,8 +97,10 @@ pub fn spawn(
     bind: &str,
     database: &Path,
     dist: &Path,
+    extra_args: &[&str],
 ) -> Result<Running, String> {
     let mut child = hub_command(bin, tools, bind, database, dist)
+        .args(extra_args)
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;

@@ -155,6 +155,7 @@ fn test(layers: &[String]) -> Result<(), String> {
             "127.0.0.1:0",
             &scratch.path().join("tenfour.db"),
             &root.join("dist"),
+            &["--demo"],
         )?;
         let result = sh::run(
             sh::command("npx", &tools)

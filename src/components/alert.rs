@@ -1,0 +1,74 @@
+//! A new assignment takes over the screen, with sound and vibration repeating until the
+//! responder acknowledges it with one tap.
+
+use crate::state::use_app;
+use leptos::prelude::*;
+use std::time::Duration;
+use tenfour_protocol::view::unacknowledged;
+use tenfour_protocol::wire::{AcknowledgePayload, Action};
+
+#[component]
+pub fn AssignmentAlert() -> impl IntoView {
+    let state = use_app();
+    let alert = Memo::new(move |_| {
+        let unit_id = state.unit_id()?;
+        let incidents = state.incident_records();
+        state.outbox.with(|pending| {
+            unacknowledged(&incidents, unit_id, pending).map(|(i, a)| (i.clone(), a.id))
+        })
+    });
+    // Ring while an alert is showing; stop as soon as it is answered.
+    Effect::new(move |_| {
+        if alert.with(Option::is_some) {
+            ring();
+            if let Ok(handle) = set_interval_with_handle(ring, Duration::from_secs(3)) {
+                on_cleanup(move || handle.clear());
+            }
+        }
+    });
+    view! {
+        {move || alert.get().map(|(incident, assignment_id)| {
+            let acknowledge = move |_| {
+                state.act(Action::Acknowledge(AcknowledgePayload { assignment_id }), "Acknowledged".into());
+            };
+            let cautions = incident.cautions.clone();
+            view! {
+                <div class="takeover" role="alertdialog" aria-labelledby="takeover-title" data-testid="new-assignment">
+                    <p class="takeover-kicker">"New assignment"</p>
+                    <h1 id="takeover-title">{format!("P{} · {}", incident.priority, incident.nature_text)}</h1>
+                    <p class="takeover-address">{incident.address.clone()}</p>
+                    {(!cautions.is_empty()).then(|| view! {
+                        <ul class="cautions">
+                            {cautions.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
+                        </ul>
+                    })}
+                    <button class="acknowledge" on:click=acknowledge>"Acknowledge"</button>
+                </div>
+            }
+        })}
+    }
+}
+
+/// A short two-tone beep and a vibration. Browsers may mute sound until the first tap; the
+/// vibration and the screen still get through.
+fn ring() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let _ = window.navigator().vibrate_with_duration(400);
+    let Ok(audio) = web_sys::AudioContext::new() else {
+        return;
+    };
+    for (i, frequency) in [880.0f32, 660.0].into_iter().enumerate() {
+        let (Ok(oscillator), Ok(gain)) = (audio.create_oscillator(), audio.create_gain()) else {
+            return;
+        };
+        oscillator.frequency().set_value(frequency);
+        gain.gain().set_value(0.2);
+        let start = audio.current_time() + i as f64 * 0.25;
+        let _ = oscillator.connect_with_audio_node(&gain);
+        let _ = gain.connect_with_audio_node(&audio.destination());
+        let _ = oscillator.start_with_when(start);
+        let _ = oscillator.stop_with_when(start + 0.2);
+    }
+}

@@ -1,0 +1,162 @@
+//! One incident: cautions first, then what and where, how to reach the caller, the status
+//! buttons, the notes timeline with the field-note composer, and the other units.
+
+use crate::components::status::StatusButtons;
+use crate::components::time::{as_of, clock};
+use crate::state::use_app;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use tenfour_protocol::view::{active_assignment, pending_notes};
+use tenfour_protocol::wire::{
+    Action, FieldNotePayload, Incident, MAX_NOTE_CHARS, NoteSource, check_text,
+};
+
+#[component]
+pub fn IncidentPage() -> impl IntoView {
+    let state = use_app();
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
+    let synced = move || {
+        let id = id()?;
+        state
+            .incidents
+            .with(|list| list.iter().find(|s| s.record.id == id).cloned())
+    };
+    view! {
+        {move || match synced() {
+            None => view! {
+                <section class="screen"><h1>"Incident not on this device"</h1>
+                <p class="empty">"It may not have synced yet, or it is not assigned to your unit."</p></section>
+            }.into_any(),
+            Some(s) => view! { <IncidentDetail incident=s.record synced_at=s.synced_at/> }.into_any(),
+        }}
+    }
+}
+
+fn maps_link(incident: &Incident) -> String {
+    let query = js_sys::encode_uri_component(&incident.address);
+    match (incident.latitude, incident.longitude) {
+        (Some(lat), Some(lon)) => format!("geo:{lat},{lon}?q={lat},{lon}({query})"),
+        _ => format!("geo:0,0?q={query}"),
+    }
+}
+
+fn tel_link(number: &str) -> String {
+    let digits: String = number
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    format!("tel:{digits}")
+}
+
+#[component]
+fn IncidentDetail(incident: Incident, synced_at: i64) -> impl IntoView {
+    let state = use_app();
+    let id = incident.id;
+    let mine = state
+        .unit_id()
+        .is_some_and(|unit| active_assignment(&incident, unit).is_some());
+    let notes = incident.notes.clone();
+    let others: Vec<_> = incident
+        .assignments
+        .iter()
+        .filter(|a| a.is_active() && Some(a.unit_id) != state.unit_id())
+        .cloned()
+        .collect();
+    let unit_status = move |unit_id: i64| {
+        state.units.with(|units| {
+            units
+                .iter()
+                .find(|u| u.record.id == unit_id)
+                .map(|u| u.record.status.label())
+                .unwrap_or("unknown")
+        })
+    };
+    let pending = move || state.outbox.with(|o| pending_notes(id, o));
+    view! {
+        <section class="screen incident">
+            <div class="incident-main">
+            {(!incident.cautions.is_empty()).then(|| view! {
+                <div class="cautions-box" role="alert" data-testid="cautions">
+                    <strong>"Caution"</strong>
+                    <ul>{incident.cautions.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view()}</ul>
+                </div>
+            })}
+            <p class="meta">
+                {format!("{} · P{} · ", incident.number, incident.priority)}
+                <span data-testid="as-of">{move || as_of(state.now.get(), synced_at)}</span>
+            </p>
+            <h1>{incident.nature_text.clone()}</h1>
+            <a class="address button" href=maps_link(&incident)><span class="link-kind">"Navigate"</span>{incident.address.clone()}</a>
+            {(!incident.callback.is_empty()).then(|| view! {
+                <a class="callback button" href=tel_link(&incident.callback)>
+                    <span class="link-kind">"Call"</span>{format!("{} · {}", incident.caller_name, incident.callback)}
+                </a>
+            })}
+            {mine.then(|| view! { <StatusButtons incident_id=id/> })}
+            </div>
+            <div class="incident-side">
+            <h2>"Notes"</h2>
+            <ol class="timeline" data-testid="timeline">
+                {notes.into_iter().map(|note| {
+                    let class = match note.source { NoteSource::Field => "note field", _ => "note caller" };
+                    view! {
+                        <li class=class>
+                            <span class="note-meta">{format!("{} · {}", clock(note.at), note.author)}</span>
+                            <p class="note-text">{note.text}</p>
+                        </li>
+                    }
+                }).collect_view()}
+                {move || pending().into_iter().map(|note| view! {
+                    <li class="note field pending">
+                        <span class="note-meta">{format!("{} · you · waiting to send", clock(note.at))}</span>
+                        <p class="note-text">{note.text}</p>
+                    </li>
+                }).collect_view()}
+            </ol>
+            {mine.then(|| view! { <NoteComposer incident_id=id/> })}
+            {(!others.is_empty()).then(|| view! {
+                <h2>"Other units"</h2>
+                <ul class="other-units">
+                    {others.into_iter().map(|a| view! {
+                        <li>{format!("{} — {}", a.callsign, unit_status(a.unit_id))}</li>
+                    }).collect_view()}
+                </ul>
+            })}
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn NoteComposer(incident_id: i64) -> impl IntoView {
+    let state = use_app();
+    let text = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let send = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let note = text.get();
+        if let Err(e) = check_text("A note", &note, MAX_NOTE_CHARS) {
+            error.set(Some(e));
+            return;
+        }
+        error.set(None);
+        state.act(
+            Action::FieldNote(FieldNotePayload {
+                incident_id,
+                text: note.trim().to_owned(),
+            }),
+            "Note".into(),
+        );
+        text.set(String::new());
+    };
+    view! {
+        <form class="composer" on:submit=send>
+            <label for="field-note">"Field note"</label>
+            <textarea id="field-note" rows="3" maxlength=MAX_NOTE_CHARS.to_string()
+                prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            <button type="submit" class="primary">"Add note"</button>
+            {move || error.get().map(|e| view! { <p class="error">{e}</p> })}
+        </form>
+    }
+}

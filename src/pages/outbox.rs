@@ -1,0 +1,130 @@
+//! What is waiting to be sent, what dispatch refused (and why), settings, and sign-out.
+
+use crate::components::time::clock;
+use crate::state::{store, use_app};
+use crate::sync::location;
+use leptos::prelude::*;
+use tenfour_protocol::wire::{Action, OutboxEntry};
+
+fn describe(entry: &OutboxEntry) -> String {
+    match entry.action() {
+        Ok(Action::Status(s)) => format!("Status: {}", s.status.label()),
+        Ok(Action::Acknowledge(_)) => "Acknowledged assignment".into(),
+        Ok(Action::FieldNote(n)) => format!("Note: {}", n.text),
+        Err(e) => format!("Unreadable action: {e}"),
+    }
+}
+
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    let state = use_app();
+    let share = RwSignal::new(location::enabled());
+    let sign_out = move |_| {
+        let waiting = state.outbox.with(Vec::len);
+        if waiting > 0 {
+            let message = format!(
+                "{waiting} actions have not reached dispatch yet. They stay on this device and are sent after the next sign-in. Sign out?"
+            );
+            let confirmed = web_sys::window()
+                .and_then(|w| w.confirm_with_message(&message).ok())
+                .unwrap_or(false);
+            if !confirmed {
+                return;
+            }
+        }
+        let token = state.session.with(|s| s.as_ref().map(|s| s.token.clone()));
+        leptos::task::spawn_local(async move {
+            if let Some(token) = token {
+                // Best effort: offline, the hub's session simply expires at the end of the shift.
+                let _ = crate::api::sign_out(&token).await;
+            }
+            if let Ok(store) = store().await {
+                let _ = store.clear_session().await;
+            }
+            state.reload().await;
+            crate::sync::tabs::announce_changed();
+        });
+    };
+    let dismiss = move |seq: u64| {
+        leptos::task::spawn_local(async move {
+            if let Ok(store) = store().await {
+                let _ = store.dismiss_rejected(seq).await;
+            }
+            state.reload().await;
+        });
+    };
+    view! {
+        <section class="screen">
+            <h1>"Sync"</h1>
+            <h2>"Waiting to send"</h2>
+            {move || {
+                let waiting = state.outbox.get();
+                if waiting.is_empty() {
+                    view! { <p class="empty" data-testid="outbox-empty">"Nothing waiting: dispatch has everything."</p> }.into_any()
+                } else {
+                    view! {
+                        <ol class="outbox" data-testid="outbox">
+                            {waiting.iter().map(|e| view! {
+                                <li>{format!("{} · {}", clock(e.at), describe(e))}</li>
+                            }).collect_view()}
+                        </ol>
+                    }.into_any()
+                }
+            }}
+            <h2>"Refused by dispatch"</h2>
+            {move || {
+                let refused = state.rejected.get();
+                if refused.is_empty() {
+                    view! { <p class="empty">"None."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="rejected" data-testid="rejected">
+                            {refused.into_iter().map(|r| {
+                                let seq = r.entry.seq;
+                                view! {
+                                    <li>
+                                        <strong>{format!("{} · {}", clock(r.entry.at), describe(&r.entry))}</strong>
+                                        <p>{r.reason}</p>
+                                        <button on:click=move |_| dismiss(seq)>"Understood"</button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            }}
+            <h2>"This device"</h2>
+            <div class="settings">
+                <label class="toggle">
+                    <input type="checkbox" prop:checked=share on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        share.set(on);
+                        location::set_enabled(on);
+                    }/>
+                    "Attach my location to status updates"
+                </label>
+                <ThemeSwitch/>
+                <button class="secondary" on:click=sign_out>"Sign out"</button>
+            </div>
+        </section>
+    }
+}
+
+/// Day, night, or follow the system; remembered on the device.
+#[component]
+fn ThemeSwitch() -> impl IntoView {
+    let current = RwSignal::new(crate::theme::current());
+    let choose = move |theme: &'static str| {
+        current.set(theme.to_owned());
+        crate::theme::apply(theme);
+    };
+    view! {
+        <div class="theme-switch" role="group" aria-label="Theme">
+            {["system", "day", "night"].into_iter().map(|theme| view! {
+                <button aria-pressed=move || (current.get() == theme).to_string() on:click=move |_| choose(theme)>
+                    {match theme { "day" => "Day", "night" => "Night", _ => "Follow device" }}
+                </button>
+            }).collect_view()}
+        </div>
+    }
+}

@@ -1,0 +1,144 @@
+//! Sign-in: username and password (online the first time), then the unit for the shift.
+//! After that the session lives on the device and the app opens offline.
+
+use crate::api;
+use crate::state::{store, use_app};
+use crate::store::SavedSession;
+use crate::sync::engine;
+use leptos::prelude::*;
+use tenfour_protocol::wire::{Role, SessionInfo, Unit};
+
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let state = use_app();
+    let remembered = state
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.info.user.username.clone()));
+    let username = RwSignal::new(remembered.unwrap_or_default());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    // After the password step, a responder picks a unit.
+    let pending = RwSignal::new(None::<(String, SessionInfo, Vec<Unit>)>);
+    let waiting = move || state.outbox.with(Vec::len);
+
+    let finish = move |token: String, info: SessionInfo| {
+        leptos::task::spawn_local(async move {
+            let saved = SavedSession {
+                token,
+                info,
+                expired: false,
+            };
+            match store().await {
+                Ok(store) => {
+                    if let Err(e) = store.save_session(&saved).await {
+                        error.set(Some(format!(
+                            "Could not keep the session on this device: {e}"
+                        )));
+                        return;
+                    }
+                }
+                Err(e) => {
+                    error.set(Some(e));
+                    return;
+                }
+            }
+            state.reload().await;
+            crate::sync::tabs::announce_changed();
+            engine::kick();
+        });
+    };
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let (user, pass) = (username.get().trim().to_owned(), password.get());
+        leptos::task::spawn_local(async move {
+            let result = async {
+                let info = api::sign_in(&user, &pass).await?;
+                let token = info.token.clone().unwrap_or_default();
+                if info.user.role == Role::Responder {
+                    let units = api::units(&token).await?;
+                    Ok::<_, api::ApiError>(Some((token, info, units)))
+                } else {
+                    finish(token, info);
+                    Ok(None)
+                }
+            }
+            .await;
+            busy.set(false);
+            match result {
+                Ok(Some(choice)) => pending.set(Some(choice)),
+                Ok(None) => {}
+                Err(api::ApiError::Unreachable(_)) => error.set(Some(
+                    "No connection to dispatch. The first sign-in needs a network; after that the app works offline.".into(),
+                )),
+                Err(e) => error.set(Some(e.message())),
+            }
+        });
+    };
+
+    let choose = move |callsign: String| {
+        let Some((token, _, _)) = pending.get() else {
+            return;
+        };
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match api::choose_unit(&token, &callsign).await {
+                Ok(info) => finish(token, info),
+                Err(e) => error.set(Some(e.message())),
+            }
+            busy.set(false);
+        });
+    };
+
+    view! {
+        <section class="screen signin">
+            <Show when=move || { waiting() > 0 }>
+                <p class="notice" data-testid="waiting-notice">
+                    {move || format!("{} actions are waiting on this device. Sign in to send them.", waiting())}
+                </p>
+            </Show>
+            {move || match pending.get() {
+                None => view! {
+                    <form on:submit=submit class="form">
+                        <h1>"Sign in"</h1>
+                        <label>"Username"
+                            <input name="username" autocomplete="username" autocapitalize="none"
+                                prop:value=username on:input=move |ev| username.set(event_target_value(&ev)) required/>
+                        </label>
+                        <label>"Password"
+                            <input name="password" type="password" autocomplete="current-password"
+                                prop:value=password on:input=move |ev| password.set(event_target_value(&ev)) required/>
+                        </label>
+                        <button type="submit" class="primary" disabled=move || busy.get()>
+                            {move || if busy.get() { "Signing in…" } else { "Sign in" }}
+                        </button>
+                    </form>
+                }.into_any(),
+                Some((_, info, units)) => view! {
+                    <div class="form">
+                        <h1>{format!("{}, choose your unit", info.user.display_name)}</h1>
+                        <div class="unit-choices">
+                            {units.into_iter().map(|unit| {
+                                let callsign = unit.callsign.clone();
+                                view! {
+                                    <button class="unit-choice" data-unit=unit.callsign.clone()
+                                        on:click=move |_| choose(callsign.clone())>
+                                        <strong>{unit.callsign.clone()}</strong>
+                                        <span>{format!("{} · {}", unit.kind.as_str(), unit.status.label())}</span>
+                                    </button>
+                                }
+                            }).collect_view()}
+                        </div>
+                    </div>
+                }.into_any(),
+            }}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </section>
+    }
+}

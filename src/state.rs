@@ -1,0 +1,196 @@
+//! The app's state as signals, loaded from the device store. Screens read these signals and
+//! call `act` for anything the responder does; they never touch the store or the network.
+
+use crate::store::{Delivered, Rejected, SavedSession, Store, Synced, now_ms};
+use crate::sync::{engine, tabs};
+use leptos::prelude::*;
+use std::cell::RefCell;
+use tenfour_protocol::wire::{Action, Incident, Millis, OutboxEntry, Role, Unit};
+
+/// Where the device stands with the hub, as the banner shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Link {
+    /// Connected and up to date.
+    Online,
+    /// The browser has no network.
+    Offline,
+    /// Sending or fetching now.
+    Syncing,
+    /// The hub could not be reached or refused; the engine retries.
+    Error(String),
+    /// The session expired or was revoked: sign in again (nothing waiting is lost).
+    SignInAgain,
+}
+
+/// The most recent action: what the "saved" toast shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LastAction {
+    pub seq: u64,
+    pub label: String,
+    /// Milliseconds from the tap to the outbox commit.
+    pub commit_ms: f64,
+}
+
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub loaded: RwSignal<bool>,
+    pub session: RwSignal<Option<SavedSession>>,
+    pub incidents: RwSignal<Vec<Synced<Incident>>>,
+    pub units: RwSignal<Vec<Synced<Unit>>>,
+    pub outbox: RwSignal<Vec<OutboxEntry>>,
+    pub rejected: RwSignal<Vec<Rejected>>,
+    pub delivered: RwSignal<Vec<Delivered>>,
+    pub link: RwSignal<Link>,
+    pub last_action: RwSignal<Option<LastAction>>,
+    pub store_error: RwSignal<Option<String>>,
+    /// Ticks every 20 s so that ages ("9 min ago") stay true.
+    pub now: RwSignal<Millis>,
+}
+
+thread_local! {
+    static STORE: RefCell<Option<Store>> = const { RefCell::new(None) };
+}
+
+/// The device store, opened once per page.
+pub async fn store() -> Result<Store, String> {
+    if let Some(store) = STORE.with(|s| s.borrow().clone()) {
+        return Ok(store);
+    }
+    let store = Store::open().await.map_err(|e| e.to_string())?;
+    STORE.with(|s| *s.borrow_mut() = Some(store.clone()));
+    Ok(store)
+}
+
+impl AppState {
+    pub fn new() -> Self {
+        Self {
+            loaded: RwSignal::new(false),
+            session: RwSignal::new(None),
+            incidents: RwSignal::new(Vec::new()),
+            units: RwSignal::new(Vec::new()),
+            outbox: RwSignal::new(Vec::new()),
+            rejected: RwSignal::new(Vec::new()),
+            delivered: RwSignal::new(Vec::new()),
+            link: RwSignal::new(if crate::sync::connectivity::navigator_online() {
+                Link::Syncing
+            } else {
+                Link::Offline
+            }),
+            last_action: RwSignal::new(None),
+            store_error: RwSignal::new(None),
+            now: RwSignal::new(now_ms()),
+        }
+    }
+
+    /// Reads everything from the device store into the signals.
+    pub async fn reload(self) {
+        let store = match store().await {
+            Ok(store) => store,
+            Err(err) => {
+                self.store_error.set(Some(err));
+                self.loaded.set(true);
+                return;
+            }
+        };
+        let (session, incidents, units, outbox, rejected, delivered) = (
+            store.session().await,
+            store.incidents().await,
+            store.units().await,
+            store.outbox().await,
+            store.rejected().await,
+            store.delivered().await,
+        );
+        match (session, incidents, units, outbox, rejected, delivered) {
+            (Ok(s), Ok(i), Ok(u), Ok(o), Ok(r), Ok(d)) => {
+                self.session.set(s);
+                self.incidents.set(i);
+                self.units.set(u);
+                self.outbox.set(o);
+                self.rejected.set(r);
+                self.delivered.set(d);
+                self.store_error.set(None);
+            }
+            (s, i, u, o, r, d) => {
+                let error = [s.err(), i.err(), u.err(), o.err(), r.err(), d.err()]
+                    .into_iter()
+                    .flatten()
+                    .map(|e| e.to_string())
+                    .next();
+                self.store_error.set(error);
+            }
+        }
+        self.loaded.set(true);
+    }
+
+    /// Records what the responder did: into the outbox at once, then on to dispatch.
+    pub fn act(self, action: Action, label: String) {
+        let pressed_at = now_ms();
+        let started = performance_now();
+        leptos::task::spawn_local(async move {
+            let queued = match store().await {
+                Ok(store) => store
+                    .queue(&action, pressed_at)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(err) => Err(err),
+            };
+            match queued {
+                Ok(entry) => {
+                    self.last_action.set(Some(LastAction {
+                        seq: entry.seq,
+                        label,
+                        commit_ms: performance_now() - started,
+                    }));
+                    self.outbox.update(|o| o.push(entry));
+                    tabs::announce_changed();
+                    engine::kick();
+                }
+                Err(err) => self
+                    .store_error
+                    .set(Some(format!("Could not save on this device: {err}"))),
+            }
+        });
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.session.with(|s| s.as_ref().map(|s| s.info.user.role))
+    }
+
+    pub fn unit_id(&self) -> Option<i64> {
+        self.session
+            .with(|s| s.as_ref().and_then(|s| s.info.unit.as_ref().map(|u| u.id)))
+    }
+
+    /// The synced copy of this device's unit.
+    pub fn my_unit(&self) -> Option<Unit> {
+        let id = self.unit_id()?;
+        self.units.with(|units| {
+            units
+                .iter()
+                .find(|u| u.record.id == id)
+                .map(|u| u.record.clone())
+        })
+    }
+
+    pub fn incident_records(&self) -> Vec<Incident> {
+        self.incidents
+            .with(|list| list.iter().map(|s| s.record.clone()).collect())
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub fn performance_now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// The app state provided at the root.
+pub fn use_app() -> AppState {
+    expect_context::<AppState>()
+}

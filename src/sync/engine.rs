@@ -1,0 +1,358 @@
+//! The sync engine: pushes the outbox in order, pulls changes by cursor, then follows the
+//! live stream. One per device: a Web Lock elects the tab that runs it.
+//!
+//! It wakes on a new action, on `online`, when the page becomes visible, when the stream
+//! asks for a resync, and on a slow timer; after a failure it waits with exponential backoff
+//! and jitter. It never blocks the screens: they read the store, and the engine writes it.
+
+use crate::api::{self, ApiError};
+use crate::state::{AppState, Link, store};
+use crate::store::{CURSOR_BACKWARDS, SavedSession};
+use crate::sync::tabs;
+use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use futures::{FutureExt, StreamExt};
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::Set;
+use std::cell::{Cell, RefCell};
+use tenfour_protocol::wire::{Change, Outcome};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+const LOCK_NAME: &str = "tenfour-sync";
+const PUSH_BATCH: usize = 50;
+/// With nothing to do, look again this often anyway (a missed wake-up costs at most this).
+const IDLE_CHECK_MS: u32 = 30_000;
+const MAX_BACKOFF_MS: u32 = 30_000;
+
+thread_local! {
+    static KICKS: RefCell<Option<UnboundedSender<()>>> = const { RefCell::new(None) };
+    static IS_LEADER: Cell<bool> = const { Cell::new(false) };
+    static STREAM: RefCell<Option<LiveStream>> = const { RefCell::new(None) };
+}
+
+/// Starts the engine in this tab if it wins the lock; otherwise follows the leader.
+pub fn start(state: AppState) {
+    tabs::listen(
+        move || leptos::task::spawn_local(state.reload()),
+        move || {
+            if IS_LEADER.with(Cell::get) {
+                kick();
+            }
+        },
+    );
+    let become_leader = move || {
+        IS_LEADER.with(|l| l.set(true));
+        let (sender, receiver) = unbounded();
+        KICKS.with(|k| *k.borrow_mut() = Some(sender));
+        leptos::task::spawn_local(run(state, receiver));
+    };
+    if !request_lock(become_leader) {
+        // No Web Locks (an old browser): this tab syncs alone.
+        become_leader();
+    }
+    listen_for_wake_ups();
+}
+
+/// `navigator.locks.request(name, cb)` with a callback that holds the lock for the life of
+/// the page. Returns false when the browser has no Web Locks.
+fn request_lock(on_acquired: impl FnOnce() + 'static) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let navigator = window.navigator();
+    let Ok(locks) = js_sys::Reflect::get(&navigator, &"locks".into()) else {
+        return false;
+    };
+    if locks.is_undefined() {
+        return false;
+    }
+    let Ok(request) = js_sys::Reflect::get(&locks, &"request".into()) else {
+        return false;
+    };
+    let Ok(request) = request.dyn_into::<js_sys::Function>() else {
+        return false;
+    };
+    let callback = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+        on_acquired();
+        // Never resolves: the lock is released only when the tab goes away.
+        js_sys::Promise::new(&mut |_, _| {}).into()
+    });
+    request.call2(&locks, &LOCK_NAME.into(), &callback).is_ok()
+}
+
+fn listen_for_wake_ups() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let wake = Closure::<dyn Fn()>::new(kick);
+    let _ = window.add_event_listener_with_callback("online", wake.as_ref().unchecked_ref());
+    if let Some(document) = window.document() {
+        let visible = Closure::<dyn Fn()>::new(move || {
+            let shown = web_sys::window()
+                .and_then(|w| w.document())
+                .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+            if shown {
+                kick();
+            }
+        });
+        let _ = document
+            .add_event_listener_with_callback("visibilitychange", visible.as_ref().unchecked_ref());
+        visible.forget();
+    }
+    wake.forget();
+}
+
+/// Asks the engine to sync now (from any tab).
+pub fn kick() {
+    let sent = KICKS.with(|k| {
+        k.borrow()
+            .as_ref()
+            .is_some_and(|sender| sender.unbounded_send(()).is_ok())
+    });
+    if !sent {
+        tabs::ask_leader_to_sync();
+    }
+}
+
+/// Why one sync round stopped.
+enum Stop {
+    NoSession,
+    Offline,
+    SignInAgain,
+    Failed(String),
+}
+
+async fn run(state: AppState, mut kicks: UnboundedReceiver<()>) {
+    let mut failures: u32 = 0;
+    loop {
+        match sync_once(state).await {
+            Ok(()) => {
+                failures = 0;
+                state.link.set(Link::Online);
+                ensure_stream(state).await;
+            }
+            Err(stop) => {
+                close_stream();
+                match stop {
+                    Stop::NoSession => state.link.set(Link::Online),
+                    Stop::Offline => {
+                        failures += 1;
+                        state.link.set(Link::Offline);
+                    }
+                    Stop::SignInAgain => state.link.set(Link::SignInAgain),
+                    Stop::Failed(reason) => {
+                        failures += 1;
+                        state.link.set(Link::Error(reason));
+                    }
+                }
+            }
+        }
+        let wait = if failures == 0 {
+            IDLE_CHECK_MS
+        } else {
+            backoff_ms(failures)
+        };
+        futures::select! {
+            _ = kicks.next().fuse() => {},
+            () = TimeoutFuture::new(wait).fuse() => {},
+        }
+        // Several wake-ups at once need one round.
+        while kicks.try_recv().is_ok() {}
+    }
+}
+
+/// 1 s, 2 s, 4 s ... up to 30 s, each with up to a third added at random, so that a fleet of
+/// devices coming back together does not hammer the hub in step.
+fn backoff_ms(failures: u32) -> u32 {
+    let base = 1000u32
+        .saturating_mul(1 << failures.min(5))
+        .min(MAX_BACKOFF_MS);
+    let jitter = (js_sys::Math::random() * f64::from(base) / 3.0) as u32;
+    base + jitter
+}
+
+async fn sync_once(state: AppState) -> Result<(), Stop> {
+    let store = store().await.map_err(Stop::Failed)?;
+    let session = store
+        .session()
+        .await
+        .map_err(|e| Stop::Failed(e.to_string()))?;
+    let Some(session) = session else {
+        return Err(Stop::NoSession);
+    };
+    if session.expired {
+        return Err(Stop::SignInAgain);
+    }
+    if !crate::sync::connectivity::navigator_online() {
+        return Err(Stop::Offline);
+    }
+    state.link.set(Link::Syncing);
+    let result = async {
+        push_all(&session).await?;
+        pull_all(&session).await
+    }
+    .await;
+    state.reload().await;
+    tabs::announce_changed();
+    match result {
+        Err(ApiError::SignedOut(_)) => {
+            let expired = SavedSession {
+                expired: true,
+                ..session
+            };
+            let _ = store.save_session(&expired).await;
+            state.reload().await;
+            tabs::announce_changed();
+            Err(Stop::SignInAgain)
+        }
+        Err(ApiError::Unreachable(_)) => Err(Stop::Offline),
+        Err(ApiError::Refused { detail, .. }) => Err(Stop::Failed(detail)),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// Sends the outbox in order until it is empty or the hub stops settling entries.
+async fn push_all(session: &SavedSession) -> Result<(), ApiError> {
+    let store = store().await.map_err(ApiError::Unreachable)?;
+    loop {
+        let outbox = store
+            .outbox()
+            .await
+            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        if outbox.is_empty() {
+            return Ok(());
+        }
+        let batch: Vec<_> = outbox.into_iter().take(PUSH_BATCH).collect();
+        let response = api::push(&session.token, batch).await?;
+        store
+            .settle(&response.results)
+            .await
+            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        // No reload here: the records that show these actions' effects come with the pull
+        // that follows, and showing the settled outbox first would flash stale state.
+        if let Some(gap) = response.results.iter().find(|r| r.outcome == Outcome::Gap) {
+            // The hub misses an entry this device no longer has: it cannot be sent again.
+            return Err(ApiError::Refused {
+                status: 409,
+                detail: gap
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| "the hub is waiting for an earlier action".into()),
+            });
+        }
+    }
+}
+
+/// Pulls pages until the hub has nothing newer.
+async fn pull_all(session: &SavedSession) -> Result<(), ApiError> {
+    let store = store().await.map_err(ApiError::Unreachable)?;
+    loop {
+        let since = store
+            .cursor()
+            .await
+            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        let page = match api::changes(&session.token, since).await {
+            Err(ApiError::Refused { status: 409, .. }) => {
+                // Our cursor is ahead of the hub (a reset hub): start over from its records.
+                store
+                    .forget_synced()
+                    .await
+                    .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+                continue;
+            }
+            other => other?,
+        };
+        store
+            .apply_changes(&page.changes, page.cursor)
+            .await
+            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        if !page.more {
+            return Ok(());
+        }
+    }
+}
+
+/// The live stream: an EventSource (it sends the session cookie and resumes with
+/// Last-Event-ID by itself) and its listeners.
+struct LiveStream {
+    source: web_sys::EventSource,
+    _on_change: Closure<dyn Fn(web_sys::MessageEvent)>,
+    _on_resync: Closure<dyn Fn(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn Fn(web_sys::Event)>,
+}
+
+impl Drop for LiveStream {
+    fn drop(&mut self) {
+        self.source.close();
+    }
+}
+
+fn close_stream() {
+    STREAM.with(|s| s.borrow_mut().take());
+}
+
+async fn ensure_stream(state: AppState) {
+    let open = STREAM.with(|s| {
+        s.borrow()
+            .as_ref()
+            .is_some_and(|live| live.source.ready_state() != web_sys::EventSource::CLOSED)
+    });
+    if open {
+        return;
+    }
+    let Ok(cursor) = async { store().await?.cursor().await.map_err(|e| e.to_string()) }.await
+    else {
+        return;
+    };
+    let Ok(source) = web_sys::EventSource::new(&format!("/api/sync/stream?since={cursor}")) else {
+        return;
+    };
+    let on_change =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let Some(data) = event.data().as_string() else {
+                return;
+            };
+            let Ok(change) = serde_json::from_str::<Change>(&data) else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                let Ok(store) = store().await else { return };
+                match store
+                    .apply_changes(std::slice::from_ref(&change), change.cursor)
+                    .await
+                {
+                    Ok(()) => {
+                        state.reload().await;
+                        tabs::announce_changed();
+                    }
+                    // A pull already stored something newer: nothing to do.
+                    Err(err) if err.0 == CURSOR_BACKWARDS => {}
+                    Err(_) => kick(),
+                }
+            });
+        });
+    let on_resync = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|_| kick());
+    let on_error = Closure::<dyn Fn(web_sys::Event)>::new(move |_| {
+        // EventSource retries by itself; once it gives up (closed), the engine takes over.
+        let closed = STREAM.with(|s| {
+            s.borrow()
+                .as_ref()
+                .is_some_and(|live| live.source.ready_state() == web_sys::EventSource::CLOSED)
+        });
+        if closed {
+            close_stream();
+            kick();
+        }
+    });
+    let _ = source.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
+    let _ = source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    STREAM.with(|s| {
+        *s.borrow_mut() = Some(LiveStream {
+            source,
+            _on_change: on_change,
+            _on_resync: on_resync,
+            _on_error: on_error,
+        })
+    });
+}
