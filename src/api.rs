@@ -113,3 +113,51 @@ pub async fn changes(token: &str, since: u64) -> ApiResult<ChangesPage> {
     let url = format!("/api/sync/changes?since={since}&limit=500");
     answer(send(authorized(Request::get(&url), token)).await?).await
 }
+
+/// Dispatcher calls: each answers with the incident as it now stands.
+pub mod dispatch {
+    use super::*;
+    use tenfour_protocol::wire::{Incident, NewAssignment, NewIncident, NewNote};
+
+    pub async fn create(token: &str, incident: &NewIncident) -> ApiResult<Incident> {
+        answer(send_json(authorized(Request::post("/api/incidents"), token), incident).await?).await
+    }
+
+    pub async fn add_note(token: &str, incident_id: i64, text: &str) -> ApiResult<Incident> {
+        let url = format!("/api/incidents/{incident_id}/notes");
+        let body = NewNote {
+            text: text.to_owned(),
+        };
+        answer(send_json(authorized(Request::post(&url), token), &body).await?).await
+    }
+
+    pub async fn assign(token: &str, incident_id: i64, unit_id: i64) -> ApiResult<Incident> {
+        let url = format!("/api/incidents/{incident_id}/assignments");
+        answer(
+            send_json(
+                authorized(Request::post(&url), token),
+                &NewAssignment { unit_id },
+            )
+            .await?,
+        )
+        .await
+    }
+
+    pub async fn unassign(token: &str, incident_id: i64, unit_id: i64) -> ApiResult<Incident> {
+        let url = format!("/api/incidents/{incident_id}/assignments/{unit_id}");
+        answer(send(authorized(Request::delete(&url), token)).await?).await
+    }
+
+    /// `verb` is "cancel" or "close".
+    pub async fn finish(token: &str, incident_id: i64, verb: &str) -> ApiResult<Incident> {
+        let url = format!("/api/incidents/{incident_id}/{verb}");
+        answer(
+            send_json(
+                authorized(Request::post(&url), token),
+                &serde_json::json!({}),
+            )
+            .await?,
+        )
+        .await
+    }
+}

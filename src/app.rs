@@ -35,11 +35,13 @@ pub fn App() -> impl IntoView {
         }
     });
 
-    let role = move || {
+    // A memo: the store reloads the session often, and the screens must only be rebuilt
+    // when the role really changes (rebuilding would wipe what the responder is typing).
+    let role = Memo::new(move |_| {
         state
             .session
             .with(|s| s.as_ref().filter(|s| !s.expired).map(|s| s.info.user.role))
-    };
+    });
     view! {
         <Router>
             <header class="shell-header">
@@ -49,7 +51,7 @@ pub fn App() -> impl IntoView {
             </header>
             <main class="shell-main">
                 <Show when=move || state.loaded.get() fallback=|| view! { <p class="empty">"Opening…"</p> }>
-                    {move || match role() {
+                    {move || match role.get() {
                         None => view! { <SignIn/> }.into_any(),
                         Some(Role::Responder) => view! {
                             <AssignmentAlert/>

@@ -5,7 +5,10 @@ use crate::store::{Delivered, Rejected, SavedSession, Store, Synced, now_ms};
 use crate::sync::{engine, tabs};
 use leptos::prelude::*;
 use std::cell::RefCell;
-use tenfour_protocol::wire::{Action, Incident, Millis, OutboxEntry, Role, Unit};
+use tenfour_protocol::wire::{Action, FieldEvent, Incident, Millis, OutboxEntry, Role, Unit};
+
+/// How many field events the board keeps in memory (the feed pages through them).
+pub const FEED_KEPT: usize = 20_000;
 
 /// Where the device stands with the hub, as the banner shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +43,8 @@ pub struct AppState {
     pub outbox: RwSignal<Vec<OutboxEntry>>,
     pub rejected: RwSignal<Vec<Rejected>>,
     pub delivered: RwSignal<Vec<Delivered>>,
+    /// Field events (dispatchers), oldest first, at most `FEED_KEPT`.
+    pub feed: RwSignal<Vec<(u64, FieldEvent)>>,
     pub link: RwSignal<Link>,
     pub last_action: RwSignal<Option<LastAction>>,
     pub store_error: RwSignal<Option<String>>,
@@ -71,6 +76,7 @@ impl AppState {
             outbox: RwSignal::new(Vec::new()),
             rejected: RwSignal::new(Vec::new()),
             delivered: RwSignal::new(Vec::new()),
+            feed: RwSignal::new(Vec::new()),
             link: RwSignal::new(if crate::sync::connectivity::navigator_online() {
                 Link::Syncing
             } else {
@@ -117,6 +123,23 @@ impl AppState {
                     .map(|e| e.to_string())
                     .next();
                 self.store_error.set(error);
+            }
+        }
+        if self.role().is_some_and(Role::dispatches) {
+            // Field events never change: read only what is new since the last load.
+            let last = self
+                .feed
+                .with_untracked(|f| f.last().map_or(0, |(c, _)| *c));
+            match store.feed_after(last).await {
+                Ok(new) if !new.is_empty() => self.feed.update(|feed| {
+                    // Reloads overlap: take only what is newer than what is held now.
+                    let held = feed.last().map_or(0, |(c, _)| *c);
+                    feed.extend(new.into_iter().filter(|(c, _)| *c > held));
+                    let excess = feed.len().saturating_sub(FEED_KEPT);
+                    feed.drain(..excess);
+                }),
+                Ok(_) => {}
+                Err(err) => self.store_error.set(Some(err.to_string())),
             }
         }
         self.loaded.set(true);

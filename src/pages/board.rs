@@ -1,31 +1,130 @@
-//! The dispatcher's board: every unit with its status and time in status, and the active
-//! incidents, kept live by the sync engine.
+//! The dispatcher's board: units with status, time in status and attention flags; the live
+//! field feed; incidents to create, annotate, assign, cancel and close, each with a timeline
+//! and NERIS unit times. Kept live by the sync engine; long lists are paged.
 
+use crate::api::{self, ApiError};
 use crate::components::time::clock;
-use crate::state::use_app;
+use crate::state::{AppState, use_app};
+use crate::store::now_ms;
+use crate::sync::engine;
 use leptos::prelude::*;
+use std::time::Duration;
+use tenfour_protocol::StatusCode;
+use tenfour_protocol::board::{
+    TimelineKind, UnitFlag, is_delayed, neris_times, timeline, unit_flags,
+};
+use tenfour_protocol::natures::NATURES;
 use tenfour_protocol::view::age;
-use tenfour_protocol::wire::IncidentState;
+use tenfour_protocol::wire::{
+    ActionKind, FieldEvent, Incident, IncidentState, Millis, NewIncident, Outcome, Unit, UnitKind,
+};
+
+const PAGE: usize = 100;
+const STALE_SETTING: &str = "tenfour.stale-minutes";
+const DEFAULT_STALE_MINUTES: f64 = 20.0;
+
+fn stored_stale_minutes() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(STALE_SETTING).ok().flatten())
+        .and_then(|v| v.parse().ok())
+        .filter(|m: &f64| *m > 0.0)
+        .unwrap_or(DEFAULT_STALE_MINUTES)
+}
+
+fn token(state: &AppState) -> String {
+    state
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
+        .unwrap_or_default()
+}
+
+fn explain(err: ApiError) -> String {
+    match err {
+        ApiError::Unreachable(_) => {
+            "No connection to the hub: nothing was changed. Try again.".into()
+        }
+        other => other.message(),
+    }
+}
 
 #[component]
 pub fn Board() -> impl IntoView {
     let state = use_app();
-    let units = move || {
-        let mut units: Vec<_> = state
-            .units
-            .with(|u| u.iter().map(|s| s.record.clone()).collect());
-        units.sort_by(|a, b| a.callsign.cmp(&b.callsign));
-        units
+    let selected = RwSignal::new(None::<i64>);
+    let stale_minutes = RwSignal::new(stored_stale_minutes());
+    // The board's clock runs faster than the app's: flags must appear on time.
+    let tick = set_interval_with_handle(move || state.now.set(now_ms()), Duration::from_secs(2));
+    on_cleanup(move || {
+        if let Ok(handle) = tick {
+            handle.clear();
+        }
+    });
+    let set_stale = move |ev: leptos::ev::Event| {
+        if let Ok(minutes) = event_target_value(&ev).parse::<f64>()
+            && minutes > 0.0
+        {
+            stale_minutes.set(minutes);
+            if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+            {
+                let _ = storage.set_item(STALE_SETTING, &minutes.to_string());
+            }
+        }
     };
-    let incidents = move || {
-        let mut list: Vec<_> = state.incidents.with(|l| {
-            l.iter()
+    view! {
+        <section class="board">
+            <div class="board-grid">
+                <div class="panel">
+                    <div class="panel-head">
+                        <h1>"Units"</h1>
+                        <label class="inline">"Flag after (min)"
+                            <input type="number" min="0" step="any" name="stale-minutes"
+                                prop:value=move || stale_minutes.get().to_string() on:change=set_stale/>
+                        </label>
+                    </div>
+                    <UnitTable stale_minutes=stale_minutes selected=selected/>
+                </div>
+                <div class="panel">
+                    <IncidentsPanel selected=selected/>
+                </div>
+                <div class="panel">
+                    <h1>"Field feed"</h1>
+                    <FieldFeed/>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+fn status_class(status: StatusCode) -> String {
+    format!("status-pill status-{}", status.as_str())
+}
+
+#[component]
+fn UnitTable(stale_minutes: RwSignal<f64>, selected: RwSignal<Option<i64>>) -> impl IntoView {
+    let state = use_app();
+    let status_filter = RwSignal::new(String::new());
+    let kind_filter = RwSignal::new(String::new());
+    let sort = RwSignal::new("callsign".to_owned());
+    let page = RwSignal::new(0usize);
+    let rows = move || {
+        let status = status_filter.get();
+        let kind = kind_filter.get();
+        let mut units: Vec<Unit> = state.units.with(|u| {
+            u.iter()
                 .map(|s| s.record.clone())
-                .filter(|i| i.state == IncidentState::Active)
+                .filter(|u| status.is_empty() || u.status.as_str() == status)
+                .filter(|u| kind.is_empty() || u.kind.as_str() == kind)
                 .collect()
         });
-        list.sort_by_key(|i| (i.priority, i.created_at));
-        list
+        match sort.get().as_str() {
+            "status" => {
+                units.sort_by(|a, b| a.status.cmp(&b.status).then(a.callsign.cmp(&b.callsign)))
+            }
+            "time" => units.sort_by_key(|u| u.status_at),
+            _ => units.sort_by(|a, b| a.callsign.cmp(&b.callsign)),
+        }
+        units
     };
     let number_of = move |incident_id: Option<i64>| {
         let id = incident_id?;
@@ -36,27 +135,422 @@ pub fn Board() -> impl IntoView {
         })
     };
     view! {
-        <section class="screen board">
-            <h1>"Units"</h1>
-            <table class="units" data-testid="board-units">
-                <thead><tr><th>"Unit"</th><th>"Status"</th><th>"Incident"</th><th>"Since"</th></tr></thead>
-                <tbody>
-                    {move || units().into_iter().map(|u| view! {
-                        <tr data-unit=u.callsign.clone() data-status=u.status.as_str()>
-                            <td>{u.callsign.clone()}</td>
-                            <td class="status-cell">{u.status.label()}</td>
-                            <td>{number_of(u.incident_id).unwrap_or_default()}</td>
-                            <td>{format!("{} ({})", clock(u.status_at), age(state.now.get(), u.status_at))}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-            <h1>"Active incidents"</h1>
-            <ul class="incidents">
-                {move || incidents().into_iter().map(|i| view! {
-                    <li>{format!("P{} · {} · {} · {}", i.priority, i.number, i.nature_text, i.address)}</li>
-                }).collect_view()}
-            </ul>
-        </section>
+        <div class="filters">
+            <select aria-label="Filter by status" on:change=move |ev| { status_filter.set(event_target_value(&ev)); page.set(0); }>
+                <option value="">"All statuses"</option>
+                {StatusCode::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+            </select>
+            <select aria-label="Filter by kind" on:change=move |ev| { kind_filter.set(event_target_value(&ev)); page.set(0); }>
+                <option value="">"All kinds"</option>
+                {[UnitKind::Police, UnitKind::Ems, UnitKind::Fire].into_iter()
+                    .map(|k| view! { <option value=k.as_str()>{k.as_str()}</option> }).collect_view()}
+            </select>
+            <select aria-label="Sort" on:change=move |ev| sort.set(event_target_value(&ev))>
+                <option value="callsign">"By unit"</option>
+                <option value="status">"By status"</option>
+                <option value="time">"Longest in status"</option>
+            </select>
+        </div>
+        <table class="units" data-testid="board-units">
+            <thead><tr><th>"Unit"</th><th>"Status"</th><th>"Incident"</th><th>"In status"</th><th>"Heard"</th></tr></thead>
+            <tbody>
+                {move || {
+                    let now = state.now.get();
+                    let stale_after = (stale_minutes.get() * 60_000.0) as Millis;
+                    rows().into_iter().skip(page.get() * PAGE).take(PAGE).map(|u| {
+                        let flags = unit_flags(&u, now, stale_after);
+                        let flag_names = flags
+                            .iter()
+                            .map(|f| match f {
+                                UnitFlag::StatusStale => "stale",
+                                UnitFlag::NotHeard => "not-heard",
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" ");
+                        let incident_id = u.incident_id;
+                        view! {
+                            <tr data-unit=u.callsign.clone() data-status=u.status.as_str()
+                                data-flags=flag_names>
+                                <td><strong>{u.callsign.clone()}</strong>" "<span class="kind">{u.kind.as_str()}</span></td>
+                                <td><span class=status_class(u.status)>{u.status.label()}</span>
+                                    {flags.iter().map(|f| view! {
+                                        <span class="flag">{match f { UnitFlag::StatusStale => "no change", UnitFlag::NotHeard => "not heard" }}</span>
+                                    }).collect_view()}
+                                </td>
+                                <td>
+                                    {number_of(incident_id).map(|n| view! {
+                                        <button class="link" on:click=move |_| selected.set(incident_id)>{n}</button>
+                                    })}
+                                </td>
+                                <td>{format!("{} · {}", clock(u.status_at), age(now, u.status_at))}</td>
+                                <td>{u.last_heard_at.map(|t| age(now, t)).unwrap_or_else(|| "—".into())}</td>
+                            </tr>
+                        }
+                    }).collect_view()
+                }}
+            </tbody>
+        </table>
+        <Pager page=page total=Signal::derive(move || rows().len())/>
+    }
+}
+
+#[component]
+fn Pager(page: RwSignal<usize>, total: Signal<usize>) -> impl IntoView {
+    let pages = move || total.get().div_ceil(PAGE).max(1);
+    view! {
+        <Show when=move || { pages() > 1 }>
+            <div class="pager">
+                <button disabled=move || page.get() == 0 on:click=move |_| page.update(|p| *p = p.saturating_sub(1))>"Newer"</button>
+                <span>{move || format!("{} of {}", page.get() + 1, pages())}</span>
+                <button disabled=move || page.get() + 1 >= pages() on:click=move |_| page.update(|p| *p += 1)>"Older"</button>
+            </div>
+        </Show>
+    }
+}
+
+fn describe(event: &FieldEvent) -> String {
+    match event.kind {
+        ActionKind::Acknowledge => "Acknowledged".into(),
+        ActionKind::Status => event.status.map_or("Status", StatusCode::label).into(),
+        ActionKind::FieldNote => format!("Note: {}", event.text.clone().unwrap_or_default()),
+    }
+}
+
+#[component]
+fn FieldFeed() -> impl IntoView {
+    let state = use_app();
+    let page = RwSignal::new(0usize);
+    let number_of = move |incident_id: Option<i64>| {
+        let id = incident_id?;
+        state.incidents.with(|l| {
+            l.iter()
+                .find(|s| s.record.id == id)
+                .map(|s| s.record.number.clone())
+        })
+    };
+    view! {
+        <ol class="feed" data-testid="feed">
+            {move || state.feed.with(|feed| {
+                feed.iter().rev().skip(page.get() * PAGE).take(PAGE).map(|(cursor, e)| {
+                    let delayed = is_delayed(e);
+                    let rejected = e.outcome == Outcome::Rejected;
+                    view! {
+                        <li data-cursor=cursor.to_string() data-unit=e.callsign.clone() data-kind=e.kind.as_str()
+                            data-status=e.status.map(|s| s.as_str()).unwrap_or_default()
+                            data-at=e.at.to_string() data-received-at=e.received_at.to_string()
+                            class:delayed=delayed class:rejected=rejected>
+                            <span class="feed-time">{clock(e.at)}</span>
+                            <strong>{e.callsign.clone()}</strong>
+                            <span class="feed-what">{describe(e)}</span>
+                            <span class="feed-incident">{number_of(e.incident_id).unwrap_or_default()}</span>
+                            {delayed.then(|| view! {
+                                <span class="delayed-note">{format!("sent offline: pressed {}, received {}", clock(e.at), clock(e.received_at))}</span>
+                            })}
+                            {e.reason.clone().map(|r| view! { <span class="reason">{format!("refused: {r}")}</span> })}
+                        </li>
+                    }
+                }).collect_view()
+            })}
+        </ol>
+        <Pager page=page total=Signal::derive(move || state.feed.with(Vec::len))/>
+    }
+}
+
+#[component]
+fn IncidentsPanel(selected: RwSignal<Option<i64>>) -> impl IntoView {
+    let state = use_app();
+    let creating = RwSignal::new(false);
+    let active = move || {
+        let mut list: Vec<Incident> = state.incidents.with(|l| {
+            l.iter()
+                .map(|s| s.record.clone())
+                .filter(|i| i.state == IncidentState::Active)
+                .collect()
+        });
+        list.sort_by_key(|i| (i.priority, i.created_at));
+        list
+    };
+    view! {
+        <div class="panel-head">
+            <h1>"Incidents"</h1>
+            <button class="primary" on:click=move |_| creating.update(|c| *c = !*c)>
+                {move || if creating.get() { "Close form" } else { "New incident" }}
+            </button>
+        </div>
+        <Show when=move || creating.get()>
+            <NewIncidentForm on_created=move |id| { selected.set(Some(id)); creating.set(false); }/>
+        </Show>
+        <ul class="incident-list" data-testid="incident-list">
+            {move || active().into_iter().map(|i| {
+                let id = i.id;
+                let units: Vec<String> = i.assignments.iter().filter(|a| a.is_active()).map(|a| a.callsign.clone()).collect();
+                view! {
+                    <li>
+                        <button class="incident-row" class:selected=move || selected.get() == Some(id)
+                            data-incident=i.number.clone() on:click=move |_| selected.set(Some(id))>
+                            <span class="priority">{format!("P{}", i.priority)}</span>
+                            <span>{format!("{} · {} · {}", i.number, i.nature_text, i.address)}</span>
+                            <span class="muted">{units.join(", ")}</span>
+                        </button>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        {move || selected.get().map(|id| view! { <IncidentDetail id=id/> })}
+    }
+}
+
+#[component]
+fn IncidentDetail(id: i64) -> impl IntoView {
+    let state = use_app();
+    let incident = move || {
+        state.incidents.with(|l| {
+            l.iter()
+                .find(|s| s.record.id == id)
+                .map(|s| s.record.clone())
+        })
+    };
+    let error = RwSignal::new(None::<String>);
+    let note = RwSignal::new(String::new());
+    let unit_choice = RwSignal::new(String::new());
+    let run = move |call: std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Incident, ApiError>>>,
+    >| {
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match call.await {
+                Ok(_) => engine::kick(),
+                Err(err) => error.set(Some(explain(err))),
+            }
+        });
+    };
+    let assign = move |_| {
+        let Ok(unit_id) = unit_choice.get().parse::<i64>() else {
+            error.set(Some("Choose a unit to assign".into()));
+            return;
+        };
+        let token = token(&state);
+        run(Box::pin(async move {
+            api::dispatch::assign(&token, id, unit_id).await
+        }));
+    };
+    let add_note = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = note.get();
+        if text.trim().is_empty() {
+            return;
+        }
+        note.set(String::new());
+        let token = token(&state);
+        run(Box::pin(async move {
+            api::dispatch::add_note(&token, id, &text).await
+        }));
+    };
+    let finish = move |verb: &'static str| {
+        let question = format!(
+            "{} this incident? Every unit on it is released.",
+            if verb == "close" { "Close" } else { "Cancel" }
+        );
+        let confirmed = web_sys::window()
+            .and_then(|w| w.confirm_with_message(&question).ok())
+            .unwrap_or(false);
+        if confirmed {
+            let token = token(&state);
+            run(Box::pin(async move {
+                api::dispatch::finish(&token, id, verb).await
+            }));
+        }
+    };
+    // Available units first, then the rest with their status.
+    let candidates = move || {
+        let mut units: Vec<Unit> = state
+            .units
+            .with(|u| u.iter().map(|s| s.record.clone()).collect());
+        units.sort_by_key(|u| (u.status != StatusCode::Available, u.callsign.clone()));
+        units
+    };
+    view! {
+        {move || incident().map(|i| {
+            let events: Vec<FieldEvent> = state.feed.with(|f| f.iter().filter(|(_, e)| e.incident_id == Some(id)).map(|(_, e)| e.clone()).collect());
+            let lines = timeline(&i, &events);
+            let times = neris_times(&i, &events);
+            let active = i.state == IncidentState::Active;
+            view! {
+                <article class="incident-detail" data-testid="incident-detail">
+                    <h2>{format!("{} · P{} · {}", i.number, i.priority, i.nature_text)}</h2>
+                    {(!i.cautions.is_empty()).then(|| view! { <p class="cautions-box">{format!("Caution: {}", i.cautions.join(" · "))}</p> })}
+                    <p>{i.address.clone()}</p>
+                    <p class="muted">{format!("Caller {} · {} · {}", i.caller_name, i.callback, i.state.as_str())}</p>
+                    {active.then(|| view! {
+                        <div class="row">
+                            <select aria-label="Unit to assign" on:change=move |ev| unit_choice.set(event_target_value(&ev))>
+                                <option value="">"Assign a unit…"</option>
+                                {candidates().into_iter().map(|u| view! {
+                                    <option value=u.id.to_string()>{format!("{} — {}", u.callsign, u.status.label())}</option>
+                                }).collect_view()}
+                            </select>
+                            <button class="primary" on:click=assign>"Assign"</button>
+                            <button on:click=move |_| finish("close")>"Close"</button>
+                            <button on:click=move |_| finish("cancel")>"Cancel"</button>
+                        </div>
+                    })}
+                    {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                    <h3>"Timeline"</h3>
+                    <ol class="timeline" data-testid="incident-timeline">
+                        {lines.into_iter().map(|line| {
+                            let late = line.received_at.filter(|r| r - line.at > tenfour_protocol::board::DELAYED_AFTER_MS);
+                            let kind = match line.kind {
+                                TimelineKind::CallerNote => "caller",
+                                TimelineKind::DispatchNote => "dispatch",
+                                TimelineKind::FieldNote => "field",
+                                TimelineKind::Status => "status",
+                                TimelineKind::Dispatch => "dispatch",
+                            };
+                            view! {
+                                <li class=format!("note {kind}") data-at=line.at.to_string()>
+                                    <span class="note-meta">{format!("{} · {}", clock(line.at), line.who)}
+                                        {late.map(|r| format!(" · received {}", clock(r)))}</span>
+                                    <p class="note-text">{line.what}</p>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                    <form class="composer" on:submit=add_note>
+                        <label>"Caller note"
+                            <textarea rows="2" prop:value=note on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                        </label>
+                        <button type="submit">"Add caller note"</button>
+                    </form>
+                    <h3>"Unit times (NERIS)"</h3>
+                    <table class="neris" data-testid="neris">
+                        <thead><tr><th>"Unit"</th><th>"Dispatch"</th><th>"En route"</th><th>"On scene"</th><th>"Transport"</th><th>"Hospital"</th><th>"Clear"</th><th>"Turnout"</th><th>"Travel"</th></tr></thead>
+                        <tbody>
+                            {times.into_iter().map(|t| {
+                                let show = |at: Option<Millis>| at.map(clock).unwrap_or_else(|| "—".into());
+                                let span = |ms: Option<Millis>| ms.map(|ms| format!("{}:{:02}", ms / 60_000, (ms / 1000) % 60)).unwrap_or_else(|| "—".into());
+                                view! {
+                                    <tr data-unit=t.callsign.clone()>
+                                        <td>{t.callsign.clone()}</td>
+                                        <td>{show(t.dispatched)}</td><td>{show(t.en_route)}</td><td>{show(t.on_scene)}</td>
+                                        <td>{show(t.transporting)}</td><td>{show(t.at_hospital)}</td><td>{show(t.cleared)}</td>
+                                        <td>{span(t.turnout())}</td><td>{span(t.travel())}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </article>
+            }
+        })}
+    }
+}
+
+#[component]
+fn NewIncidentForm(on_created: impl Fn(i64) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let state = use_app();
+    let nature = RwSignal::new(NATURES[0].0.to_owned());
+    let nature_text = RwSignal::new(String::new());
+    let priority = RwSignal::new("3".to_owned());
+    let address = RwSignal::new(String::new());
+    let latitude = RwSignal::new(String::new());
+    let longitude = RwSignal::new(String::new());
+    let caller = RwSignal::new(String::new());
+    let callback = RwSignal::new(String::new());
+    let cautions = RwSignal::new(String::new());
+    let notes = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let coordinate = |text: String, what: &str| -> Result<Option<f64>, String> {
+        let text = text.trim().to_owned();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse()
+            .map(Some)
+            .map_err(|_| format!("{what} must be a number, like 45.52"))
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (lat, lon) = match (
+            coordinate(latitude.get(), "Latitude"),
+            coordinate(longitude.get(), "Longitude"),
+        ) {
+            (Ok(lat), Ok(lon)) => (lat, lon),
+            (Err(e), _) | (_, Err(e)) => {
+                error.set(Some(e));
+                return;
+            }
+        };
+        let new = NewIncident {
+            nature_code: nature.get(),
+            nature_text: Some(nature_text.get()).filter(|t| !t.trim().is_empty()),
+            priority: priority.get().parse().unwrap_or(3),
+            address: address.get(),
+            latitude: lat,
+            longitude: lon,
+            caller_name: caller.get(),
+            callback: callback.get(),
+            cautions: cautions
+                .get()
+                .lines()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            caller_notes: Some(notes.get()).filter(|n| !n.trim().is_empty()),
+        };
+        busy.set(true);
+        error.set(None);
+        let token = token(&state);
+        leptos::task::spawn_local(async move {
+            match api::dispatch::create(&token, &new).await {
+                Ok(incident) => {
+                    engine::kick();
+                    // Last: this closes the form, and with it these signals.
+                    on_created(incident.id);
+                }
+                Err(err) => {
+                    error.set(Some(explain(err)));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    let text_input = |label: &'static str, name: &'static str, value: RwSignal<String>| {
+        view! {
+            <label>{label}
+                <input name=name prop:value=value on:input=move |ev| value.set(event_target_value(&ev))/>
+            </label>
+        }
+    };
+    view! {
+        <form class="form new-incident" on:submit=submit data-testid="new-incident">
+            <label>"Nature"
+                <select name="nature" on:change=move |ev| nature.set(event_target_value(&ev))>
+                    {NATURES.iter().map(|(code, label)| view! { <option value=*code>{*label}</option> }).collect_view()}
+                </select>
+            </label>
+            {text_input("Nature details", "nature_text", nature_text)}
+            <label>"Priority"
+                <select name="priority" on:change=move |ev| priority.set(event_target_value(&ev))>
+                    {(1..=5).map(|p| view! { <option value=p.to_string() selected=p == 3>{format!("P{p}")}</option> }).collect_view()}
+                </select>
+            </label>
+            {text_input("Address", "address", address)}
+            <div class="row">
+                {text_input("Latitude", "latitude", latitude)}
+                {text_input("Longitude", "longitude", longitude)}
+            </div>
+            {text_input("Caller", "caller_name", caller)}
+            {text_input("Callback number", "callback", callback)}
+            <label>"Cautions (one per line)"
+                <textarea name="cautions" rows="2" prop:value=cautions on:input=move |ev| cautions.set(event_target_value(&ev))></textarea>
+            </label>
+            <label>"Caller notes"
+                <textarea name="caller_notes" rows="3" prop:value=notes on:input=move |ev| notes.set(event_target_value(&ev))></textarea>
+            </label>
+            <button type="submit" class="primary" disabled=move || busy.get()>"Create incident"</button>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </form>
     }
 }

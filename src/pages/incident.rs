@@ -15,21 +15,32 @@ use tenfour_protocol::wire::{
 pub fn IncidentPage() -> impl IntoView {
     let state = use_app();
     let params = use_params_map();
-    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()));
-    let synced = move || {
-        let id = id()?;
+    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok())));
+    // Memos: this screen changes only when this incident does, not on every sync.
+    let synced = Memo::new(move |_| {
+        let id = id.get()?;
         state
             .incidents
             .with(|list| list.iter().find(|s| s.record.id == id).cloned())
-    };
+    });
+    let mine = Memo::new(move |_| {
+        let unit = state.unit_id()?;
+        synced.with(|s| {
+            s.as_ref()
+                .map(|s| active_assignment(&s.record, unit).is_some())
+        })
+    });
     view! {
-        {move || match synced() {
-            None => view! {
-                <section class="screen"><h1>"Incident not on this device"</h1>
-                <p class="empty">"It may not have synced yet, or it is not assigned to your unit."</p></section>
-            }.into_any(),
-            Some(s) => view! { <IncidentDetail incident=s.record synced_at=s.synced_at/> }.into_any(),
-        }}
+        <Show when=move || synced.with(Option::is_some) fallback=|| view! {
+            <section class="screen"><h1>"Incident not on this device"</h1>
+            <p class="empty">"It may not have synced yet, or it is not assigned to your unit."</p></section>
+        }>
+            {move || synced.get().map(|s| view! { <IncidentDetail incident=s.record synced_at=s.synced_at/> })}
+            // Outside the detail, so that a sync arriving while the responder types keeps the text.
+            <Show when=move || mine.get() == Some(true)>
+                {move || id.get().map(|id| view! { <NoteComposer incident_id=id/> })}
+            </Show>
+        </Show>
     }
 }
 
@@ -114,7 +125,6 @@ fn IncidentDetail(incident: Incident, synced_at: i64) -> impl IntoView {
                     </li>
                 }).collect_view()}
             </ol>
-            {mine.then(|| view! { <NoteComposer incident_id=id/> })}
             {(!others.is_empty()).then(|| view! {
                 <h2>"Other units"</h2>
                 <ul class="other-units">

@@ -10,18 +10,20 @@
 //! Never await anything but IndexedDB requests inside a transaction: it auto-commits as
 //! soon as the event loop finds it idle.
 
+use indexed_db_futures::KeyRange;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use serde::{Deserialize, Serialize};
 use tenfour_protocol::wire::{
-    Action, Change, ChangeBody, EntryResult, Incident, Millis, OutboxEntry, Outcome, SessionInfo,
-    Unit,
+    Action, Change, ChangeBody, EntryResult, FieldEvent, Incident, Millis, OutboxEntry, Outcome,
+    SessionInfo, Unit,
 };
 
 pub const DB_NAME: &str = "tenfour";
-/// v1: meta, outbox, incidents, units. v2 adds the rejected and delivered lists.
-pub const SCHEMA_VERSION: u32 = 2;
+/// v1: meta, outbox, incidents, units. v2 adds the rejected and delivered lists. v3 adds
+/// the field feed (dispatchers).
+pub const SCHEMA_VERSION: u32 = 3;
 
 const META: &str = "meta";
 const OUTBOX: &str = "outbox";
@@ -29,8 +31,8 @@ const INCIDENTS: &str = "incidents";
 const UNITS: &str = "units";
 const REJECTED: &str = "rejected";
 const DELIVERED: &str = "delivered";
-const V1_STORES: [&str; 4] = [META, OUTBOX, INCIDENTS, UNITS];
-const V2_STORES: [&str; 2] = [REJECTED, DELIVERED];
+const FEED: &str = "feed";
+const STORES: [&str; 7] = [META, OUTBOX, INCIDENTS, UNITS, REJECTED, DELIVERED, FEED];
 
 /// How many delivered actions the device remembers (for "delivered" marks).
 const DELIVERED_KEPT: usize = 200;
@@ -144,7 +146,7 @@ impl Store {
                 // Each version adds stores; creating only what is missing makes every upgrade
                 // path (0→2, 1→2) keep the data of the stores that exist, the outbox above all.
                 let existing: Vec<String> = db.object_store_names().collect();
-                for name in V1_STORES.iter().chain(V2_STORES.iter()) {
+                for name in STORES {
                     if !existing.iter().any(|e| e == name) {
                         db.create_object_store(name).build()?;
                     }
@@ -357,7 +359,7 @@ impl Store {
         let now = now_ms();
         let tx = self
             .db
-            .transaction([META, INCIDENTS, UNITS])
+            .transaction([META, INCIDENTS, UNITS, FEED])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let meta = tx.object_store(META)?;
@@ -368,6 +370,7 @@ impl Store {
         }
         let incidents = tx.object_store(INCIDENTS)?;
         let units = tx.object_store(UNITS)?;
+        let feed = tx.object_store(FEED)?;
         for change in changes {
             let (store, key, row) = match &change.body {
                 ChangeBody::Incident(i) => (
@@ -388,7 +391,14 @@ impl Store {
                         record: u,
                     })?,
                 ),
-                ChangeBody::FieldEvent(_) => continue,
+                ChangeBody::FieldEvent(event) => {
+                    // Field events never change: keyed by their cursor, a repeat overwrites itself.
+                    feed.put(text(event)?)
+                        .with_key(change.cursor as f64)
+                        .primitive()?
+                        .await?;
+                    continue;
+                }
             };
             let existing: Option<String> = store.get(key as f64).primitive()?.await?;
             let newer = match existing {
@@ -409,6 +419,29 @@ impl Store {
         Ok(())
     }
 
+    /// Field events after `cursor`, oldest first, with their cursors.
+    pub async fn feed_after(&self, cursor: u64) -> Result<Vec<(u64, FieldEvent)>> {
+        let tx = self.db.transaction(FEED).build()?;
+        let store = tx.object_store(FEED)?;
+        let range = KeyRange::LowerBound(cursor as f64, true);
+        let keys: Vec<f64> = store
+            .get_all_keys::<f64>()
+            .with_query::<f64, _>(range.clone())
+            .primitive()?
+            .await?
+            .collect::<std::result::Result<_, _>>()?;
+        let rows = store
+            .get_all::<String>()
+            .with_query::<f64, _>(range)
+            .primitive()?
+            .await?;
+        let mut out = Vec::with_capacity(keys.len());
+        for (key, row) in keys.into_iter().zip(rows) {
+            out.push((key as u64, parse(&row?)?));
+        }
+        Ok(out)
+    }
+
     pub async fn incidents(&self) -> Result<Vec<Synced<Incident>>> {
         self.all(INCIDENTS).await
     }
@@ -422,9 +455,10 @@ impl Store {
     pub async fn forget_synced(&self) -> Result<()> {
         let tx = self
             .db
-            .transaction([META, INCIDENTS, UNITS])
+            .transaction([META, INCIDENTS, UNITS, FEED])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
+        tx.object_store(FEED)?.clear()?.await?;
         tx.object_store(INCIDENTS)?.clear()?.await?;
         tx.object_store(UNITS)?.clear()?.await?;
         tx.object_store(META)?.delete("cursor").primitive()?.await?;

@@ -1,6 +1,7 @@
 //! Types and rules shared by the tenfour hub and the PWA: the wire format, the unit status
 //! state machine and the pure sync core. No I/O lives here, so native tests reach it.
 
+pub mod board;
 pub mod natures;
 pub mod problem;
 pub mod status;
