@@ -96,6 +96,16 @@ pub fn Board() -> impl IntoView {
     }
 }
 
+/// The incident's number ("2026-00042") as the board shows it.
+fn incident_number(state: &AppState, incident_id: Option<i64>) -> Option<String> {
+    let id = incident_id?;
+    state.incidents.with(|l| {
+        l.iter()
+            .find(|s| s.record.id == id)
+            .map(|s| s.record.number.clone())
+    })
+}
+
 fn status_class(status: StatusCode) -> String {
     format!("status-pill status-{}", status.as_str())
 }
@@ -126,14 +136,7 @@ fn UnitTable(stale_minutes: RwSignal<f64>, selected: RwSignal<Option<i64>>) -> i
         }
         units
     };
-    let number_of = move |incident_id: Option<i64>| {
-        let id = incident_id?;
-        state.incidents.with(|l| {
-            l.iter()
-                .find(|s| s.record.id == id)
-                .map(|s| s.record.number.clone())
-        })
-    };
+    let number_of = move |incident_id| incident_number(&state, incident_id);
     view! {
         <div class="filters">
             <select aria-label="Filter by status" on:change=move |ev| { status_filter.set(event_target_value(&ev)); page.set(0); }>
@@ -220,14 +223,7 @@ fn describe(event: &FieldEvent) -> String {
 fn FieldFeed() -> impl IntoView {
     let state = use_app();
     let page = RwSignal::new(0usize);
-    let number_of = move |incident_id: Option<i64>| {
-        let id = incident_id?;
-        state.incidents.with(|l| {
-            l.iter()
-                .find(|s| s.record.id == id)
-                .map(|s| s.record.number.clone())
-        })
-    };
+    let number_of = move |incident_id| incident_number(&state, incident_id);
     view! {
         <ol class="feed" data-testid="feed">
             {move || state.feed.with(|feed| {
