@@ -74,11 +74,11 @@ pub fn SavedToast() -> impl IntoView {
                 format!("{}: delivered to dispatch", last.label),
             )
         };
-        Some((kind, text, last.commit_ms))
+        Some((kind, text, last.commit_ms, seq))
     };
     view! {
-        {move || status().map(|(kind, text, commit_ms)| view! {
-            <div class="toast" data-state=kind data-commit-ms=format!("{commit_ms:.1}")
+        {move || status().map(|(kind, text, commit_ms, seq)| view! {
+            <div class="toast" data-state=kind data-commit-ms=format!("{commit_ms:.1}") data-seq=seq.to_string()
                 role="status" aria-live="polite" data-testid="toast">
                 {text}
             </div>

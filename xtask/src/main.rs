@@ -178,7 +178,70 @@ fn bench() -> Result<(), String> {
     let root = root();
     let tools = bootstrap::ensure_all(&root)?;
     build_app(&root, &tools)?;
-    sh::banner("first-load transfer (brotli, as the hub serves it)");
+    let mut report = String::new();
+    report.push_str(&first_load_table(&root)?);
+
+    let hub_bin = hub::build(&root, hub::Profile::Optimized)?;
+    sh::banner("building the load generator");
+    sh::run(sh::cargo(&root, &tools).args([
+        "build",
+        "--package",
+        "tenfour-bench",
+        "--profile",
+        "hub",
+    ]))?;
+    let bench_bin = hub_bin.with_file_name("tenfour-bench");
+    let scratch = sh::Scratch::new("bench")?;
+    let seed = scratch.path().join("bench-agency.json");
+    sh::run(
+        sh::command(&bench_bin.display().to_string(), &tools)
+            .arg("seed")
+            .arg(&seed)
+            .arg("2000"),
+    )?;
+    let seed_arg = seed.display().to_string();
+    let running = hub::spawn(
+        &hub_bin,
+        &tools,
+        "127.0.0.1:0",
+        &scratch.path().join("bench.db"),
+        &root.join("dist"),
+        &["--demo", "--seed", &seed_arg],
+    )?;
+
+    sh::banner("hub: ingest, reconnect drain, field to board (tenfour-bench)");
+    let hub_figures = sh::capture(
+        sh::command(&bench_bin.display().to_string(), &tools)
+            .arg("run")
+            .arg(running.url())
+            .arg(running.pid().to_string()),
+    );
+    sh::banner("device: offline cold start and tap to durable (Chromium)");
+    let device = sh::capture(
+        sh::command("npx", &tools)
+            .args(["playwright", "test", "-c", "playwright.bench.config.js"])
+            .current_dir(root.join("tests/e2e"))
+            .env("TENFOUR_URL", running.url()),
+    );
+    running.stop();
+    report.push_str(&hub_figures?);
+    report.push_str(&device_table(&device?)?);
+
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let date = sh::output(std::process::Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
+        .unwrap_or_default();
+    let document = format!(
+        "# tenfour benchmarks\n\nMeasured by `cargo xtask bench` on {} ({cores} cores). Figures, not \
+         verdicts: compare them with the previous run.\n{report}",
+        date.trim()
+    );
+    println!("{document}");
+    std::fs::write(root.join("BENCHMARKS.md"), &document)
+        .map_err(|e| format!("cannot write BENCHMARKS.md: {e}"))
+}
+
+/// Brotli sizes of what a first visit fetches, as the hub serves them.
+fn first_load_table(root: &Path) -> Result<String, String> {
     let dist = root.join("dist");
     let mut rows = Vec::new();
     for entry in
@@ -201,13 +264,51 @@ fn bench() -> Result<(), String> {
         rows.push((name, raw, br));
     }
     rows.sort();
-    println!("{:<48} {:>10} {:>10}", "file", "raw", "brotli");
+    let mut table = String::from(
+        "\n### First-load transfer (brotli, as the hub serves it)\n\n| file | raw | brotli |\n|---|---:|---:|\n",
+    );
     for (name, raw, br) in &rows {
-        println!("{name:<48} {:>10} {:>10}", kb(*raw), kb(*br));
+        table.push_str(&format!("| {name} | {} | {} |\n", kb(*raw), kb(*br)));
     }
     let total: u64 = rows.iter().map(|r| r.2).sum();
-    println!("{:<48} {:>10} {:>10}", "total", "", kb(total));
-    Ok(())
+    table.push_str(&format!("| **total** | | **{}** |\n", kb(total)));
+    println!("{table}");
+    Ok(table)
+}
+
+/// The device figures from the `BENCH {json}` line the browser benchmark prints.
+fn device_table(output: &str) -> Result<String, String> {
+    let line = output
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("BENCH "))
+        .ok_or("the browser benchmark printed no figures")?;
+    let field = |name: &str| -> String {
+        let key = format!("\"{name}\":");
+        line.split(&key)
+            .nth(1)
+            .map(|rest| {
+                rest.split([',', '}'])
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_owned()
+            })
+            .unwrap_or_else(|| "?".into())
+    };
+    Ok(format!(
+        "\n### Device (Chromium, phone viewport)\n\n| figure | value |\n|---|---:|\n\
+         | offline cold start to first assignment, 4x CPU throttling, {} incidents and {} notes on the device (median of 5) | {} ms |\n\
+         | tap to outbox commit, p50 / p95 over {} taps | {} / {} ms |\n\
+         | tap to \"saved\" shown, p50 / p95 | {} / {} ms |\n",
+        field("incidents"),
+        field("notes"),
+        field("cold_start_median_ms"),
+        field("taps"),
+        field("commit_p50_ms"),
+        field("commit_p95_ms"),
+        field("saved_shown_p50_ms"),
+        field("saved_shown_p95_ms"),
+    ))
 }
 
 fn file_len(path: &Path) -> Result<u64, String> {

@@ -35,6 +35,21 @@ pub fn run(command: &mut Command) -> Result<(), String> {
     }
 }
 
+/// Runs with stderr shown and returns stdout (also echoed), failing on a non-zero exit.
+pub fn capture(command: &mut Command) -> Result<String, String> {
+    let out = command
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot start {}: {e}", describe(command)))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    print!("{text}");
+    if out.status.success() {
+        Ok(text)
+    } else {
+        Err(format!("{} failed ({})", describe(command), out.status))
+    }
+}
+
 /// Runs quietly and returns stdout, or `None` when the program is missing or fails.
 pub fn output(command: &mut Command) -> Option<String> {
     let out = command.stderr(Stdio::null()).output().ok()?;

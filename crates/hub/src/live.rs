@@ -1,38 +1,177 @@
-//! Wakes the live streams of an agency when a change commits.
+//! The live feed's shared tail: the most recent changes of each agency, kept in memory and
+//! read by every stream, so that a commit costs one database read however many devices are
+//! listening. A stream further behind than the tail reads the database itself.
 //!
-//! A `watch` channel per agency carries the newest cursor. Streams read the change log
-//! themselves, so a wake-up can never be lost or overflow: a slow stream simply finds more
-//! waiting the next time it reads.
+//! A `watch` channel per agency carries the newest cursor. Streams are only woken by it and
+//! then read, so a wake-up can never be lost or overflow.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use crate::records::{self, View};
+use sqlx::SqlitePool;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::watch;
+
+/// Changes kept in memory per agency.
+const TAIL: usize = 4096;
 
 #[derive(Default)]
 pub struct Live {
-    agencies: Mutex<HashMap<i64, watch::Sender<u64>>>,
+    agencies: Mutex<HashMap<i64, Arc<AgencyTail>>>,
+}
+
+struct AgencyTail {
+    head: watch::Sender<u64>,
+    /// Serialises refills so that each change is read once.
+    refill: tokio::sync::Mutex<()>,
+    changes: RwLock<Tail>,
+}
+
+struct Tail {
+    /// The tail holds every change after `start`, up to `last`.
+    start: u64,
+    last: u64,
+    rows: VecDeque<Row>,
+}
+
+struct Row {
+    cursor: u64,
+    audience: String,
+    units: String,
+    body: Arc<str>,
+}
+
+/// What a stream gets from the tail: the visible changes after its cursor, the cursor to
+/// continue from, and the agency's newest cursor.
+pub struct TailPage {
+    pub bodies: Vec<(u64, Arc<str>)>,
+    pub cursor: u64,
+    pub head: u64,
 }
 
 impl Live {
-    pub fn subscribe(&self, agency_id: i64) -> watch::Receiver<u64> {
-        let mut agencies = self.agencies.lock().unwrap_or_else(|e| e.into_inner());
-        agencies
-            .entry(agency_id)
-            .or_insert_with(|| watch::channel(0).0)
-            .subscribe()
+    fn agency(&self, agency_id: i64) -> Option<Arc<AgencyTail>> {
+        self.agencies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&agency_id)
+            .cloned()
     }
 
-    /// Call after the transaction holding `cursor` committed.
-    pub fn notify(&self, agency_id: i64, cursor: u64) {
-        let agencies = self.agencies.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(sender) = agencies.get(&agency_id) {
-            sender.send_if_modified(|latest| {
-                let newer = cursor > *latest;
-                if newer {
-                    *latest = cursor;
-                }
-                newer
-            });
+    /// The agency's tail, created empty at the current head when first needed.
+    async fn agency_or_start(
+        &self,
+        db: &SqlitePool,
+        agency_id: i64,
+    ) -> Result<Arc<AgencyTail>, sqlx::Error> {
+        if let Some(tail) = self.agency(agency_id) {
+            return Ok(tail);
         }
+        let head: i64 = sqlx::query_scalar("SELECT last_cursor FROM agencies WHERE id = ?")
+            .bind(agency_id)
+            .fetch_one(db)
+            .await?;
+        let head = head as u64;
+        let mut agencies = self.agencies.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(agencies
+            .entry(agency_id)
+            .or_insert_with(|| {
+                Arc::new(AgencyTail {
+                    head: watch::channel(head).0,
+                    refill: tokio::sync::Mutex::new(()),
+                    changes: RwLock::new(Tail {
+                        start: head,
+                        last: head,
+                        rows: VecDeque::new(),
+                    }),
+                })
+            })
+            .clone())
+    }
+
+    pub async fn subscribe(
+        &self,
+        db: &SqlitePool,
+        agency_id: i64,
+    ) -> Result<watch::Receiver<u64>, sqlx::Error> {
+        Ok(self.agency_or_start(db, agency_id).await?.head.subscribe())
+    }
+
+    /// Call after a transaction that recorded changes has committed: reads the new changes
+    /// once into the tail and wakes the agency's streams.
+    pub async fn publish(&self, db: &SqlitePool, agency_id: i64) {
+        let Some(agency) = self.agency(agency_id) else {
+            return; // nobody has ever listened: the database has it all
+        };
+        let _refilling = agency.refill.lock().await;
+        let last = agency
+            .changes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .last;
+        let rows: Result<Vec<(i64, String, String, String)>, sqlx::Error> = sqlx::query_as(
+            "SELECT cursor, audience, units, body FROM changes WHERE agency_id = ? AND cursor > ? ORDER BY cursor",
+        )
+        .bind(agency_id)
+        .bind(last as i64)
+        .fetch_all(db)
+        .await;
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(err) => {
+                tracing::warn!(error = %err, "live tail: cannot read new changes; streams will read the database");
+                return;
+            }
+        };
+        let newest = {
+            let mut tail = agency.changes.write().unwrap_or_else(|e| e.into_inner());
+            for (cursor, audience, units, body) in rows {
+                tail.last = cursor as u64;
+                tail.rows.push_back(Row {
+                    cursor: cursor as u64,
+                    audience,
+                    units,
+                    body: body.into(),
+                });
+            }
+            while tail.rows.len() > TAIL {
+                if let Some(dropped) = tail.rows.pop_front() {
+                    tail.start = dropped.cursor;
+                }
+            }
+            tail.last
+        };
+        agency.head.send_if_modified(|head| {
+            let newer = newest > *head;
+            if newer {
+                *head = newest;
+            }
+            newer
+        });
+    }
+
+    /// The visible changes after `cursor` from memory, or `None` when the tail does not
+    /// reach back that far (the caller reads the database instead).
+    pub fn read(&self, agency_id: i64, view: View, cursor: u64, limit: usize) -> Option<TailPage> {
+        let agency = self.agency(agency_id)?;
+        let tail = agency.changes.read().unwrap_or_else(|e| e.into_inner());
+        if cursor < tail.start {
+            return None;
+        }
+        let mut bodies = Vec::new();
+        let mut next = cursor.max(tail.last);
+        for row in tail.rows.iter().filter(|r| r.cursor > cursor) {
+            if bodies.len() == limit {
+                next = bodies.last().map_or(cursor, |(c, _): &(u64, Arc<str>)| *c);
+                break;
+            }
+            if records::visible(view, &row.audience, &row.units) {
+                bodies.push((row.cursor, row.body.clone()));
+            }
+        }
+        Some(TailPage {
+            bodies,
+            cursor: next,
+            head: tail.last,
+        })
     }
 }

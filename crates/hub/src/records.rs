@@ -326,3 +326,14 @@ pub enum View {
     /// A responder; `None` before a unit is chosen (unit statuses only).
     Unit(Option<i64>),
 }
+
+/// The same rule as the `changes_after` query, for changes held in memory.
+pub fn visible(view: View, audience: &str, units: &str) -> bool {
+    match view {
+        View::Everything => true,
+        View::Unit(unit) => {
+            audience == "all"
+                || (audience == "units" && unit.is_some_and(|u| units.contains(&format!(",{u},"))))
+        }
+    }
+}

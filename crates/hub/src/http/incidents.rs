@@ -33,12 +33,8 @@ async fn finish(
     let incident = records::load_incident(&mut tx, caller.agency_id, incident_id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("there is no incident {incident_id}")))?;
-    let head: i64 = sqlx::query_scalar("SELECT last_cursor FROM agencies WHERE id = ?")
-        .bind(caller.agency_id)
-        .fetch_one(&mut *tx)
-        .await?;
     tx.commit().await?;
-    state.live.notify(caller.agency_id, head as u64);
+    state.live.publish(&state.db.reader, caller.agency_id).await;
     Ok(Json(incident))
 }
 

@@ -18,6 +18,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
 use serde::Deserialize;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 use tenfour_protocol::wire::Resync;
 use tokio::sync::mpsc;
@@ -84,27 +85,49 @@ async fn follow(
     mut cursor: u64,
     tx: mpsc::Sender<Result<Event, Infallible>>,
 ) {
-    let mut wake = state.live.subscribe(caller.agency_id);
+    let Ok(mut wake) = state
+        .live
+        .subscribe(&state.db.reader, caller.agency_id)
+        .await
+    else {
+        return;
+    };
     let mut shutdown = state.shutdown.clone();
     let view = view_of(&caller);
     loop {
         // Mark the current value seen before reading, so a commit after the read wakes us.
         wake.borrow_and_update();
-        let page = match state.db.reader.acquire().await {
-            Ok(mut conn) => {
-                records::changes_after(&mut conn, caller.agency_id, view, cursor, PAGE).await
-            }
-            Err(err) => Err(err),
+        // The shared in-memory tail when it reaches back far enough, else the database.
+        let page = match state
+            .live
+            .read(caller.agency_id, view, cursor, PAGE as usize)
+        {
+            Some(page) => Ok((page.bodies, page.cursor, page.head)),
+            None => match state.db.reader.acquire().await {
+                Ok(mut conn) => {
+                    records::changes_after(&mut conn, caller.agency_id, view, cursor, PAGE)
+                        .await
+                        .map(|p| {
+                            let bodies = p
+                                .bodies
+                                .into_iter()
+                                .map(|(c, b)| (c, Arc::<str>::from(b)))
+                                .collect();
+                            (bodies, p.cursor, p.head)
+                        })
+                }
+                Err(err) => Err(err),
+            },
         };
-        let page = match page {
+        let (bodies, next, head) = match page {
             Ok(page) => page,
             Err(err) => {
                 tracing::warn!(error = %err, "live stream: cannot read changes; closing it");
                 return;
             }
         };
-        if page.head.saturating_sub(cursor) > RESYNC_BACKLOG {
-            let data = serde_json::to_string(&Resync { head: page.head }).unwrap_or_default();
+        if head.saturating_sub(cursor) > RESYNC_BACKLOG {
+            let data = serde_json::to_string(&Resync { head }).unwrap_or_default();
             if tx
                 .send(Ok(Event::default().event("resync").data(data)))
                 .await
@@ -112,20 +135,21 @@ async fn follow(
             {
                 return;
             }
-            cursor = page.head;
+            cursor = head;
             continue;
         }
-        for (change_cursor, body) in &page.bodies {
+        for (change_cursor, body) in &bodies {
             let event = Event::default()
                 .id(change_cursor.to_string())
                 .event("change")
-                .data(body);
+                .data(&**body);
             if tx.send(Ok(event)).await.is_err() {
                 return;
             }
         }
-        cursor = page.cursor;
-        if page.more {
+        let more = next < head;
+        cursor = next;
+        if more {
             continue;
         }
         tokio::select! {
