@@ -12,7 +12,10 @@ fn app() -> TestHub {
     let js = "console.log('tenfour');\n".repeat(200);
     TestHub::start_with(
         &[
-            ("index.html", b"<!doctype html><title>tenfour</title>"),
+            (
+                "index.html",
+                b"<!doctype html><title>tenfour</title><script type=\"module\">boot()</script>",
+            ),
             (WASM, b"\0asm\x01\0\0\0"),
             (JS, js.as_bytes()),
             ("sw.js", b"self.addEventListener('fetch', () => {});"),
@@ -124,4 +127,31 @@ async fn unknown_api_path_is_a_json_problem() {
         "{}",
         problem.detail
     );
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let hub = app();
+    // sha256("boot()") in base64: the one inline script the page may run.
+    let boot_hash = "'sha256-MeZS89WlF0u+o0hCvHTBt4q1WHU+U+sJKgbdRUc36mY='";
+    for path in ["/", "/api/health", "/api/nothing-here", &format!("/{WASM}")] {
+        let response = get(&hub, path).send().await.unwrap();
+        let policy = header(&response, reqwest::header::CONTENT_SECURITY_POLICY);
+        assert!(policy.contains("default-src 'self'"), "{path}: {policy}");
+        assert!(policy.contains("'wasm-unsafe-eval'"), "{path}: {policy}");
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert!(policy.contains(boot_hash), "{path}: {policy}");
+        assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
+        assert_eq!(
+            header(&response, reqwest::header::X_CONTENT_TYPE_OPTIONS),
+            "nosniff"
+        );
+        assert_eq!(
+            header(&response, reqwest::header::REFERRER_POLICY),
+            "no-referrer"
+        );
+    }
 }

@@ -37,7 +37,7 @@ test('the board follows the field live, offline updates included', async ({ brow
   await form.locator('input[name=caller_name]').fill('Lou Park');
   await form.locator('input[name=callback]').fill('503 555 0177');
   await form.locator('textarea[name=cautions]').fill('Propane tank in garage');
-  await form.locator('textarea[name=caller_notes]').fill('Smoke from the garage, family outside');
+  await form.locator('textarea[name=caller_notes]').fill('Smoke from the garage, family outside <script>window.pwned=1</script>');
   await form.getByRole('button', { name: 'Create incident' }).click();
   const detail = board.getByTestId('incident-detail');
   await expect(detail).toContainText('9 Spruce Way');
@@ -98,6 +98,8 @@ test('the board follows the field live, offline updates included', async ({ brow
   await expect(row).toHaveAttribute('data-flags', /stale/, { timeout: 15_000 });
   await expect(board.getByTestId('board-units').locator('tr[data-unit="P11"]')).not.toHaveAttribute('data-flags', /stale/);
 
+  await expect(timeline).toContainText('family outside <script>window.pwned=1</script>');
+  expect(await board.evaluate(() => window.pwned)).toBeUndefined();
   expect(errors).toEqual([]);
   await desk.close();
   await truck.close();

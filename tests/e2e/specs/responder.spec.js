@@ -30,7 +30,8 @@ for (const device of devices) {
     await expect(page.locator('.connection')).toHaveAttribute('data-state', 'online');
 
     // Dispatch sends an assignment: it takes over the screen until acknowledged.
-    const callerNote = `Caller reports a fall on the stairs (${device.unit})`;
+    // Markup in a note is shown as text, never run or rendered.
+    const callerNote = `Caller reports a fall on the stairs (${device.unit}) <img src=x onerror="window.pwned=1"> <b>not bold</b>`;
     const incident = await dispatcher.dispatch(device.unit, {
       nature_code: 'FALL', priority: 2, address: `${device.unit === 'M14' ? 14 : 11} Cedar Lane`,
       latitude: 45.51, longitude: -122.65, caller_name: 'Ana Ruiz', callback: '+1 503 555 0111',
@@ -100,6 +101,8 @@ for (const device of devices) {
       expect(offline.received_at).toBeGreaterThanOrEqual(reconnectedAt - 1000);
       expect(offline.at).toBeLessThan(offline.received_at);
     }
+    expect(await page.evaluate(() => window.pwned)).toBeUndefined();
+    await expect(page.locator('.timeline b')).toHaveCount(0);
     const final = await dispatcher.get(`/api/incidents/${incident.id}`);
     expect(final.notes.filter((n) => n.text === 'Patient conscious, talking')).toHaveLength(1);
     expect(errors).toEqual([]);

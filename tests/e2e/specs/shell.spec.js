@@ -4,6 +4,10 @@ const { test, expect } = require('@playwright/test');
 test('the shell opens offline once the service worker controls the page', async ({ page, context }) => {
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
+  // The Content-Security-Policy must let the app run without a single violation.
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) errors.push(message.text());
+  });
 
   await page.goto('/');
   await expect(page.locator('.brand')).toHaveText('tenfour');

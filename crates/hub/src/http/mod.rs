@@ -4,6 +4,7 @@
 mod assets;
 mod board;
 mod error;
+mod headers;
 mod health;
 mod incidents;
 mod openapi;
@@ -53,9 +54,15 @@ pub fn router(state: AppState) -> Router {
         .fallback(api_not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(error::problem_layer));
+    let policy = axum::http::HeaderValue::from_str(&headers::content_security_policy(&state.dist))
+        .unwrap_or_else(|_| axum::http::HeaderValue::from_static("default-src 'self'"));
+    let policy = Arc::new(policy);
     Router::new()
         .nest("/api", api)
         .merge(assets::router(&state.dist))
+        .layer(middleware::from_fn(move |request, next| {
+            headers::security_headers(policy.clone(), request, next)
+        }))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
