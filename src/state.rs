@@ -195,6 +195,26 @@ impl AppState {
         })
     }
 
+    /// The actions to lay over the synced records: those the hub applied but whose effect
+    /// has not come back in a pull yet (a push can land just before the network drops), then
+    /// those still waiting. Delivered status changes count only if newer than the synced unit.
+    pub fn overlay_entries(&self) -> Vec<OutboxEntry> {
+        let status_at = self.my_unit().map_or(0, |u| u.status_at);
+        let mut entries: Vec<OutboxEntry> = self.delivered.with(|delivered| {
+            delivered
+                .iter()
+                .map(|d| d.entry.clone())
+                .filter(|e| {
+                    e.kind != tenfour_protocol::wire::ActionKind::Status || e.at > status_at
+                })
+                .collect()
+        });
+        entries.sort_by_key(|e| e.seq);
+        self.outbox
+            .with(|pending| entries.extend(pending.iter().cloned()));
+        entries
+    }
+
     pub fn incident_records(&self) -> Vec<Incident> {
         self.incidents
             .with(|list| list.iter().map(|s| s.record.clone()).collect())

@@ -13,9 +13,8 @@ pub fn AssignmentAlert() -> impl IntoView {
     let alert = Memo::new(move |_| {
         let unit_id = state.unit_id()?;
         let incidents = state.incident_records();
-        state.outbox.with(|pending| {
-            unacknowledged(&incidents, unit_id, pending).map(|(i, a)| (i.clone(), a.id))
-        })
+        unacknowledged(&incidents, unit_id, &state.overlay_entries())
+            .map(|(i, a)| (i.clone(), a.id))
     });
     // Ring while an alert is showing; stop as soon as it is answered.
     Effect::new(move |_| {

@@ -11,7 +11,7 @@ pub fn StatusButtons(incident_id: i64) -> impl IntoView {
     let state = use_app();
     let current = move || {
         let unit = state.my_unit()?;
-        Some(state.outbox.with(|pending| unit_status(&unit, pending)))
+        Some(unit_status(&unit, &state.overlay_entries()))
     };
     view! {
         <div class="status-current" data-testid="my-status">

@@ -29,12 +29,7 @@ pub fn Home() -> impl IntoView {
     };
     let status = move || {
         let unit = state.my_unit()?;
-        Some(
-            state
-                .outbox
-                .with(|pending| unit_status(&unit, pending))
-                .label(),
-        )
+        Some(unit_status(&unit, &state.overlay_entries()).label())
     };
     view! {
         <section class="screen">

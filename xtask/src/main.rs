@@ -17,6 +17,7 @@ commands:
   test [LAYER...]     install what is missing, then run every test layer, or only the ones
                       named: lint, native, wasm, e2e
   bench               build release binaries and print the figures that matter
+  chaos [N]           the chaos end-to-end test with N actions (default 1000)
   bootstrap           only install what is missing";
 
 fn main() -> ExitCode {
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(),
+        Some("chaos") => chaos(&args[1..]),
         Some("bootstrap") => bootstrap::ensure_all(&root()).map(|_| ()),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
@@ -72,6 +74,30 @@ fn run(args: &[String]) -> Result<(), String> {
     println!("  app:      {}", root.join("dist").display());
     println!("{DEMO_SIGN_INS}");
     hub::exec(&hub, &tools, &bind, &database, &root.join("dist"))
+}
+
+/// The chaos spec alone, at a chosen size (`cargo xtask test` runs it small).
+fn chaos(args: &[String]) -> Result<(), String> {
+    let actions: u32 = match args.first() {
+        Some(n) => n
+            .parse()
+            .map_err(|_| format!("chaos size {n:?} is not a number"))?,
+        None => 1000,
+    };
+    let root = root();
+    let tools = bootstrap::ensure_all(&root)?;
+    build_app(&root, &tools)?;
+    let hub_bin = hub::build(&root, hub::Profile::Dev)?;
+    sh::banner(&format!("chaos: {actions} actions"));
+    sh::run(
+        sh::command("npx", &tools)
+            .args(["playwright", "test", "specs/chaos.spec.js"])
+            .current_dir(root.join("tests/e2e"))
+            .env("TENFOUR_URL", "http://127.0.0.1:9")
+            .env("CHAOS_ACTIONS", actions.to_string())
+            .env("TENFOUR_HUB_BIN", &hub_bin)
+            .env("TENFOUR_DIST", root.join("dist")),
+    )
 }
 
 /// The demo agency's accounts (crates/hub/src/demo-agency.json); README lists them too.
@@ -161,7 +187,10 @@ fn test(layers: &[String]) -> Result<(), String> {
             sh::command("npx", &tools)
                 .args(["playwright", "test"])
                 .current_dir(root.join("tests/e2e"))
-                .env("TENFOUR_URL", running.url()),
+                .env("TENFOUR_URL", running.url())
+                // The chaos spec runs (and kills) a hub of its own.
+                .env("TENFOUR_HUB_BIN", &hub_bin)
+                .env("TENFOUR_DIST", root.join("dist")),
         );
         running.stop();
         result?;
