@@ -155,3 +155,13 @@ async fn every_response_carries_the_security_headers() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_hub_without_the_built_app_says_how_to_build_it() {
+    let hub = TestHub::start_with(&[], &[]);
+    let response = get(&hub, "/").send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(response.text().await.unwrap().contains("cargo xtask run"));
+    // The API still works.
+    assert_eq!(get(&hub, "/api/health").send().await.unwrap().status(), 200);
+}

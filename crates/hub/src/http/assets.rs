@@ -12,6 +12,17 @@ use std::path::Path;
 use tower_http::services::{ServeDir, ServeFile};
 
 pub fn router(dist: &Path) -> Router<AppState> {
+    if !dist.join("index.html").exists() {
+        tracing::warn!(dist = %dist.display(), "no built app here: only the API is served");
+        let message = format!(
+            "The tenfour app is not built in {}: run `cargo xtask run` (it builds the app and starts the hub).\n",
+            dist.display()
+        );
+        return Router::new().fallback(move || {
+            let message = message.clone();
+            async move { (axum::http::StatusCode::SERVICE_UNAVAILABLE, message) }
+        });
+    }
     let shell = ServeFile::new(dist.join("index.html"))
         .precompressed_br()
         .precompressed_gzip();
