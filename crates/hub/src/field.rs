@@ -320,73 +320,19 @@ async fn status(
         ..Effect::default()
     };
 
-    if let Err(err) = unit.status.check_transition(p.status) {
-        return Ok((
-            reject_status(
-                tx,
-                agency_id,
-                unit_id,
-                incident_id,
-                entry,
-                p,
-                received_at,
-                err.to_string(),
-            )
-            .await?,
-            effect,
-        ));
-    }
-    if p.status.is_committed() {
-        let Some(incident) = incident_id else {
-            let reason = format!(
-                "{} needs an incident, and {} has no assignment",
-                p.status.label(),
-                unit.callsign
-            );
-            return Ok((
-                reject_status(
-                    tx,
-                    agency_id,
-                    unit_id,
-                    incident_id,
-                    entry,
-                    p,
-                    received_at,
-                    reason,
-                )
-                .await?,
-                effect,
-            ));
-        };
-        let active: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM assignments WHERE agency_id = ? AND incident_id = ? AND unit_id = ?
-               AND cleared_at IS NULL AND cancelled_at IS NULL",
+    if let Some(reason) = status_refusal(tx, agency_id, unit_id, &unit, incident_id, p).await? {
+        let decision = reject_status(
+            tx,
+            agency_id,
+            unit_id,
+            incident_id,
+            entry,
+            p,
+            received_at,
+            reason,
         )
-        .bind(agency_id)
-        .bind(incident)
-        .bind(unit_id)
-        .fetch_optional(&mut *tx)
         .await?;
-        if active.is_none() {
-            let reason = format!(
-                "{} is no longer assigned to this incident (dispatch may have cancelled it)",
-                unit.callsign
-            );
-            return Ok((
-                reject_status(
-                    tx,
-                    agency_id,
-                    unit_id,
-                    incident_id,
-                    entry,
-                    p,
-                    received_at,
-                    reason,
-                )
-                .await?,
-                effect,
-            ));
-        }
+        return Ok((decision, effect));
     }
 
     let new_incident = if p.status.is_committed() {
@@ -444,6 +390,45 @@ async fn status(
     )
     .await?;
     Ok((Decision::Applied, effect))
+}
+
+/// Why a status press cannot apply, in words for the responder; `None` when it can.
+async fn status_refusal(
+    tx: &mut SqliteConnection,
+    agency_id: i64,
+    unit_id: i64,
+    unit: &tenfour_protocol::wire::Unit,
+    incident_id: Option<i64>,
+    p: &StatusPayload,
+) -> Result<Option<String>, sqlx::Error> {
+    if let Err(err) = unit.status.check_transition(p.status) {
+        return Ok(Some(err.to_string()));
+    }
+    if !p.status.is_committed() {
+        return Ok(None);
+    }
+    let Some(incident) = incident_id else {
+        return Ok(Some(format!(
+            "{} needs an incident, and {} has no assignment",
+            p.status.label(),
+            unit.callsign
+        )));
+    };
+    let active: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM assignments WHERE agency_id = ? AND incident_id = ? AND unit_id = ?
+           AND cleared_at IS NULL AND cancelled_at IS NULL",
+    )
+    .bind(agency_id)
+    .bind(incident)
+    .bind(unit_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(active.is_none().then(|| {
+        format!(
+            "{} is no longer assigned to this incident (dispatch may have cancelled it)",
+            unit.callsign
+        )
+    }))
 }
 
 /// Keeps a refused status press in the history, with the reason the responder is shown.
