@@ -22,6 +22,16 @@ pub struct Tools {
 }
 
 impl Tools {
+    /// The tool folders without installing anything (for commands that need only cargo).
+    pub fn minimal() -> Tools {
+        let cargo_bin = cargo_home().join("bin");
+        Tools {
+            trunk: cargo_bin.join("trunk"),
+            cargo_bin,
+            node_bin: PathBuf::new(),
+        }
+    }
+
     pub fn path_env(&self) -> OsString {
         let mut paths = vec![self.node_bin.clone(), self.cargo_bin.clone()];
         if let Some(existing) = std::env::var_os("PATH") {

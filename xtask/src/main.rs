@@ -18,6 +18,7 @@ commands:
                       named: lint, native, wasm, e2e
   bench               build release binaries and print the figures that matter
   chaos [N]           the chaos end-to-end test with N actions (default 1000)
+  fuzz [CASES]        the wire decoders against random bytes and JSON (default 3,000,000 cases, about 2 minutes)
   bootstrap           only install what is missing";
 
 fn main() -> ExitCode {
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("bench") => bench(),
         Some("chaos") => chaos(&args[1..]),
+        Some("fuzz") => fuzz(&args[1..]),
         Some("bootstrap") => bootstrap::ensure_all(&root()).map(|_| ()),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
@@ -74,6 +76,26 @@ fn run(args: &[String]) -> Result<(), String> {
     println!("  app:      {}", root.join("dist").display());
     println!("{DEMO_SIGN_INS}");
     hub::exec(&hub, &tools, &bind, &database, &root.join("dist"))
+}
+
+/// The decoder property tests with many more cases: a few minutes of fuzzing. (cargo-fuzz
+/// needs a nightly toolchain, which these machines cannot install.)
+fn fuzz(args: &[String]) -> Result<(), String> {
+    let cases = args.first().map_or("3000000", String::as_str);
+    let root = root();
+    sh::banner(&format!("fuzz: wire decoders, {cases} cases per property"));
+    sh::run(
+        sh::cargo(&root, &bootstrap::Tools::minimal())
+            .args([
+                "test",
+                "--release",
+                "--package",
+                "tenfour-protocol",
+                "--test",
+                "decoders",
+            ])
+            .env("PROPTEST_CASES", cases),
+    )
 }
 
 /// The chaos spec alone, at a chosen size (`cargo xtask test` runs it small).

@@ -200,3 +200,34 @@ async fn malformed_sign_in_bodies_get_problems() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
+
+#[tokio::test]
+async fn tokens_and_passwords_never_reach_the_log() {
+    // Debug logging, everything the hub can say, captured.
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let hub = TestHub::start_logging(log.path());
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let token = medic.token.clone().unwrap();
+    medic.get("/api/session").await;
+    medic.get("/api/sync/changes?since=0").await;
+    let (status, _) = hub
+        .anonymous()
+        .post(
+            "/api/session",
+            json!({"username": "medic1", "password": "wrong-secret"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    drop(hub);
+    let text = std::fs::read_to_string(log.path()).unwrap();
+    assert!(
+        text.contains("signed in"),
+        "the log was captured: {} bytes",
+        text.len()
+    );
+    assert!(!text.contains(&token), "a session token was logged");
+    assert!(
+        !text.contains(PASSWORD) && !text.contains("wrong-secret"),
+        "a password was logged"
+    );
+}

@@ -3,41 +3,9 @@
 // the hub holds every action exactly once, each tab's actions in order, and the board agrees
 // with the device. CHAOS_ACTIONS sets the size (small in `cargo xtask test`).
 const { test, expect } = require('@playwright/test');
-const { spawn } = require('child_process');
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
-const readline = require('readline');
-const { Dispatcher, PASSWORD } = require('./hub');
+const { Dispatcher, OwnHub, PASSWORD } = require('./hub');
 
 const ACTIONS = Number(process.env.CHAOS_ACTIONS || 24);
-const HUB = process.env.TENFOUR_HUB_BIN;
-const DIST = process.env.TENFOUR_DIST;
-
-/** A hub of the test's own, which the test may kill and start again on the same file. */
-class Hub {
-  constructor() {
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenfour-chaos-'));
-    this.bind = '127.0.0.1:0';
-  }
-
-  async start() {
-    this.process = spawn(HUB, ['--bind', this.bind, '--database', path.join(this.dir, 'hub.db'), '--dist', DIST, '--demo'],
-      { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, RUST_LOG: 'warn' } });
-    const lines = readline.createInterface({ input: this.process.stdout });
-    this.url = await new Promise((resolve, reject) => {
-      lines.on('line', (line) => { if (line.startsWith('listening on ')) resolve(line.slice(13).trim()); });
-      this.process.on('exit', (code) => reject(new Error(`hub exited with ${code}`)));
-    });
-    this.bind = this.url.replace('http://', '');
-  }
-
-  async kill() {
-    const exited = new Promise((resolve) => this.process.once('exit', resolve));
-    this.process.kill('SIGKILL');
-    await exited;
-  }
-}
 
 function random(seed) {
   let x = seed;
@@ -46,7 +14,7 @@ function random(seed) {
 
 test('nothing is lost or applied twice through drops, reloads and hub crashes', async ({ browser, playwright }) => {
   test.setTimeout(Math.max(120_000, ACTIONS * 3_000));
-  const hub = new Hub();
+  const hub = new OwnHub();
   await hub.start();
   const baseURL = hub.url;
   const dispatcher = await Dispatcher.signIn(playwright, baseURL);

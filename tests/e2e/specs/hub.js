@@ -1,6 +1,12 @@
 // The dispatcher side of the end-to-end tests, through the hub's API (a separate request
 // context: taking the responder's browser offline does not cut it).
 
+const { spawn } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const readline = require('readline');
+
 const PASSWORD = 'tenfour-demo';
 
 async function json(response) {
@@ -60,4 +66,31 @@ class Dispatcher {
   }
 }
 
-module.exports = { Dispatcher, PASSWORD };
+/** A hub of the test's own, which the test may kill and start again on the same file. */
+class OwnHub {
+  /** `dist`: the built app to serve (a copy the test may change), by default the real one. */
+  constructor(dist = process.env.TENFOUR_DIST) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenfour-own-hub-'));
+    this.dist = dist;
+    this.bind = '127.0.0.1:0';
+  }
+
+  async start() {
+    this.process = spawn(process.env.TENFOUR_HUB_BIN, ['--bind', this.bind, '--database', path.join(this.dir, 'hub.db'), '--dist', this.dist, '--demo'],
+      { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, RUST_LOG: 'warn' } });
+    const lines = readline.createInterface({ input: this.process.stdout });
+    this.url = await new Promise((resolve, reject) => {
+      lines.on('line', (line) => { if (line.startsWith('listening on ')) resolve(line.slice(13).trim()); });
+      this.process.on('exit', (code) => reject(new Error(`hub exited with ${code}`)));
+    });
+    this.bind = this.url.replace('http://', '');
+  }
+
+  async kill() {
+    const exited = new Promise((resolve) => this.process.once('exit', resolve));
+    this.process.kill('SIGKILL');
+    await exited;
+  }
+}
+
+module.exports = { Dispatcher, OwnHub, PASSWORD };

@@ -28,6 +28,8 @@ pub struct TestHub {
     pub url: String,
     pub dir: tempfile::TempDir,
     extra_args: Vec<String>,
+    /// Where the hub's log goes (debug level) instead of nowhere.
+    log: Option<std::path::PathBuf>,
 }
 
 impl TestHub {
@@ -52,7 +54,17 @@ impl TestHub {
             url: String::new(),
             dir,
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+            log: None,
         };
+        hub.launch(None);
+        hub
+    }
+
+    /// Starts a hub whose debug log is written to `log`.
+    pub fn start_logging(log: &std::path::Path) -> TestHub {
+        let mut hub = TestHub::start();
+        hub.kill();
+        hub.log = Some(log.to_path_buf());
         hub.launch(None);
         hub
     }
@@ -70,8 +82,15 @@ impl TestHub {
             .arg("--seed")
             .arg(dir.join("other.json"))
             .args(&self.extra_args)
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                if self.log.is_some() { "debug" } else { "warn" },
+            )
             .stdout(Stdio::piped())
+            .stderr(match &self.log {
+                Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+                None => Stdio::inherit(),
+            })
             .spawn()
             .expect("start tenfour-hub");
         let stdout = child.stdout.take().unwrap();
