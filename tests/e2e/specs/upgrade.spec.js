@@ -28,6 +28,8 @@ test('a build deployed while offline takes over without losing queued actions', 
   await page.click('[data-unit="M14"]');
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
   const oldCaches = await page.evaluate(() => caches.keys());
+  // The assignment is on the device before the network goes.
+  await expect(page.getByTestId('new-assignment')).toBeVisible();
 
   // Offline: acknowledge, en route, a note.
   await context.setOffline(true);
