@@ -2,6 +2,7 @@
 
 use crate::components::time::clock;
 use crate::state::{store, use_app};
+use crate::store::SavedSession;
 use crate::sync::location;
 use leptos::prelude::*;
 use tenfour_protocol::wire::{Action, OutboxEntry};
@@ -39,7 +40,17 @@ pub fn OutboxPage() -> impl IntoView {
                 let _ = crate::api::sign_out(&token).await;
             }
             if let Ok(store) = store().await {
-                let _ = store.clear_session().await;
+                // Keep who was signed in and on which unit, without the token: actions still
+                // waiting belong to that unit and may only be sent by a session on it.
+                let signed_out = state.session.get_untracked().map(|s| SavedSession {
+                    token: String::new(),
+                    expired: true,
+                    ..s
+                });
+                let _ = match signed_out {
+                    Some(session) => store.save_session(&session).await,
+                    None => store.clear_session().await,
+                };
             }
             state.reload().await;
             crate::sync::tabs::announce_changed();

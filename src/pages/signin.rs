@@ -82,10 +82,28 @@ pub fn SignIn() -> impl IntoView {
         });
     };
 
+    // Actions waiting on the device were taken for the previous unit: the hub files an
+    // action under the session's unit, so they may only go out from a session on that unit.
+    let waiting_for = move || {
+        if state.outbox.with(Vec::is_empty) {
+            return None;
+        }
+        state.session.with(|s| {
+            s.as_ref()
+                .and_then(|s| s.info.unit.as_ref().map(|u| u.callsign.clone()))
+        })
+    };
     let choose = move |callsign: String| {
         let Some((token, _, _)) = pending.get() else {
             return;
         };
+        if let Some(previous) = waiting_for().filter(|p| !p.eq_ignore_ascii_case(&callsign)) {
+            error.set(Some(format!(
+                "{} actions from unit {previous} are still waiting on this device. Sign in to {previous} to send them first.",
+                state.outbox.with(Vec::len)
+            )));
+            return;
+        }
         busy.set(true);
         leptos::task::spawn_local(async move {
             match api::choose_unit(&token, &callsign).await {
