@@ -216,24 +216,22 @@ impl Store {
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let meta = tx.object_store(META)?;
-        let client_id: Option<String> = meta.get("client_id").primitive()?.await?;
+        // Requests go out when built: issue both reads, then both writes, and wait once for
+        // each pair. Every wait is a trip through the event loop, and this is the tap path.
+        let (client_id, last) = futures::join!(
+            meta.get::<String, _, _>("client_id").primitive()?,
+            meta.get::<String, _, _>("last_seq").primitive()?,
+        );
+        let (client_id, last) = (client_id?, last?);
         let client_id = match client_id {
             Some(id) => parse::<String>(&id)?,
             None => {
                 let id = new_uuid();
-                meta.put(text(&id)?)
-                    .with_key("client_id")
-                    .primitive()?
-                    .await?;
+                meta.put(text(&id)?).with_key("client_id").primitive()?;
                 id
             }
         };
-        let last: Option<String> = meta.get("last_seq").primitive()?.await?;
         let seq = last.map(|v| parse::<u64>(&v)).transpose()?.unwrap_or(0) + 1;
-        meta.put(text(&seq)?)
-            .with_key("last_seq")
-            .primitive()?
-            .await?;
         let entry = OutboxEntry {
             client_id,
             seq,
@@ -243,11 +241,12 @@ impl Store {
             payload: action.payload(),
         };
         let outbox = tx.object_store(OUTBOX)?;
-        outbox
-            .add(text(&entry)?)
-            .with_key(seq as f64)
-            .primitive()?
-            .await?;
+        let (counted, added) = futures::join!(
+            meta.put(text(&seq)?).with_key("last_seq").primitive()?,
+            outbox.add(text(&entry)?).with_key(seq as f64).primitive()?,
+        );
+        counted?;
+        added?;
         tx.commit().await?;
         Ok(entry)
     }
