@@ -2,7 +2,7 @@
 //! the router choosing a screen for the signed-in role.
 
 use crate::components::alert::AssignmentAlert;
-use crate::components::banner::{ConnectionBanner, SavedToast};
+use crate::components::banner::{ConnectionBanner, SavedToast, StoreError};
 use crate::pages::board::Board;
 use crate::pages::home::Home;
 use crate::pages::incident::IncidentPage;
@@ -49,6 +49,7 @@ pub fn App() -> impl IntoView {
                 <UnitBadge/>
                 <ConnectionBanner/>
             </header>
+            <StoreError/>
             <main class="shell-main">
                 <Show when=move || state.loaded.get() fallback=|| view! { <p class="empty">"Opening…"</p> }>
                     {move || match role.get() {

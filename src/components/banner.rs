@@ -37,6 +37,19 @@ pub fn ConnectionBanner() -> impl IntoView {
     }
 }
 
+/// The device could not read or write its own store: nothing else matters more to say.
+#[component]
+pub fn StoreError() -> impl IntoView {
+    let state = use_app();
+    view! {
+        {move || state.store_error.get().map(|error| view! {
+            <p class="store-error" role="alert">
+                {format!("This device could not use its storage: {error}. Keep this page open and tell dispatch by radio.")}
+            </p>
+        })}
+    }
+}
+
 /// Confirms the last action: saved on the device at once, then delivered (or refused).
 #[component]
 pub fn SavedToast() -> impl IntoView {

@@ -157,10 +157,6 @@ impl Store {
         Ok(Store { db })
     }
 
-    pub fn close(self) {
-        self.db.close();
-    }
-
     async fn meta<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>> {
         let tx = self.db.transaction(META).build()?;
         let store = tx.object_store(META)?;

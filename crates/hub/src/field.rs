@@ -90,10 +90,16 @@ pub async fn process(
         SeqVerdict::Next => {}
     }
 
+    let callsign: String = sqlx::query_scalar("SELECT callsign FROM units WHERE id = ?")
+        .bind(unit_id)
+        .fetch_one(&mut **tx)
+        .await?;
     let (decision, event) = match action {
         Action::Acknowledge(p) => acknowledge(tx, caller, unit_id, entry, p, received_at).await?,
         Action::Status(p) => status(tx, caller, unit_id, entry, p, received_at).await?,
-        Action::FieldNote(p) => field_note(tx, caller, unit_id, entry, p, received_at).await?,
+        Action::FieldNote(p) => {
+            field_note(tx, caller, unit_id, &callsign, entry, p, received_at).await?
+        }
     };
     let (outcome, reason) = match decision {
         Decision::Applied => (Outcome::Applied, None),
@@ -137,10 +143,6 @@ pub async fn process(
         .bind(received_at)
         .bind(unit_id)
         .execute(&mut **tx)
-        .await?;
-    let callsign: String = sqlx::query_scalar("SELECT callsign FROM units WHERE id = ?")
-        .bind(unit_id)
-        .fetch_one(&mut **tx)
         .await?;
     let feed = FieldEvent {
         entry_id: entry.id.clone(),
@@ -320,19 +322,22 @@ async fn status(
         ..Effect::default()
     };
 
-    if let Some(reason) = status_refusal(tx, agency_id, unit_id, &unit, incident_id, p).await? {
-        let decision = reject_status(
-            tx,
-            agency_id,
-            unit_id,
-            incident_id,
-            entry,
-            p,
-            received_at,
-            reason,
-        )
-        .await?;
-        return Ok((decision, effect));
+    // The press goes into the history either way; a refused one with its reason.
+    let refusal = status_refusal(tx, agency_id, unit_id, &unit, incident_id, p).await?;
+    insert_status_event(
+        tx,
+        agency_id,
+        unit_id,
+        incident_id,
+        p.status,
+        entry,
+        p.location.as_ref(),
+        received_at,
+        refusal.as_deref(),
+    )
+    .await?;
+    if let Some(reason) = refusal {
+        return Ok((Decision::Rejected(reason), effect));
     }
 
     let new_incident = if p.status.is_committed() {
@@ -377,18 +382,6 @@ async fn status(
     }
     effect.touched.sort_unstable();
     effect.touched.dedup();
-    insert_status_event(
-        tx,
-        agency_id,
-        unit_id,
-        incident_id,
-        p.status,
-        entry,
-        p.location.as_ref(),
-        received_at,
-        None,
-    )
-    .await?;
     Ok((Decision::Applied, effect))
 }
 
@@ -431,37 +424,11 @@ async fn status_refusal(
     }))
 }
 
-/// Keeps a refused status press in the history, with the reason the responder is shown.
-#[allow(clippy::too_many_arguments)]
-async fn reject_status(
-    tx: &mut SqliteConnection,
-    agency_id: i64,
-    unit_id: i64,
-    incident_id: Option<i64>,
-    entry: &OutboxEntry,
-    p: &StatusPayload,
-    received_at: Millis,
-    reason: String,
-) -> Result<Decision, sqlx::Error> {
-    insert_status_event(
-        tx,
-        agency_id,
-        unit_id,
-        incident_id,
-        p.status,
-        entry,
-        p.location.as_ref(),
-        received_at,
-        Some(&reason),
-    )
-    .await?;
-    Ok(Decision::Rejected(reason))
-}
-
 async fn field_note(
     tx: &mut SqliteConnection,
     caller: &Caller,
     unit_id: i64,
+    callsign: &str,
     entry: &OutboxEntry,
     p: &FieldNotePayload,
     received_at: Millis,
@@ -486,10 +453,6 @@ async fn field_note(
             "your unit was never assigned to this incident, so the note was not added".into();
         return Ok((Decision::Rejected(reason), effect));
     }
-    let callsign: String = sqlx::query_scalar("SELECT callsign FROM units WHERE id = ?")
-        .bind(unit_id)
-        .fetch_one(&mut *tx)
-        .await?;
     sqlx::query(
         "INSERT INTO notes (agency_id, incident_id, source, author, unit_id, text, at, received_at, entry_id)
          VALUES (?, ?, 'field', ?, ?, ?, ?, ?, ?)",
