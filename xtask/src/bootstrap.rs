@@ -117,19 +117,26 @@ fn ensure_debian_packages() -> Result<(), String> {
 /// Playwright and binaryen from the committed package-lock.json. A copy of the lock inside
 /// node_modules records what was installed, so an unchanged lock skips npm entirely.
 fn ensure_npm_packages(root: &Path) -> Result<(), String> {
-    let e2e = root.join("tests/e2e");
-    let lock = std::fs::read(e2e.join("package-lock.json"))
-        .map_err(|e| format!("cannot read tests/e2e/package-lock.json: {e}"))?;
-    let stamp = e2e.join("node_modules/.tenfour-installed-lock.json");
+    ensure_npm_dir(
+        &root.join("tests/e2e"),
+        "npm packages (playwright, binaryen)",
+    )
+}
+
+/// `npm ci` in `dir` from its committed lock, unless that very lock is already installed.
+pub fn ensure_npm_dir(dir: &Path, label: &str) -> Result<(), String> {
+    let lock = std::fs::read(dir.join("package-lock.json"))
+        .map_err(|e| format!("cannot read {}/package-lock.json: {e}", dir.display()))?;
+    let stamp = dir.join("node_modules/.tenfour-installed-lock.json");
     if std::fs::read(&stamp).ok().as_deref() == Some(lock.as_slice()) {
-        println!("  ok  npm packages (playwright, binaryen)");
+        println!("  ok  {label}");
         return Ok(());
     }
-    println!("  ..  npm ci in tests/e2e");
+    println!("  ..  npm ci in {}", dir.display());
     sh::run(
         Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
-            .current_dir(&e2e),
+            .current_dir(dir),
     )?;
     std::fs::write(&stamp, &lock).map_err(|e| format!("cannot write {}: {e}", stamp.display()))
 }

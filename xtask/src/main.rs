@@ -260,13 +260,18 @@ fn bench() -> Result<(), String> {
         &["--demo", "--seed", &seed_arg],
     )?;
 
-    sh::banner("hub: ingest, reconnect drain, field to board (tenfour-bench)");
+    let pouch = pouchdb_server(&root, &tools, &scratch.path().join("pouchdb"))?;
+
+    sh::banner("hub beside pouchdb-server: ingest, reconnect drain, field to board");
     let hub_figures = sh::capture(
         sh::command(&bench_bin.display().to_string(), &tools)
             .arg("run")
             .arg(running.url())
-            .arg(running.pid().to_string()),
+            .arg(running.pid().to_string())
+            .arg(&pouch.url)
+            .arg(pouch.child.id().to_string()),
     );
+    drop(pouch);
     sh::banner("device: offline cold start and tap to durable (Chromium)");
     let device = sh::capture(
         sh::command("npx", &tools)
@@ -289,6 +294,56 @@ fn bench() -> Result<(), String> {
     println!("{document}");
     std::fs::write(root.join("BENCHMARKS.md"), &document)
         .map_err(|e| format!("cannot write BENCHMARKS.md: {e}"))
+}
+
+/// `pouchdb-server` (LevelDB on disk, as it runs by default), stopped when dropped.
+struct Background {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Installs (first time only) and starts pouchdb-server on a free port with its files in
+/// `dir`; the load generator waits until it answers.
+fn pouchdb_server(root: &Path, tools: &bootstrap::Tools, dir: &Path) -> Result<Background, String> {
+    let package = root.join("crates/bench/pouchdb-server");
+    bootstrap::ensure_npm_dir(&package, "pouchdb-server 4.2.0 (benchmarks only)")?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("no free port for pouchdb-server: {e}"))?
+        .port();
+    let server = package.join("node_modules/pouchdb-server/bin/pouchdb-server");
+    let log_path = dir.join("console.log");
+    let log = std::fs::File::create(&log_path)
+        .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+    let child = sh::command("node", tools)
+        .arg(server)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--no-stdout-logs",
+            "--no-color",
+        ])
+        .arg("--dir")
+        .arg(dir)
+        .arg("--config")
+        .arg(dir.join("config.json"))
+        .current_dir(dir)
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log)
+        .spawn()
+        .map_err(|e| format!("cannot start pouchdb-server: {e}"))?;
+    Ok(Background {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    })
 }
 
 /// Brotli sizes of what a first visit fetches, as the hub serves them.

@@ -1,9 +1,9 @@
 //! `tenfour-bench`: drives a running hub the way a fleet of devices and a dispatch centre
-//! would, and prints what it measured as Markdown tables. Benchmarks report; they never
-//! pass or fail.
+//! would, does the same to `pouchdb-server` when one is given, and prints what it measured
+//! as Markdown tables. Benchmarks report; they never pass or fail.
 //!
 //! - `tenfour-bench seed FILE UNITS` writes an agency with UNITS units for `--seed`.
-//! - `tenfour-bench run URL HUB_PID` runs every scenario against the hub at URL.
+//! - `tenfour-bench run HUB_URL HUB_PID [POUCH_URL POUCH_PID]` runs every scenario.
 
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -13,16 +13,31 @@ use tenfour_protocol::wire::{PushResponse, SessionInfo};
 
 const PASSWORD: &str = "bench-password";
 const FANOUT_LEVELS: [usize; 3] = [100, 1000, 2000];
+/// Devices pushing at once in the ingest scenario.
+const INGEST_DEVICES: usize = 16;
+/// Field updates per fan-out level: 50 a second across the fleet for 6 seconds.
+const FANOUT_UPDATES: usize = 300;
+/// How long a fan-out level may take before the rest of its updates count as not delivered.
+const FANOUT_BUDGET: Duration = Duration::from_secs(60);
+/// The CouchDB database the PouchDB side writes to.
+const POUCH_DB: &str = "bench";
 
 type Result<T> = std::result::Result<T, String>;
 
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let pid = |i: usize| args.get(i).and_then(|p| p.parse().ok()).unwrap_or(0);
     let outcome = match args.first().map(String::as_str) {
         Some("seed") if args.len() == 3 => seed(&args[1], args[2].parse().unwrap_or(2000)),
-        Some("run") if args.len() == 3 => run(&args[1], args[2].parse().unwrap_or(0)).await,
-        _ => Err("usage: tenfour-bench seed FILE UNITS | run URL HUB_PID".into()),
+        Some("run") if args.len() == 3 || args.len() == 5 => {
+            let pouch = args.get(3).map(|url| (url.as_str(), pid(4)));
+            run(&args[1], pid(2), pouch).await
+        }
+        _ => Err(
+            "usage: tenfour-bench seed FILE UNITS | run HUB_URL HUB_PID [POUCH_URL POUCH_PID]"
+                .into(),
+        ),
     };
     if let Err(message) = outcome {
         eprintln!("tenfour-bench: {message}");
@@ -47,13 +62,50 @@ fn seed(path: &str, units: usize) -> Result<()> {
     std::fs::write(path, document.to_string()).map_err(|e| format!("cannot write {path}: {e}"))
 }
 
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// What is measured: the tenfour hub, or pouchdb-server doing the same work the way a
+/// JavaScript team would do it (status documents written with `_bulk_docs`, everyone
+/// following the database's continuous `_changes` feed).
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Hub,
+    Pouch,
+}
+
 #[derive(Clone)]
-struct Hub {
+struct Server {
+    kind: Kind,
     url: String,
+    pid: u32,
     http: reqwest::Client,
 }
 
-impl Hub {
+impl Server {
+    fn new(kind: Kind, url: &str, pid: u32) -> Result<Server> {
+        Ok(Server {
+            kind,
+            url: url.trim_end_matches('/').to_owned(),
+            pid,
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(64)
+                .build()
+                .map_err(|e| e.to_string())?,
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        match self.kind {
+            Kind::Hub => "tenfour",
+            Kind::Pouch => "pouchdb-server",
+        }
+    }
+
     async fn sign_in(&self, username: &str, unit: Option<String>) -> Result<String> {
         let response = self
             .http
@@ -66,72 +118,239 @@ impl Hub {
         info.token.ok_or_else(|| "no token".into())
     }
 
-    async fn push(&self, token: &str, entries: Vec<Value>) -> Result<PushResponse> {
-        let response = self
+    /// A device per unit: signed in on the hub; on pouchdb-server, which has no sessions
+    /// here, just the unit's callsign. The last one is the dispatcher's.
+    async fn devices(&self, units: usize) -> Result<Vec<Device>> {
+        let started = Instant::now();
+        let mut devices = Vec::with_capacity(units + 1);
+        let indices: Vec<usize> = (0..=units).collect();
+        for chunk in indices.chunks(16) {
+            let signs = chunk.iter().map(|&i| {
+                let server = self.clone();
+                async move {
+                    let (user, unit) = match i == units {
+                        true => ("bench-dispatch", None),
+                        false => ("bench-medic", Some(callsign(i))),
+                    };
+                    let token = match server.kind {
+                        Kind::Hub => server.sign_in(user, unit.clone()).await?,
+                        Kind::Pouch => String::new(),
+                    };
+                    Ok::<Device, String>(Device::new(token, unit.unwrap_or_default()))
+                }
+            });
+            for device in join_all(signs).await {
+                devices.push(device?);
+            }
+        }
+        eprintln!(
+            "{}: {units} units ready in {:.1} s",
+            self.name(),
+            started.elapsed().as_secs_f64()
+        );
+        Ok(devices)
+    }
+
+    /// Waits until the server answers (pouchdb-server prints nothing when it is up) and
+    /// creates the database the PouchDB side writes to.
+    async fn prepare(&self) -> Result<()> {
+        if self.kind == Kind::Hub {
+            return Ok(());
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match self.http.get(format!("{}/", self.url)).send().await {
+                Ok(response) if response.status().is_success() => break,
+                _ if Instant::now() > deadline => {
+                    return Err(format!("pouchdb-server at {} never answered", self.url));
+                }
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let created = self
             .http
-            .post(format!("{}/api/sync/push", self.url))
-            .bearer_auth(token)
-            .json(&json!({"entries": entries}))
+            .put(format!("{}/{POUCH_DB}", self.url))
             .send()
             .await
             .map_err(|e| e.to_string())?;
+        match created.status().is_success() {
+            true => Ok(()),
+            false => Err(format!("pouchdb-server: cannot create {POUCH_DB}")),
+        }
+    }
+
+    /// Sends updates in one request and checks that the server has them for good.
+    async fn push(&self, device: &Sender, updates: &[Update]) -> Result<()> {
+        let request = match self.kind {
+            Kind::Hub => {
+                let entries: Vec<Value> = updates
+                    .iter()
+                    .map(|u| {
+                        json!({
+                            "client_id": device.client_id, "seq": u.seq, "id": u.id, "at": u.at,
+                            "kind": "status", "payload": {"status": u.status},
+                        })
+                    })
+                    .collect();
+                self.http
+                    .post(format!("{}/api/sync/push", self.url))
+                    .bearer_auth(&device.token)
+                    .json(&json!({"entries": entries}))
+            }
+            Kind::Pouch => {
+                let docs: Vec<Value> = updates
+                    .iter()
+                    .map(|u| {
+                        json!({
+                            "_id": u.id, "type": "status", "unit": device.unit,
+                            "client_id": device.client_id, "seq": u.seq, "at": u.at,
+                            "status": u.status,
+                        })
+                    })
+                    .collect();
+                self.http
+                    .post(format!("{}/{POUCH_DB}/_bulk_docs", self.url))
+                    .json(&json!({"docs": docs}))
+            }
+        };
+        let response = request.send().await.map_err(|e| e.to_string())?;
         if !response.status().is_success() {
+            let status = response.status();
             return Err(format!(
-                "push: {}",
+                "{} push: {status} {}",
+                self.name(),
                 response.text().await.unwrap_or_default()
             ));
         }
-        response.json().await.map_err(|e| e.to_string())
+        let all_kept = match self.kind {
+            Kind::Hub => {
+                let answer: PushResponse = response.json().await.map_err(|e| e.to_string())?;
+                answer.results.iter().all(|r| r.is_settled())
+            }
+            Kind::Pouch => {
+                let answer: Vec<Value> = response.json().await.map_err(|e| e.to_string())?;
+                answer.iter().all(|r| r["ok"] == true)
+            }
+        };
+        match all_kept {
+            true => Ok(()),
+            false => Err(format!("{}: a push was not kept", self.name())),
+        }
     }
 
-    async fn stream(&self, token: &str) -> Result<reqwest::Response> {
-        self.http
-            .get(format!("{}/api/sync/stream", self.url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(|e| e.to_string())
+    /// Opens the device's live feed: the hub's stream, or the database's continuous
+    /// `_changes` feed with the documents.
+    async fn listen(&self, device: &Sender) -> Result<reqwest::Response> {
+        let request = match self.kind {
+            Kind::Hub => self
+                .http
+                .get(format!("{}/api/sync/stream", self.url))
+                .bearer_auth(&device.token),
+            Kind::Pouch => self.http.get(format!(
+                "{}/{POUCH_DB}/_changes?feed=continuous&since=now&include_docs=true&heartbeat=10000",
+                self.url
+            )),
+        };
+        let response = request.send().await.map_err(|e| {
+            let cause = std::error::Error::source(&e).map(ToString::to_string);
+            format!(
+                "{}: cannot open a feed: {e} ({})",
+                self.name(),
+                cause.unwrap_or_default()
+            )
+        })?;
+        match response.status().is_success() {
+            true => Ok(response),
+            false => Err(format!(
+                "{}: feed refused: {}",
+                self.name(),
+                response.status()
+            )),
+        }
+    }
+
+    /// Takes the complete messages off the front of a feed's buffer and returns the ids of
+    /// the status updates among them.
+    fn arrived(&self, buffer: &mut String) -> Vec<String> {
+        let (separator, mut ids) = match self.kind {
+            Kind::Hub => ("\n\n", Vec::new()),
+            Kind::Pouch => ("\n", Vec::new()),
+        };
+        while let Some(end) = buffer.find(separator) {
+            let message: String = buffer.drain(..end + separator.len()).collect();
+            let data = match self.kind {
+                Kind::Hub => message.lines().find_map(|l| l.strip_prefix("data: ")),
+                Kind::Pouch => Some(message.trim()),
+            };
+            let Some(Ok(change)) = data.map(serde_json::from_str::<Value>) else {
+                continue;
+            };
+            let id = match self.kind {
+                Kind::Hub if change["type"] == "field_event" => &change["data"]["entry_id"],
+                Kind::Hub => continue,
+                Kind::Pouch => &change["id"],
+            };
+            if let Some(id) = id.as_str() {
+                ids.push(id.to_owned());
+            }
+        }
+        ids
     }
 }
 
-/// One simulated device: its id, counter, and the unit's status to toggle between two
+struct Update {
+    id: String,
+    seq: u64,
+    at: i64,
+    status: &'static str,
+}
+
+/// Who sends: the session, the unit and the device's id.
+struct Sender {
+    token: String,
+    unit: String,
+    client_id: String,
+}
+
+/// One simulated device: who it is, its counter, and the unit's status, toggled between two
 /// statuses that may always follow each other.
 struct Device {
-    token: String,
-    client_id: String,
+    sender: Arc<Sender>,
     seq: u64,
     in_service: bool,
 }
 
 impl Device {
-    fn new(token: String) -> Device {
+    fn new(token: String, unit: String) -> Device {
+        let client_id = uuid::Uuid::new_v4().to_string();
         Device {
-            token,
-            client_id: uuid::Uuid::new_v4().to_string(),
+            sender: Arc::new(Sender {
+                token,
+                unit,
+                client_id,
+            }),
             seq: 0,
             in_service: true,
         }
     }
 
-    /// The next status entry (available and out of service alternate).
-    fn entry(&mut self) -> (String, Value) {
+    fn updates(&mut self, count: usize) -> Vec<Update> {
+        (0..count).map(|_| self.next()).collect()
+    }
+
+    /// The next status update (available and out of service alternate).
+    fn next(&mut self) -> Update {
         self.seq += 1;
         self.in_service = !self.in_service;
-        let status = if self.in_service {
-            "available"
-        } else {
-            "out_of_service"
-        };
-        let id = uuid::Uuid::new_v4().to_string();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        let entry = json!({
-            "client_id": self.client_id, "seq": self.seq, "id": id, "at": now,
-            "kind": "status", "payload": {"status": status},
-        });
-        (id, entry)
+        Update {
+            id: uuid::Uuid::new_v4().to_string(),
+            seq: self.seq,
+            at: now_ms(),
+            status: match self.in_service {
+                true => "available",
+                false => "out_of_service",
+            },
+        }
     }
 }
 
@@ -154,37 +373,8 @@ fn rss_kb(pid: u32) -> Option<u64> {
         .ok()
 }
 
-async fn run(url: &str, hub_pid: u32) -> Result<()> {
-    let hub = Hub {
-        url: url.trim_end_matches('/').to_owned(),
-        http: reqwest::Client::builder()
-            .pool_max_idle_per_host(64)
-            .build()
-            .map_err(|e| e.to_string())?,
-    };
-    let max_units = *FANOUT_LEVELS.iter().max().unwrap_or(&100);
-    eprintln!("signing in {max_units} unit sessions…");
-    let started = Instant::now();
-    let mut tokens = Vec::with_capacity(max_units);
-    for chunk in (0..max_units).collect::<Vec<_>>().chunks(16) {
-        let signs = chunk.iter().map(|&i| {
-            let hub = hub.clone();
-            async move { hub.sign_in("bench-medic", Some(callsign(i))).await }
-        });
-        for token in futures_join_all(signs).await {
-            tokens.push(token?);
-        }
-    }
-    eprintln!("signed in in {:.1} s", started.elapsed().as_secs_f64());
-
-    ingest(&hub, &tokens[..16]).await?;
-    drain(&hub, &tokens[16]).await?;
-    fanout(&hub, &tokens, hub_pid).await?;
-    Ok(())
-}
-
 /// Waits for every future (a small join_all, to avoid a dependency for one function).
-async fn futures_join_all<F, T>(futures: impl IntoIterator<Item = F>) -> Vec<T>
+async fn join_all<F, T>(futures: impl IntoIterator<Item = F>) -> Vec<T>
 where
     F: std::future::Future<Output = T> + Send + 'static,
     T: Send + 'static,
@@ -199,50 +389,104 @@ where
     out
 }
 
-/// Durable status events per second, one entry per push and 50 per push, 16 devices at once.
-async fn ingest(hub: &Hub, tokens: &[String]) -> Result<()> {
-    println!("\n### Ingest: durable status events per second (16 devices pushing at once)\n");
-    println!("| pushes | events | seconds | events/s |");
-    println!("|---|---:|---:|---:|");
-    for (label, per_push, pushes_per_device) in [
-        ("1 entry each (unbatched)", 1usize, 250usize),
-        ("50 entries each (batched)", 50, 25),
-    ] {
-        let started = Instant::now();
-        let tasks = tokens.iter().cloned().map(|token| {
-            let hub = hub.clone();
-            async move {
-                let mut device = Device::new(token);
-                for _ in 0..pushes_per_device {
-                    let entries: Vec<Value> = (0..per_push).map(|_| device.entry().1).collect();
-                    hub.push(&device.token, entries).await?;
-                }
-                Ok::<usize, String>(per_push * pushes_per_device)
-            }
-        });
-        let mut events = 0;
-        for result in futures_join_all(tasks).await {
-            events += result?;
-        }
-        let seconds = started.elapsed().as_secs_f64();
-        println!(
-            "| {label} | {events} | {seconds:.2} | {:.0} |",
-            events as f64 / seconds
-        );
+/// One server's figures, kept to print side by side.
+#[derive(Default)]
+struct Figures {
+    /// Events per second: unbatched, batched.
+    ingest: Vec<f64>,
+    fanout: Vec<Result<Fanout>>,
+}
+
+struct Fanout {
+    delivered: usize,
+    p50: f64,
+    p99: f64,
+    max: f64,
+    rss_per_unit_kb: Option<f64>,
+}
+
+async fn run(hub_url: &str, hub_pid: u32, pouch: Option<(&str, u32)>) -> Result<()> {
+    let hub = Server::new(Kind::Hub, hub_url, hub_pid)?;
+    let mut servers = vec![hub.clone()];
+    if let Some((url, pid)) = pouch {
+        servers.push(Server::new(Kind::Pouch, url, pid)?);
     }
+    let max_units = *FANOUT_LEVELS.iter().max().unwrap_or(&100);
+    let mut all = Vec::new();
+    for server in &servers {
+        server.prepare().await?;
+        let mut devices = server.devices(max_units).await?;
+        let dispatcher = devices.pop().ok_or("no dispatcher")?;
+        let mut figures = Figures::default();
+        // Ingest and drain run as further devices of units that also take part below.
+        let fresh = |count: usize| -> Vec<Device> {
+            devices[..count]
+                .iter()
+                .map(|d| Device::new(d.sender.token.clone(), d.sender.unit.clone()))
+                .collect()
+        };
+        for (per_push, pushes) in [(1, 250), (50, 25)] {
+            let rate = ingest(server, fresh(INGEST_DEVICES), per_push, pushes).await?;
+            figures.ingest.push(rate);
+        }
+        if server.kind == Kind::Hub {
+            let device = fresh(1).pop().ok_or("no device for the drain")?;
+            drain(server, device).await?;
+        }
+        for &units in &FANOUT_LEVELS {
+            // A server that cannot hold this many feeds is a figure too, not the end of the run.
+            let level = fanout(server, &mut devices[..units], &dispatcher);
+            let outcome = tokio::time::timeout(FANOUT_BUDGET * 2, level)
+                .await
+                .unwrap_or_else(|_| Err(format!("not done within {:?}", FANOUT_BUDGET * 2)));
+            match &outcome {
+                Ok(f) => eprintln!(
+                    "  delivered {}/{FANOUT_UPDATES}, p50 {:.1} ms, p99 {:.1} ms",
+                    f.delivered, f.p50, f.p99
+                ),
+                Err(message) => eprintln!("  {message}"),
+            }
+            figures.fanout.push(outcome);
+        }
+        all.push(figures);
+    }
+    print_ingest(&servers, &all);
+    print_fanout(&servers, &all);
     Ok(())
 }
 
-/// A device comes back with 1,000 queued actions and sends them as the app does (50 a push).
-async fn drain(hub: &Hub, token: &str) -> Result<()> {
-    let mut device = Device::new(token.to_owned());
-    let queued: Vec<Value> = (0..1000).map(|_| device.entry().1).collect();
+/// Durable status events per second with `INGEST_DEVICES` devices pushing at once.
+async fn ingest(
+    server: &Server,
+    devices: Vec<Device>,
+    per_push: usize,
+    pushes: usize,
+) -> Result<f64> {
+    eprintln!("{}: ingest, {per_push} per push", server.name());
     let started = Instant::now();
-    for batch in queued.chunks(50) {
-        let response = hub.push(token, batch.to_vec()).await?;
-        if response.results.iter().any(|r| !r.is_settled()) {
-            return Err("drain: the hub did not settle a batch".into());
+    let tasks = devices.into_iter().map(|mut device| {
+        let server = server.clone();
+        async move {
+            for _ in 0..pushes {
+                let updates = device.updates(per_push);
+                server.push(&device.sender, &updates).await?;
+            }
+            Ok::<usize, String>(per_push * pushes)
         }
+    });
+    let mut events = 0;
+    for result in join_all(tasks).await {
+        events += result?;
+    }
+    Ok(events as f64 / started.elapsed().as_secs_f64())
+}
+
+/// A device comes back with 1,000 queued actions and sends them as the app does (50 a push).
+async fn drain(hub: &Server, mut device: Device) -> Result<()> {
+    let started = Instant::now();
+    for _ in 0..1000 / 50 {
+        let updates = device.updates(50);
+        hub.push(&device.sender, &updates).await?;
     }
     let seconds = started.elapsed().as_secs_f64();
     println!("\n### Reconnect drain\n");
@@ -252,111 +496,165 @@ async fn drain(hub: &Hub, token: &str) -> Result<()> {
     Ok(())
 }
 
-/// Units hold live streams; a dispatcher stream records when each field update arrives.
-async fn fanout(hub: &Hub, tokens: &[String], hub_pid: u32) -> Result<()> {
-    println!(
-        "\n### Field to board: push to the dispatcher's stream, every unit holding a live stream\n"
-    );
-    println!("| units | updates | p50 ms | p99 ms | max ms | hub RSS per connected unit |");
-    println!("|---:|---:|---:|---:|---:|---:|");
-    let dispatcher = hub.sign_in("bench-dispatch", None).await?;
-    for &units in &FANOUT_LEVELS {
-        let before = rss_kb(hub_pid);
-        let mut streams = Vec::with_capacity(units);
-        for token in &tokens[..units] {
-            let mut response = hub.stream(token).await?;
-            streams.push(tokio::spawn(async move {
+/// The units' open feeds, each read by a task; closed when dropped, however the level ends.
+struct Feeds(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Feeds {
+    fn drop(&mut self) {
+        for feed in &self.0 {
+            feed.abort();
+        }
+    }
+}
+
+/// Every unit holds a live feed; the dispatcher's feed records when each update arrives.
+async fn fanout(server: &Server, devices: &mut [Device], dispatcher: &Device) -> Result<Fanout> {
+    let units = devices.len();
+    eprintln!("{}: field to board, {units} units", server.name());
+    let before = rss_kb(server.pid);
+    // Feeds open 500 at a time (Node's accept backlog is 511): pouchdb-server answers a
+    // continuous feed only with its first heartbeat, so one by one would take a heartbeat each.
+    let mut feeds = Feeds(Vec::with_capacity(units));
+    for group in devices.chunks(500) {
+        let opening = group.iter().map(|device| {
+            let (server, sender) = (server.clone(), device.sender.clone());
+            async move { server.listen(&sender).await }
+        });
+        for opened in join_all(opening).await {
+            let mut response = opened?;
+            feeds.0.push(tokio::spawn(async move {
                 while let Ok(Some(_)) = response.chunk().await {}
             }));
         }
-        // Every unit's stream is open once its first keep-alive could flow; the dispatcher
-        // stream is opened last and read below.
-        let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
-        let latencies: Arc<Mutex<Vec<f64>>> = Arc::default();
-        let mut board = hub.stream(&dispatcher).await?;
-        let after = rss_kb(hub_pid);
-        let (sent_r, lat_r) = (sent.clone(), latencies.clone());
-        let reader = tokio::spawn(async move {
-            let mut buffer = String::new();
-            while let Ok(Some(chunk)) = board.chunk().await {
-                let arrived = Instant::now();
-                buffer.push_str(&String::from_utf8_lossy(&chunk));
-                while let Some(end) = buffer.find("\n\n") {
-                    let block: String = buffer.drain(..end + 2).collect();
-                    let Some(data) = block.lines().find_map(|l| l.strip_prefix("data: ")) else {
-                        continue;
-                    };
-                    let Ok(change) = serde_json::from_str::<Value>(data) else {
-                        continue;
-                    };
-                    if change["type"] != "field_event" {
-                        continue;
-                    }
-                    let id = change["data"]["entry_id"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned();
-                    if let Some(at) = sent_r.lock().map(|mut s| s.remove(&id)).ok().flatten()
-                        && let Ok(mut l) = lat_r.lock()
-                    {
-                        l.push(arrived.duration_since(at).as_secs_f64() * 1000.0);
-                    }
+    }
+    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let latencies: Arc<Mutex<Vec<f64>>> = Arc::default();
+    let mut board = server.listen(&dispatcher.sender).await?;
+    let after = rss_kb(server.pid);
+    let (reader_server, sent_r, lat_r) = (server.clone(), sent.clone(), latencies.clone());
+    let reader = tokio::spawn(async move {
+        let mut buffer = String::new();
+        while let Ok(Some(chunk)) = board.chunk().await {
+            let arrived = Instant::now();
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            for id in reader_server.arrived(&mut buffer) {
+                if let Some(at) = sent_r.lock().map(|mut s| s.remove(&id)).ok().flatten()
+                    && let Ok(mut l) = lat_r.lock()
+                {
+                    l.push(arrived.duration_since(at).as_secs_f64() * 1000.0);
                 }
             }
+        }
+    });
+    // Whatever the server manages within the budget is what it delivered.
+    let deadline = tokio::time::Instant::now() + FANOUT_BUDGET;
+    // In flight; dropped (so aborted) with this function however it ends.
+    let mut pushes = tokio::task::JoinSet::new();
+    let mut ticker = tokio::time::interval(Duration::from_millis(20));
+    for i in 0..FANOUT_UPDATES {
+        ticker.tick().await;
+        if tokio::time::Instant::now() > deadline {
+            break;
+        }
+        let device = &mut devices[i % units];
+        let update = device.next();
+        let (server, sender, sent) = (server.clone(), device.sender.clone(), sent.clone());
+        pushes.spawn(async move {
+            if let Ok(mut s) = sent.lock() {
+                s.insert(update.id.clone(), Instant::now());
+            }
+            server.push(&sender, &[update]).await
         });
-        // 50 updates a second across the fleet for 6 seconds.
-        let updates = 300;
-        let mut devices: Vec<Device> = tokens[..units].iter().cloned().map(Device::new).collect();
-        let interval = Duration::from_millis(20);
-        let mut ticker = tokio::time::interval(interval);
-        let mut pushes = Vec::with_capacity(updates);
-        for i in 0..updates {
-            ticker.tick().await;
-            let device = &mut devices[i % units];
-            // A unit's device numbering must stay gap-free: each unit pushes in order.
-            let (id, entry) = device.entry();
-            let token = device.token.clone();
-            let hub = hub.clone();
-            let sent = sent.clone();
-            pushes.push(tokio::spawn(async move {
-                if let Ok(mut s) = sent.lock() {
-                    s.insert(id, Instant::now());
-                }
-                hub.push(&token, vec![entry]).await
-            }));
-            // Keep one unit's pushes in order when it comes round again.
-            if i + 1 >= units && i % units == units - 1 {
-                for push in pushes.drain(..) {
-                    let _ = push.await;
-                }
-            }
+        // A unit's numbering must stay gap-free: its next update waits for this one.
+        if i % units == units - 1 {
+            while let Ok(Some(_)) = tokio::time::timeout_at(deadline, pushes.join_next()).await {}
         }
-        for push in pushes {
-            let _ = push.await;
-        }
-        // Wait for the stragglers, at most 10 s.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline && latencies.lock().map(|l| l.len()).unwrap_or(0) < updates
-        {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        reader.abort();
-        for stream in streams {
-            stream.abort();
-        }
-        let mut l = latencies.lock().map(|l| l.clone()).unwrap_or_default();
-        l.sort_by(|a, b| a.total_cmp(b));
-        let per_unit = match (before, after) {
-            (Some(b), Some(a)) => format!("{:.1} KB", a.saturating_sub(b) as f64 / units as f64),
+    }
+    while let Ok(Some(_)) = tokio::time::timeout_at(deadline, pushes.join_next()).await {}
+    pushes.abort_all();
+    // Then wait for the stragglers, at most 10 s.
+    let straggling = Instant::now() + Duration::from_secs(10);
+    let delivered = || latencies.lock().map(|l| l.len()).unwrap_or(0);
+    while Instant::now() < straggling && delivered() < FANOUT_UPDATES {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    reader.abort();
+    drop(feeds);
+    let mut l = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    l.sort_by(|a, b| a.total_cmp(b));
+    Ok(Fanout {
+        delivered: l.len(),
+        p50: percentile(&l, 50.0),
+        p99: percentile(&l, 99.0),
+        max: l.last().copied().unwrap_or(f64::NAN),
+        rss_per_unit_kb: before
+            .zip(after)
+            .map(|(b, a)| a.saturating_sub(b) as f64 / units as f64),
+    })
+}
+
+fn ratio(ours: f64, theirs: f64) -> String {
+    match theirs > 0.0 && ours.is_finite() && theirs.is_finite() {
+        true => format!("{:.2}", ours / theirs),
+        false => "n/a".into(),
+    }
+}
+
+fn print_ingest(servers: &[Server], all: &[Figures]) {
+    println!(
+        "\n### Ingest: durable status events per second ({INGEST_DEVICES} devices pushing at once)\n"
+    );
+    let names: Vec<&str> = servers.iter().map(Server::name).collect();
+    println!(
+        "| pushes | {} | tenfour / pouchdb-server |",
+        names.join(" | ")
+    );
+    println!("|---|{}---:|", "---:|".repeat(names.len()));
+    for (row, label) in ["1 update a push (unbatched)", "50 updates a push (batched)"]
+        .iter()
+        .enumerate()
+    {
+        let values: Vec<f64> = all.iter().map(|f| f.ingest[row]).collect();
+        let cells: Vec<String> = values.iter().map(|v| format!("{v:.0}")).collect();
+        let compared = match values[..] {
+            [ours, theirs] => ratio(ours, theirs),
             _ => "n/a".into(),
         };
-        println!(
-            "| {units} | {}/{updates} | {:.1} | {:.1} | {:.1} | {per_unit} |",
-            l.len(),
-            percentile(&l, 50.0),
-            percentile(&l, 99.0),
-            l.last().copied().unwrap_or(f64::NAN),
-        );
+        println!("| {label} | {} | {compared} |", cells.join(" | "));
     }
-    Ok(())
+}
+
+fn print_fanout(servers: &[Server], all: &[Figures]) {
+    println!(
+        "\n### Field to board: push to the dispatcher's feed, every unit holding a live feed\n"
+    );
+    println!(
+        "| units | server | delivered | p50 ms | p99 ms | max ms | RSS per connected unit | p99 tenfour / pouchdb-server |"
+    );
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|");
+    for (level, &units) in FANOUT_LEVELS.iter().enumerate() {
+        let ours = all.first().and_then(|f| f.fanout.get(level)?.as_ref().ok());
+        for (server, figures) in servers.iter().zip(all) {
+            let name = server.name();
+            match figures.fanout.get(level) {
+                Some(Ok(f)) => {
+                    let compared = match (server.kind, ours) {
+                        (Kind::Pouch, Some(ours)) => ratio(ours.p99, f.p99),
+                        _ => String::new(),
+                    };
+                    let rss = f
+                        .rss_per_unit_kb
+                        .map_or("n/a".into(), |kb| format!("{kb:.1} KB"));
+                    println!(
+                        "| {units} | {name} | {}/{FANOUT_UPDATES} | {:.1} | {:.1} | {:.1} | {rss} | {compared} |",
+                        f.delivered, f.p50, f.p99, f.max,
+                    );
+                }
+                Some(Err(message)) => {
+                    println!("| {units} | {name} | failed: {message} | | | | | |");
+                }
+                None => {}
+            }
+        }
+    }
 }

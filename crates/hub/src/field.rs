@@ -1,18 +1,25 @@
 //! Applying a device's outbox entries exactly once.
 //!
-//! Each entry runs in its own transaction on the single writer connection: the effect, the
-//! record of the entry's outcome and the device's `last_seq` commit together, so a retry after
-//! a lost reply finds the entry already processed and changes nothing.
+//! Entries run inside a transaction on the single writer connection (see `ingest`): the
+//! effect, the record of the entry's outcome and the device's `last_seq` commit together, so
+//! a retry after a lost reply finds the entry already processed and changes nothing.
 
 use crate::auth::Caller;
-use crate::records::{self, Audience};
+use crate::records::{self, Audience, UNIT_COLUMNS, UnitRow};
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::sync::{SeqVerdict, judge_seq};
 use tenfour_protocol::wire::{
     AcknowledgePayload, Action, ChangeBody, EntryResult, FieldEvent, FieldNotePayload, Millis,
-    OutboxEntry, Outcome, StatusPayload,
+    OutboxEntry, Outcome, StatusPayload, Unit,
 };
+
+#[derive(sqlx::FromRow)]
+struct DeviceAndUnit {
+    #[sqlx(flatten)]
+    unit: UnitRow,
+    last_seq: Option<i64>,
+}
 
 /// What an entry decided, before it is written down.
 enum Decision {
@@ -20,9 +27,47 @@ enum Decision {
     Rejected(String),
 }
 
+/// One push, checked: the caller, its unit, and the entries with their decoded actions.
+pub struct Push {
+    pub caller: Caller,
+    pub unit_id: i64,
+    pub entries: Vec<OutboxEntry>,
+    pub actions: Vec<Action>,
+}
+
+/// Applies a push's entries in order inside `tx`: its results, and whether it changed
+/// anything. After a gap nothing later applies, so order is kept.
+pub async fn apply_push(
+    tx: &mut Transaction<'_, Sqlite>,
+    push: &Push,
+    received_at: Millis,
+) -> Result<(Vec<EntryResult>, bool), sqlx::Error> {
+    let mut results: Vec<EntryResult> = Vec::with_capacity(push.entries.len());
+    let mut changed = false;
+    for (entry, action) in push.entries.iter().zip(&push.actions) {
+        if let Some(gap) = results.last().filter(|r| r.outcome == Outcome::Gap) {
+            let expected_seq = gap.expected_seq;
+            results.push(EntryResult {
+                seq: entry.seq,
+                id: entry.id.clone(),
+                outcome: Outcome::Gap,
+                original: None,
+                reason: Some("waiting for an earlier entry of this device".into()),
+                expected_seq,
+            });
+            continue;
+        }
+        let (result, cursor) =
+            process(tx, &push.caller, push.unit_id, entry, action, received_at).await?;
+        changed |= cursor.is_some();
+        results.push(result);
+    }
+    Ok((results, changed))
+}
+
 /// Processes one entry (already checked with `OutboxEntry::check`). Returns its result and
 /// the newest cursor it committed, if any.
-pub async fn process(
+async fn process(
     tx: &mut Transaction<'_, Sqlite>,
     caller: &Caller,
     unit_id: i64,
@@ -31,12 +76,19 @@ pub async fn process(
     received_at: Millis,
 ) -> Result<(EntryResult, Option<u64>), sqlx::Error> {
     let agency_id = caller.agency_id;
-    let last_seq: Option<i64> =
-        sqlx::query_scalar("SELECT last_seq FROM devices WHERE agency_id = ? AND client_id = ?")
-            .bind(agency_id)
-            .bind(&entry.client_id)
-            .fetch_optional(&mut **tx)
-            .await?;
+    // One read for the device's last number and the unit as it stands.
+    let found: DeviceAndUnit = sqlx::query_as(&format!(
+        "SELECT {UNIT_COLUMNS},
+                (SELECT last_seq FROM devices WHERE agency_id = ? AND client_id = ?) AS last_seq
+         FROM units WHERE agency_id = ? AND id = ?"
+    ))
+    .bind(agency_id)
+    .bind(&entry.client_id)
+    .bind(agency_id)
+    .bind(unit_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let (last_seq, unit) = (found.last_seq, found.unit.into_unit());
     let result = |outcome, original, reason, expected_seq| EntryResult {
         seq: entry.seq,
         id: entry.id.clone(),
@@ -90,15 +142,11 @@ pub async fn process(
         SeqVerdict::Next => {}
     }
 
-    let callsign: String = sqlx::query_scalar("SELECT callsign FROM units WHERE id = ?")
-        .bind(unit_id)
-        .fetch_one(&mut **tx)
-        .await?;
     let (decision, event) = match action {
         Action::Acknowledge(p) => acknowledge(tx, caller, unit_id, entry, p, received_at).await?,
-        Action::Status(p) => status(tx, caller, unit_id, entry, p, received_at).await?,
+        Action::Status(p) => status(tx, caller, &unit, entry, p, received_at).await?,
         Action::FieldNote(p) => {
-            field_note(tx, caller, unit_id, &callsign, entry, p, received_at).await?
+            field_note(tx, caller, unit_id, &unit.callsign, entry, p, received_at).await?
         }
     };
     let (outcome, reason) = match decision {
@@ -139,15 +187,18 @@ pub async fn process(
     .bind(received_at)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE units SET last_heard_at = ? WHERE id = ?")
-        .bind(received_at)
-        .bind(unit_id)
-        .execute(&mut **tx)
-        .await?;
+    // Heard from now; the same statement reads the unit back as it now stands.
+    let unit: UnitRow = sqlx::query_as(&format!(
+        "UPDATE units SET last_heard_at = ? WHERE id = ? RETURNING {UNIT_COLUMNS}"
+    ))
+    .bind(received_at)
+    .bind(unit_id)
+    .fetch_one(&mut **tx)
+    .await?;
     let feed = FieldEvent {
         entry_id: entry.id.clone(),
         unit_id,
-        callsign,
+        callsign: unit.callsign.clone(),
         kind: entry.kind,
         incident_id: event.incident_id,
         status: event.status,
@@ -157,17 +208,12 @@ pub async fn process(
         outcome,
         reason: reason.clone(),
     };
-    records::publish_unit(tx, agency_id, unit_id).await?;
+    let mut changes = vec![(Audience::All, ChangeBody::Unit(unit.into_unit()))];
     for incident_id in event.touched {
-        records::publish_incident(tx, agency_id, incident_id).await?;
+        changes.push(records::incident_change(tx, agency_id, incident_id).await?);
     }
-    let cursor = records::record_change(
-        tx,
-        agency_id,
-        Audience::Dispatch,
-        ChangeBody::FieldEvent(feed),
-    )
-    .await?;
+    changes.push((Audience::Dispatch, ChangeBody::FieldEvent(feed)));
+    let cursor = records::record_changes(tx, agency_id, changes).await?;
     Ok((result(outcome, None, reason, None), Some(cursor)))
 }
 
@@ -306,15 +352,12 @@ async fn insert_status_event(
 async fn status(
     tx: &mut SqliteConnection,
     caller: &Caller,
-    unit_id: i64,
+    unit: &Unit,
     entry: &OutboxEntry,
     p: &StatusPayload,
     received_at: Millis,
 ) -> Result<(Decision, Effect), sqlx::Error> {
-    let agency_id = caller.agency_id;
-    let unit = records::load_unit(tx, agency_id, unit_id)
-        .await?
-        .ok_or(sqlx::Error::RowNotFound)?;
+    let (agency_id, unit_id) = (caller.agency_id, unit.id);
     let incident_id = p.incident_id.or(unit.incident_id);
     let mut effect = Effect {
         incident_id,
@@ -323,7 +366,7 @@ async fn status(
     };
 
     // The press goes into the history either way; a refused one with its reason.
-    let refusal = status_refusal(tx, agency_id, unit_id, &unit, incident_id, p).await?;
+    let refusal = status_refusal(tx, agency_id, unit_id, unit, incident_id, p).await?;
     insert_status_event(
         tx,
         agency_id,
@@ -390,7 +433,7 @@ async fn status_refusal(
     tx: &mut SqliteConnection,
     agency_id: i64,
     unit_id: i64,
-    unit: &tenfour_protocol::wire::Unit,
+    unit: &Unit,
     incident_id: Option<i64>,
     p: &StatusPayload,
 ) -> Result<Option<String>, sqlx::Error> {

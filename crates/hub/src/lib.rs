@@ -6,6 +6,7 @@ pub mod db;
 pub mod dispatch;
 pub mod field;
 pub mod http;
+pub mod ingest;
 pub mod live;
 pub mod records;
 pub mod seed;
@@ -95,10 +96,13 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         })?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);
+    let live: std::sync::Arc<live::Live> = Default::default();
+    let ingest = ingest::Ingest::start(db.writer.clone(), db.reader.clone(), live.clone());
     let app = http::router(http::AppState {
         db: db.clone(),
         dist: std::sync::Arc::new(config.dist.clone()),
-        live: Default::default(),
+        live,
+        ingest,
         throttle: Default::default(),
         session_ttl: config.session_ttl,
         shutdown,

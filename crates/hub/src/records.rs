@@ -195,35 +195,55 @@ pub async fn record_change(
     audience: Audience,
     body: ChangeBody,
 ) -> Result<u64, sqlx::Error> {
-    let cursor: i64 = sqlx::query_scalar(
-        "UPDATE agencies SET last_cursor = last_cursor + 1 WHERE id = ? RETURNING last_cursor",
+    record_changes(conn, agency_id, vec![(audience, body)]).await
+}
+
+/// Numbers several changes in order and stores them, in two statements however many there
+/// are; returns the last cursor (the agency's head if `changes` is empty).
+pub async fn record_changes(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    changes: Vec<(Audience, ChangeBody)>,
+) -> Result<u64, sqlx::Error> {
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE agencies SET last_cursor = last_cursor + ? WHERE id = ? RETURNING last_cursor",
     )
+    .bind(changes.len() as i64)
     .bind(agency_id)
     .fetch_one(&mut *conn)
     .await?;
-    let cursor = cursor as u64;
-    let (audience, units) = match audience {
-        Audience::All => ("all", String::new()),
-        Audience::Dispatch => ("dispatch", String::new()),
-        Audience::Units(ids) => (
-            "units",
-            ids.iter()
-                .fold(",".to_owned(), |acc, id| format!("{acc}{id},")),
-        ),
-    };
-    let body = serde_json::to_string(&Change { cursor, body })
-        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
-        "INSERT INTO changes (agency_id, cursor, audience, units, body) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(agency_id)
-    .bind(cursor as i64)
-    .bind(audience)
-    .bind(units)
-    .bind(body)
-    .execute(&mut *conn)
-    .await?;
-    Ok(cursor)
+    let last = last as u64;
+    if changes.is_empty() {
+        return Ok(last);
+    }
+    let first = last + 1 - changes.len() as u64;
+    let mut insert =
+        sqlx::QueryBuilder::new("INSERT INTO changes (agency_id, cursor, audience, units, body) ");
+    let mut rows = Vec::with_capacity(changes.len());
+    for (offset, (audience, body)) in changes.into_iter().enumerate() {
+        let cursor = first + offset as u64;
+        let (audience, units) = match audience {
+            Audience::All => ("all", String::new()),
+            Audience::Dispatch => ("dispatch", String::new()),
+            Audience::Units(ids) => (
+                "units",
+                ids.iter()
+                    .fold(",".to_owned(), |acc, id| format!("{acc}{id},")),
+            ),
+        };
+        let body = serde_json::to_string(&Change { cursor, body })
+            .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        rows.push((cursor, audience, units, body));
+    }
+    insert.push_values(rows, |mut row, (cursor, audience, units, body)| {
+        row.push_bind(agency_id)
+            .push_bind(cursor as i64)
+            .push_bind(audience)
+            .push_bind(units)
+            .push_bind(body);
+    });
+    insert.build().execute(&mut *conn).await?;
+    Ok(last)
 }
 
 /// Records the incident as it now stands, for dispatchers and every unit ever assigned.
@@ -232,19 +252,23 @@ pub async fn publish_incident(
     agency_id: i64,
     incident_id: i64,
 ) -> Result<u64, sqlx::Error> {
+    let (audience, body) = incident_change(conn, agency_id, incident_id).await?;
+    record_change(conn, agency_id, audience, body).await
+}
+
+/// The incident as it now stands, addressed to dispatchers and every unit ever assigned.
+pub async fn incident_change(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    incident_id: i64,
+) -> Result<(Audience, ChangeBody), sqlx::Error> {
     let incident = load_incident(conn, agency_id, incident_id)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
     let mut units: Vec<i64> = incident.assignments.iter().map(|a| a.unit_id).collect();
     units.sort_unstable();
     units.dedup();
-    record_change(
-        conn,
-        agency_id,
-        Audience::Units(units),
-        ChangeBody::Incident(incident),
-    )
-    .await
+    Ok((Audience::Units(units), ChangeBody::Incident(incident)))
 }
 
 /// Records the unit as it now stands, for everyone in the agency.

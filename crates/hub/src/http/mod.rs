@@ -36,6 +36,7 @@ pub struct AppState {
     pub db: Db,
     pub dist: Arc<PathBuf>,
     pub live: Arc<Live>,
+    pub ingest: crate::ingest::Ingest,
     pub throttle: Arc<SignInThrottle>,
     pub session_ttl: Duration,
     /// Turns true when the hub shuts down, so live streams end and let it stop.

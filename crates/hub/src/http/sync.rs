@@ -1,8 +1,8 @@
 //! `/api/sync`: devices push their outbox and pull the changes they may see.
 
 use super::{ApiJson, ApiQuery, AppState, Error};
-use crate::auth::{Caller, now_ms};
-use crate::field;
+use crate::auth::Caller;
+use crate::field::Push;
 use crate::records::{self, View};
 use axum::extract::State;
 use axum::http::header;
@@ -10,9 +10,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use tenfour_protocol::wire::{
-    MAX_PAGE, MAX_PUSH_ENTRIES, Outcome, PushRequest, PushResponse, Role,
-};
+use tenfour_protocol::wire::{MAX_PAGE, MAX_PUSH_ENTRIES, PushRequest, PushResponse, Role};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -46,40 +44,16 @@ async fn push(
         actions.push(action);
     }
 
-    // One transaction for the batch: every entry's effect commits with its last_seq, and a
-    // failure rolls the whole batch back for the device to send again. One commit per push
-    // instead of one per entry is most of the hub's ingest rate.
-    let received_at = now_ms();
-    let mut results = Vec::with_capacity(body.entries.len());
-    let mut changed = false;
-    let mut blocked = false;
-    let mut tx = state.db.writer.begin().await?;
-    for (entry, action) in body.entries.iter().zip(&actions) {
-        if blocked {
-            // After a gap nothing later may apply: order is kept.
-            let expected = results
-                .last()
-                .and_then(|r: &tenfour_protocol::wire::EntryResult| r.expected_seq);
-            results.push(tenfour_protocol::wire::EntryResult {
-                seq: entry.seq,
-                id: entry.id.clone(),
-                outcome: Outcome::Gap,
-                original: None,
-                reason: Some("waiting for an earlier entry of this device".into()),
-                expected_seq: expected,
-            });
-            continue;
-        }
-        let (result, cursor) =
-            field::process(&mut tx, &caller, unit_id, entry, action, received_at).await?;
-        blocked = result.outcome == Outcome::Gap;
-        changed |= cursor.is_some();
-        results.push(result);
-    }
-    tx.commit().await?;
-    if changed {
-        state.live.publish(&state.db.reader, caller.agency_id).await;
-    }
+    // The ingest task commits it, with whatever other pushes are waiting, before answering.
+    let results = state
+        .ingest
+        .push(Push {
+            caller,
+            unit_id,
+            entries: body.entries,
+            actions,
+        })
+        .await?;
     Ok(Json(PushResponse { results }))
 }
 

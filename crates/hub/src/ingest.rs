@@ -1,0 +1,114 @@
+//! Group commit for devices' pushes.
+//!
+//! SQLite has one writer, so pushes queue for it anyway. Rather than one transaction per
+//! push, the ingest task takes every push that is waiting (up to `MAX_GROUP_ENTRIES`
+//! entries) and applies them in one transaction: each entry's effect, its outcome and the
+//! device's `last_seq` still commit together, and no push is answered before its group has
+//! committed. Should a group fail, its pushes are applied again one transaction each, so one
+//! push that cannot apply never fails the others.
+
+use crate::auth::now_ms;
+use crate::field::{self, Push};
+use crate::live::Live;
+use sqlx::SqlitePool;
+use std::sync::Arc;
+use tenfour_protocol::wire::EntryResult;
+use tokio::sync::{mpsc, oneshot};
+
+/// Entries applied in one transaction at most.
+const MAX_GROUP_ENTRIES: usize = 500;
+/// Pushes waiting for the writer at most; further ones wait to be queued.
+const QUEUE: usize = 1024;
+
+type Answer = Result<Vec<EntryResult>, sqlx::Error>;
+
+/// The handle the push endpoint sends to.
+#[derive(Clone)]
+pub struct Ingest {
+    queue: mpsc::Sender<(Push, oneshot::Sender<Answer>)>,
+}
+
+impl Ingest {
+    /// Starts the ingest task; it ends when the last handle is dropped.
+    pub fn start(writer: SqlitePool, reader: SqlitePool, live: Arc<Live>) -> Ingest {
+        let (queue, waiting) = mpsc::channel(QUEUE);
+        tokio::spawn(run(waiting, writer, reader, live));
+        Ingest { queue }
+    }
+
+    /// Applies the push and answers once it is committed.
+    pub async fn push(&self, push: Push) -> Answer {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((push, reply))
+            .await
+            .map_err(|_| sqlx::Error::PoolClosed)?;
+        answer.await.map_err(|_| sqlx::Error::PoolClosed)?
+    }
+}
+
+async fn run(
+    mut waiting: mpsc::Receiver<(Push, oneshot::Sender<Answer>)>,
+    writer: SqlitePool,
+    reader: SqlitePool,
+    live: Arc<Live>,
+) {
+    while let Some(first) = waiting.recv().await {
+        let mut entries = first.0.entries.len();
+        let mut group = vec![first];
+        while entries < MAX_GROUP_ENTRIES
+            && let Ok(next) = waiting.try_recv()
+        {
+            entries += next.0.entries.len();
+            group.push(next);
+        }
+        let (pushes, replies): (Vec<Push>, Vec<_>) = group.into_iter().unzip();
+        let mut changed: Vec<i64> = Vec::new();
+        match apply(&writer, &pushes).await {
+            Ok(results) => {
+                for ((push, reply), (answer, did_change)) in pushes.iter().zip(replies).zip(results)
+                {
+                    if did_change {
+                        changed.push(push.caller.agency_id);
+                    }
+                    let _ = reply.send(Ok(answer));
+                }
+            }
+            Err(err) => {
+                if pushes.len() > 1 {
+                    tracing::warn!(error = %err, pushes = pushes.len(), "a group of pushes failed; applying them one by one");
+                }
+                for (push, reply) in pushes.iter().zip(replies) {
+                    let answer = apply(&writer, std::slice::from_ref(push)).await;
+                    let answer = answer.map(|mut results| results.remove(0));
+                    if let Ok((_, true)) = &answer {
+                        changed.push(push.caller.agency_id);
+                    }
+                    let _ = reply.send(answer.map(|(results, _)| results));
+                }
+            }
+        }
+        changed.sort_unstable();
+        changed.dedup();
+        for agency_id in changed {
+            let (live, reader) = (live.clone(), reader.clone());
+            tokio::spawn(async move { live.publish(&reader, agency_id).await });
+        }
+    }
+}
+
+/// Applies the pushes in one transaction: each push's results and whether it changed
+/// anything.
+async fn apply(
+    writer: &SqlitePool,
+    pushes: &[Push],
+) -> Result<Vec<(Vec<EntryResult>, bool)>, sqlx::Error> {
+    let received_at = now_ms();
+    let mut tx = writer.begin().await?;
+    let mut results = Vec::with_capacity(pushes.len());
+    for push in pushes {
+        results.push(field::apply_push(&mut tx, push, received_at).await?);
+    }
+    tx.commit().await?;
+    Ok(results)
+}
