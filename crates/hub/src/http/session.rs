@@ -1,7 +1,7 @@
 //! `/api/session`: sign in, see who you are, choose your unit, sign out.
 
 use super::{ApiJson, AppState, Error};
-use crate::auth::{Caller, SESSION_COOKIE, new_token, now_ms, verify_password};
+use crate::auth::{Caller, SESSION_COOKIE, new_token, now_ms};
 use crate::records;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -69,7 +69,7 @@ async fn sign_in(
         .as_ref()
         .map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
     let password = body.password.clone();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+    let matches = crate::auth::check_password(password, hash)
         .await
         .map_err(|e| Error::Internal(format!("password check failed: {e}")))?;
     let user = match user {
