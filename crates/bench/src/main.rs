@@ -431,6 +431,7 @@ async fn run(hub_url: &str, hub_pid: u32, pouch: Option<(&str, u32)>) -> Result<
         };
         for (per_push, pushes) in [(1, 250), (50, 25)] {
             let rate = ingest(server, fresh(INGEST_DEVICES), per_push, pushes).await?;
+            eprintln!("  {rate:.0} events/s");
             figures.ingest.push(rate);
         }
         if server.kind == Kind::Hub {

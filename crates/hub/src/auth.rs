@@ -59,22 +59,19 @@ pub fn now_ms() -> Millis {
         .unwrap_or(0)
 }
 
-/// Checks a password off the async threads, at most one check per core at a time.
-///
-/// Each Argon2 check holds about 19 MiB; 64 sign-ins at once (a shift change) took the hub
-/// to 1.3 GB resident, which the allocator then kept. Bounded, a burst waits a few
-/// milliseconds a check instead.
-pub async fn check_password(
-    password: String,
-    hash: String,
-) -> Result<bool, tokio::task::JoinError> {
+/// Checks a password off the async threads, at most one check per core at a time: each
+/// Argon2 check holds about 19 MiB, and 64 sign-ins at once (a shift change) would hold
+/// 1.2 GB. Bounded, a burst waits its turn instead.
+pub async fn check_password(password: String, hash: String) -> Result<bool, String> {
     static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
     let slots = SLOTS.get_or_init(|| {
         tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
     });
     // The semaphore is never closed, so acquiring cannot fail.
     let _slot = slots.acquire().await;
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// The signed-in user behind a request.

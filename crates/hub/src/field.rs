@@ -19,6 +19,7 @@ struct DeviceAndUnit {
     #[sqlx(flatten)]
     unit: UnitRow,
     last_seq: Option<i64>,
+    head: i64,
 }
 
 /// What an entry decided, before it is written down.
@@ -77,13 +78,17 @@ async fn process(
 ) -> Result<(EntryResult, Option<u64>), sqlx::Error> {
     let agency_id = caller.agency_id;
     // One read for the device's last number and the unit as it stands.
+    // One read for the device's last number, the unit as it stands and the agency's newest
+    // cursor (nothing else writes while this transaction holds the only writer).
     let found: DeviceAndUnit = sqlx::query_as(&format!(
         "SELECT {UNIT_COLUMNS},
-                (SELECT last_seq FROM devices WHERE agency_id = ? AND client_id = ?) AS last_seq
+                (SELECT last_seq FROM devices WHERE agency_id = ? AND client_id = ?) AS last_seq,
+                (SELECT last_cursor FROM agencies WHERE id = ?) AS head
          FROM units WHERE agency_id = ? AND id = ?"
     ))
     .bind(agency_id)
     .bind(&entry.client_id)
+    .bind(agency_id)
     .bind(agency_id)
     .bind(unit_id)
     .fetch_one(&mut **tx)
@@ -153,11 +158,19 @@ async fn process(
         Decision::Applied => (Outcome::Applied, None),
         Decision::Rejected(reason) => (Outcome::Rejected, Some(reason)),
     };
-    sqlx::query(
+    // The entry's outcome, the device's number and the unit heard from now, in one round
+    // trip to the database thread; the last statement reads the unit back as it now stands.
+    let unit: UnitRow = sqlx::query_as(&format!(
         "INSERT INTO processed_entries
          (agency_id, client_id, seq, entry_id, kind, at, received_at, outcome, reason)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?);
+         INSERT INTO devices (agency_id, client_id, user_id, last_seq, last_seen_at)
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (agency_id, client_id)
+         DO UPDATE SET last_seq = excluded.last_seq, user_id = excluded.user_id,
+                       last_seen_at = excluded.last_seen_at;
+         UPDATE units SET last_heard_at = ? WHERE id = ? RETURNING {UNIT_COLUMNS};"
+    ))
     .bind(agency_id)
     .bind(&entry.client_id)
     .bind(entry.seq as i64)
@@ -171,26 +184,11 @@ async fn process(
         "rejected"
     })
     .bind(&reason)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO devices (agency_id, client_id, user_id, last_seq, last_seen_at)
-         VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (agency_id, client_id)
-         DO UPDATE SET last_seq = excluded.last_seq, user_id = excluded.user_id,
-                       last_seen_at = excluded.last_seen_at",
-    )
     .bind(agency_id)
     .bind(&entry.client_id)
     .bind(caller.user_id)
     .bind(entry.seq as i64)
     .bind(received_at)
-    .execute(&mut **tx)
-    .await?;
-    // Heard from now; the same statement reads the unit back as it now stands.
-    let unit: UnitRow = sqlx::query_as(&format!(
-        "UPDATE units SET last_heard_at = ? WHERE id = ? RETURNING {UNIT_COLUMNS}"
-    ))
     .bind(received_at)
     .bind(unit_id)
     .fetch_one(&mut **tx)
@@ -213,7 +211,7 @@ async fn process(
         changes.push(records::incident_change(tx, agency_id, incident_id).await?);
     }
     changes.push((Audience::Dispatch, ChangeBody::FieldEvent(feed)));
-    let cursor = records::record_changes(tx, agency_id, changes).await?;
+    let cursor = records::record_changes_after(tx, agency_id, found.head, changes).await?;
     Ok((result(outcome, None, reason, None), Some(cursor)))
 }
 
@@ -293,60 +291,70 @@ async fn acknowledge(
     .await?
     .rows_affected();
     if moved > 0 {
-        insert_status_event(
-            tx,
-            caller.agency_id,
+        let event = StatusEvent {
+            agency_id: caller.agency_id,
             unit_id,
-            Some(a.incident_id),
-            StatusCode::Acknowledged,
+            incident_id: Some(a.incident_id),
+            status: StatusCode::Acknowledged,
             entry,
-            None,
+            location: None,
             received_at,
-            None,
-        )
-        .await?;
+            rejection: None,
+        };
+        event.insert(tx).await?;
     }
     effect.touched.push(a.incident_id);
     Ok((Decision::Applied, effect))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn insert_status_event(
-    tx: &mut SqliteConnection,
+/// A status press for the history, applied or refused.
+struct StatusEvent<'a> {
     agency_id: i64,
     unit_id: i64,
     incident_id: Option<i64>,
     status: StatusCode,
-    entry: &OutboxEntry,
-    location: Option<&tenfour_protocol::wire::Location>,
+    entry: &'a OutboxEntry,
+    location: Option<&'a tenfour_protocol::wire::Location>,
     received_at: Millis,
-    rejection: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO status_events
-         (agency_id, unit_id, incident_id, status, at, received_at, latitude, longitude,
-          accuracy_m, entry_id, outcome, reason)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(agency_id)
-    .bind(unit_id)
-    .bind(incident_id)
-    .bind(status.as_str())
-    .bind(entry.at)
-    .bind(received_at)
-    .bind(location.map(|l| l.latitude))
-    .bind(location.map(|l| l.longitude))
-    .bind(location.and_then(|l| l.accuracy_m))
-    .bind(&entry.id)
-    .bind(if rejection.is_some() {
-        "rejected"
-    } else {
-        "applied"
-    })
-    .bind(rejection)
-    .execute(tx)
-    .await?;
-    Ok(())
+    rejection: Option<String>,
+}
+
+const INSERT_STATUS_EVENT: &str = "INSERT INTO status_events
+     (agency_id, unit_id, incident_id, status, at, received_at, latitude, longitude,
+      accuracy_m, entry_id, outcome, reason)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);";
+
+impl StatusEvent<'_> {
+    /// Binds the arguments of `INSERT_STATUS_EVENT`, which must open `query`'s SQL.
+    fn bind<'q>(
+        &self,
+        query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    ) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+        let outcome = match self.rejection {
+            Some(_) => "rejected",
+            None => "applied",
+        };
+        query
+            .bind(self.agency_id)
+            .bind(self.unit_id)
+            .bind(self.incident_id)
+            .bind(self.status.as_str())
+            .bind(self.entry.at)
+            .bind(self.received_at)
+            .bind(self.location.map(|l| l.latitude))
+            .bind(self.location.map(|l| l.longitude))
+            .bind(self.location.and_then(|l| l.accuracy_m))
+            .bind(self.entry.id.clone())
+            .bind(outcome)
+            .bind(self.rejection.clone())
+    }
+
+    async fn insert(&self, tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+        self.bind(sqlx::query(INSERT_STATUS_EVENT))
+            .execute(tx)
+            .await?;
+        Ok(())
+    }
 }
 
 async fn status(
@@ -367,59 +375,57 @@ async fn status(
 
     // The press goes into the history either way; a refused one with its reason.
     let refusal = status_refusal(tx, agency_id, unit_id, unit, incident_id, p).await?;
-    insert_status_event(
-        tx,
+    let event = StatusEvent {
         agency_id,
         unit_id,
         incident_id,
-        p.status,
+        status: p.status,
         entry,
-        p.location.as_ref(),
+        location: p.location.as_ref(),
         received_at,
-        refusal.as_deref(),
-    )
-    .await?;
+        rejection: refusal.clone(),
+    };
     if let Some(reason) = refusal {
+        event.insert(tx).await?;
         return Ok((Decision::Rejected(reason), effect));
     }
 
-    let new_incident = if p.status.is_committed() {
-        incident_id
-    } else {
-        None
-    };
-    sqlx::query("UPDATE units SET status = ?, status_at = ?, incident_id = ? WHERE id = ?")
-        .bind(p.status.as_str())
-        .bind(entry.at)
-        .bind(new_incident)
-        .bind(unit_id)
-        .execute(&mut *tx)
-        .await?;
-    if p.status == StatusCode::Acknowledged
-        && let Some(incident) = incident_id
-    {
-        sqlx::query(
+    // The history, the unit and its assignments in one round trip to the database thread.
+    let mut sql = String::from(INSERT_STATUS_EVENT);
+    sql.push_str("UPDATE units SET status = ?, status_at = ?, incident_id = ? WHERE id = ?;");
+    let new_incident = incident_id.filter(|_| p.status.is_committed());
+    let acknowledges = incident_id.filter(|_| p.status == StatusCode::Acknowledged);
+    if acknowledges.is_some() {
+        sql.push_str(
             "UPDATE assignments SET acknowledged_at = COALESCE(acknowledged_at, ?)
-             WHERE incident_id = ? AND unit_id = ? AND cleared_at IS NULL AND cancelled_at IS NULL",
-        )
-        .bind(entry.at)
-        .bind(incident)
-        .bind(unit_id)
-        .execute(&mut *tx)
-        .await?;
+             WHERE incident_id = ? AND unit_id = ? AND cleared_at IS NULL AND cancelled_at IS NULL;",
+        );
     }
     if !p.status.is_committed() {
         // Available or out of service: the unit is done with whatever it was on.
-        let cleared: Vec<i64> = sqlx::query_scalar(
+        sql.push_str(
             "UPDATE assignments SET cleared_at = ?
              WHERE unit_id = ? AND cleared_at IS NULL AND cancelled_at IS NULL
-             RETURNING incident_id",
-        )
+             RETURNING incident_id;",
+        );
+    }
+    let mut query = event
+        .bind(sqlx::query(&sql))
+        .bind(p.status.as_str())
         .bind(entry.at)
-        .bind(unit_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        effect.touched.extend(cleared);
+        .bind(new_incident)
+        .bind(unit_id);
+    if let Some(incident) = acknowledges {
+        query = query.bind(entry.at).bind(incident).bind(unit_id);
+    }
+    if !p.status.is_committed() {
+        query = query.bind(entry.at).bind(unit_id);
+    }
+    let cleared = query.fetch_all(&mut *tx).await?;
+    if !p.status.is_committed() {
+        for row in cleared {
+            effect.touched.push(sqlx::Row::try_get::<i64, _>(&row, 0)?);
+        }
     } else if let Some(incident) = incident_id {
         effect.touched.push(incident);
     }

@@ -198,30 +198,45 @@ pub async fn record_change(
     record_changes(conn, agency_id, vec![(audience, body)]).await
 }
 
-/// Numbers several changes in order and stores them, in two statements however many there
-/// are; returns the last cursor (the agency's head if `changes` is empty).
+/// Numbers several changes in order and stores them; returns the last cursor (the agency's
+/// head if `changes` is empty).
 pub async fn record_changes(
     conn: &mut SqliteConnection,
     agency_id: i64,
     changes: Vec<(Audience, ChangeBody)>,
 ) -> Result<u64, sqlx::Error> {
-    let last: i64 = sqlx::query_scalar(
-        "UPDATE agencies SET last_cursor = last_cursor + ? WHERE id = ? RETURNING last_cursor",
-    )
-    .bind(changes.len() as i64)
-    .bind(agency_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let last = last as u64;
+    let head: i64 = sqlx::query_scalar("SELECT last_cursor FROM agencies WHERE id = ?")
+        .bind(agency_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    record_changes_after(conn, agency_id, head, changes).await
+}
+
+/// `record_changes` when the caller has read the agency's head in this transaction: one
+/// round trip to the database thread. Should the head have moved meanwhile, the cursor
+/// update matches no row and the insert collides with the changes already numbered, so
+/// the transaction fails rather than reuse a number.
+pub async fn record_changes_after(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    head: i64,
+    changes: Vec<(Audience, ChangeBody)>,
+) -> Result<u64, sqlx::Error> {
     if changes.is_empty() {
-        return Ok(last);
+        return Ok(head as u64);
     }
-    let first = last + 1 - changes.len() as u64;
-    let mut insert =
-        sqlx::QueryBuilder::new("INSERT INTO changes (agency_id, cursor, audience, units, body) ");
+    let last = head as u64 + changes.len() as u64;
+    let mut statements = sqlx::QueryBuilder::new("UPDATE agencies SET last_cursor = ");
+    statements
+        .push_bind(last as i64)
+        .push(" WHERE id = ")
+        .push_bind(agency_id)
+        .push(" AND last_cursor = ")
+        .push_bind(head)
+        .push("; INSERT INTO changes (agency_id, cursor, audience, units, body) ");
     let mut rows = Vec::with_capacity(changes.len());
     for (offset, (audience, body)) in changes.into_iter().enumerate() {
-        let cursor = first + offset as u64;
+        let cursor = head as u64 + 1 + offset as u64;
         let (audience, units) = match audience {
             Audience::All => ("all", String::new()),
             Audience::Dispatch => ("dispatch", String::new()),
@@ -235,14 +250,14 @@ pub async fn record_changes(
             .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         rows.push((cursor, audience, units, body));
     }
-    insert.push_values(rows, |mut row, (cursor, audience, units, body)| {
+    statements.push_values(rows, |mut row, (cursor, audience, units, body)| {
         row.push_bind(agency_id)
             .push_bind(cursor as i64)
             .push_bind(audience)
             .push_bind(units)
             .push_bind(body);
     });
-    insert.build().execute(&mut *conn).await?;
+    statements.build().execute(&mut *conn).await?;
     Ok(last)
 }
 
