@@ -276,30 +276,39 @@ async fn responders_pull_their_own_incidents_and_every_unit() {
     assert_eq!(all.cursor, page.cursor, "both end at the head");
 }
 
+/// Every page of the changes the client may see, from the start.
+async fn all_pages(client: &Client, limit: u32) -> Vec<ChangesPage> {
+    let (mut since, mut pages) = (0, Vec::new());
+    loop {
+        let page: ChangesPage = client
+            .ok(
+                Method::GET,
+                &format!("/api/sync/changes?since={since}&limit={limit}"),
+                None,
+            )
+            .await;
+        assert!(page.cursor >= since, "the cursor never goes back");
+        since = page.cursor;
+        let more = page.more;
+        pages.push(page);
+        if !more {
+            return pages;
+        }
+    }
+}
+
 #[tokio::test]
 async fn pages_follow_each_other_without_gaps_or_repeats() {
     let hub = TestHub::start();
     let dispatch = hub.sign_in("dispatch", None).await;
-    let mut since = 0;
-    let mut seen = Vec::new();
-    loop {
-        let page: ChangesPage = dispatch
-            .ok(
-                Method::GET,
-                &format!("/api/sync/changes?since={since}&limit=3"),
-                None,
-            )
-            .await;
-        assert!(page.changes.len() <= 3);
-        seen.extend(page.changes.iter().map(|c| c.cursor));
-        assert!(page.cursor >= since, "the cursor never goes back");
-        since = page.cursor;
-        if !page.more {
-            break;
-        }
-    }
-    let expected: Vec<u64> = (1..=since).collect();
-    assert_eq!(seen, expected);
+    let pages = all_pages(&dispatch, 3).await;
+    assert!(pages.iter().all(|p| p.changes.len() <= 3));
+    let seen: Vec<u64> = pages
+        .iter()
+        .flat_map(|p| p.changes.iter().map(|c| c.cursor))
+        .collect();
+    let head = pages.last().map_or(0, |p| p.cursor);
+    assert_eq!(seen, (1..=head).collect::<Vec<u64>>());
 }
 
 #[tokio::test]
@@ -324,4 +333,93 @@ async fn bad_cursors_are_explained() {
         let (status, problem) = medic.get(&format!("/api/sync/changes?{query}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {problem}");
     }
+}
+
+/// Pushes from many devices at once are committed together; each device's entries must still
+/// apply once and in its order, and every change must get its own number.
+#[tokio::test]
+async fn many_devices_pushing_at_once_apply_once_in_order_with_one_number_per_change() {
+    let hub = TestHub::start();
+    let b = board(&hub).await;
+    let free: Vec<String> = b
+        .units
+        .iter()
+        .filter(|u| u.status == tenfour_protocol::StatusCode::Available)
+        .map(|u| u.callsign.clone())
+        .collect();
+    assert!(
+        free.len() >= 3,
+        "the demo agency has available units: {free:?}"
+    );
+    const PUSHES: usize = 30;
+    let mut crews = Vec::new();
+    for callsign in &free {
+        let client = hub.sign_in("medic1", Some(callsign)).await;
+        crews.push(tokio::spawn(async move {
+            let mut device = Device::new();
+            let mut ids = Vec::new();
+            for i in 0..PUSHES {
+                let status = if i % 2 == 0 {
+                    "out_of_service"
+                } else {
+                    "available"
+                };
+                let entry = device.entry("status", json!({"status": status}));
+                ids.push(entry["id"].as_str().unwrap().to_owned());
+                let first = push(&client, vec![entry.clone()]).await;
+                assert_eq!(outcomes(&first), ["applied"], "push {i}");
+                if i % 10 == 0 {
+                    // A retry after a lost reply, while the others keep pushing.
+                    let again = push(&client, vec![entry]).await;
+                    assert_eq!(outcomes(&again), ["duplicate"], "retry of push {i}");
+                }
+            }
+            ids
+        }));
+    }
+    let mut pushed = Vec::new();
+    for crew in crews {
+        pushed.push(crew.await.unwrap());
+    }
+
+    for callsign in &free {
+        let statuses: Vec<String> = status_history(&hub, callsign)
+            .await
+            .into_iter()
+            .map(|(status, _, outcome)| {
+                assert_eq!(outcome, "applied");
+                status
+            })
+            .collect();
+        let expected: Vec<&str> = (0..PUSHES)
+            .map(|i| {
+                if i % 2 == 0 {
+                    "out_of_service"
+                } else {
+                    "available"
+                }
+            })
+            .collect();
+        assert_eq!(statuses, expected, "{callsign}: every press once, in order");
+    }
+
+    // The change log: numbers 1..=head with no gap or repeat, and each press in the field
+    // feed exactly once.
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let pages = all_pages(&dispatch, 500).await;
+    let since = pages.last().map_or(0, |p| p.cursor);
+    let changes: Vec<_> = pages.iter().flat_map(|p| &p.changes).collect();
+    let cursors: Vec<u64> = changes.iter().map(|c| c.cursor).collect();
+    let mut feed: Vec<String> = changes
+        .iter()
+        .filter_map(|c| match &c.body {
+            ChangeBody::FieldEvent(event) => Some(event.entry_id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(cursors, (1..=since).collect::<Vec<u64>>());
+    let mut expected: Vec<String> = pushed.into_iter().flatten().collect();
+    expected.sort();
+    feed.sort();
+    assert_eq!(feed, expected, "each press in the feed once");
 }

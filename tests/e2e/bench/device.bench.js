@@ -4,7 +4,7 @@
 const { test, expect } = require('@playwright/test');
 const { Dispatcher, PASSWORD } = require('../specs/hub');
 
-const INCIDENTS = 500;
+const INCIDENTS = Number(process.env.BENCH_INCIDENTS || 500);
 const NOTES_PER_INCIDENT = 10;
 const TAPS = 200;
 const COLD_STARTS = 5;
