@@ -77,7 +77,6 @@ async fn process(
     received_at: Millis,
 ) -> Result<(EntryResult, Option<u64>), sqlx::Error> {
     let agency_id = caller.agency_id;
-    // One read for the device's last number and the unit as it stands.
     // One read for the device's last number, the unit as it stands and the agency's newest
     // cursor (nothing else writes while this transaction holds the only writer).
     let found: DeviceAndUnit = sqlx::query_as(&format!(

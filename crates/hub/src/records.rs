@@ -195,27 +195,17 @@ pub async fn record_change(
     audience: Audience,
     body: ChangeBody,
 ) -> Result<u64, sqlx::Error> {
-    record_changes(conn, agency_id, vec![(audience, body)]).await
-}
-
-/// Numbers several changes in order and stores them; returns the last cursor (the agency's
-/// head if `changes` is empty).
-pub async fn record_changes(
-    conn: &mut SqliteConnection,
-    agency_id: i64,
-    changes: Vec<(Audience, ChangeBody)>,
-) -> Result<u64, sqlx::Error> {
     let head: i64 = sqlx::query_scalar("SELECT last_cursor FROM agencies WHERE id = ?")
         .bind(agency_id)
         .fetch_one(&mut *conn)
         .await?;
-    record_changes_after(conn, agency_id, head, changes).await
+    record_changes_after(conn, agency_id, head, vec![(audience, body)]).await
 }
 
-/// `record_changes` when the caller has read the agency's head in this transaction: one
-/// round trip to the database thread. Should the head have moved meanwhile, the cursor
-/// update matches no row and the insert collides with the changes already numbered, so
-/// the transaction fails rather than reuse a number.
+/// Numbers changes in order after `head`, which the caller read in this transaction, and
+/// stores them in one round trip to the database thread; returns the last cursor. Should
+/// the head have moved meanwhile, the cursor update matches no row and the insert collides
+/// with the changes already numbered, so the transaction fails rather than reuse a number.
 pub async fn record_changes_after(
     conn: &mut SqliteConnection,
     agency_id: i64,
