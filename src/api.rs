@@ -161,3 +161,94 @@ pub mod dispatch {
         .await
     }
 }
+
+/// Choosing one's own password (a temporary one must be replaced before anything else).
+pub async fn change_password(token: &str, current: &str, new: &str) -> ApiResult<SessionInfo> {
+    let body = tenfour_protocol::admin::ChangePassword {
+        current_password: current.to_owned(),
+        new_password: new.to_owned(),
+    };
+    answer(
+        send_json(
+            authorized(Request::put("/api/session/password"), token),
+            &body,
+        )
+        .await?,
+    )
+    .await
+}
+
+/// Administrator calls: users, units, natures, roster import and the audit log.
+pub mod admin {
+    use super::*;
+    use tenfour_protocol::admin::{
+        AdminUnit, AdminUser, AuditEntry, Nature, NewUnit, NewUser, RosterReport,
+        TemporaryPassword, UnitChange, UserChange,
+    };
+
+    pub async fn users(token: &str) -> ApiResult<Vec<AdminUser>> {
+        answer(send(authorized(Request::get("/api/admin/users"), token)).await?).await
+    }
+
+    pub async fn create_user(token: &str, user: &NewUser) -> ApiResult<TemporaryPassword> {
+        answer(send_json(authorized(Request::post("/api/admin/users"), token), user).await?).await
+    }
+
+    pub async fn change_user(token: &str, id: i64, change: &UserChange) -> ApiResult<AdminUser> {
+        let url = format!("/api/admin/users/{id}");
+        answer(send_json(authorized(Request::patch(&url), token), change).await?).await
+    }
+
+    pub async fn reset_password(token: &str, id: i64) -> ApiResult<TemporaryPassword> {
+        let url = format!("/api/admin/users/{id}/password");
+        answer(send(authorized(Request::post(&url), token)).await?).await
+    }
+
+    pub async fn units(token: &str) -> ApiResult<Vec<AdminUnit>> {
+        answer(send(authorized(Request::get("/api/admin/units"), token)).await?).await
+    }
+
+    pub async fn create_unit(token: &str, unit: &NewUnit) -> ApiResult<AdminUnit> {
+        answer(send_json(authorized(Request::post("/api/admin/units"), token), unit).await?).await
+    }
+
+    pub async fn change_unit(token: &str, id: i64, change: &UnitChange) -> ApiResult<AdminUnit> {
+        let url = format!("/api/admin/units/{id}");
+        answer(send_json(authorized(Request::patch(&url), token), change).await?).await
+    }
+
+    pub async fn natures(token: &str) -> ApiResult<Vec<Nature>> {
+        answer(send(authorized(Request::get("/api/natures"), token)).await?).await
+    }
+
+    pub async fn put_nature(token: &str, nature: &Nature) -> ApiResult<Nature> {
+        let url = format!("/api/admin/natures/{}", nature.code);
+        answer(send_json(authorized(Request::put(&url), token), nature).await?).await
+    }
+
+    pub async fn import_roster(token: &str, csv: String) -> ApiResult<RosterReport> {
+        let request = authorized(Request::post("/api/admin/roster"), token)
+            .header("Content-Type", "text/csv")
+            .body(csv)
+            .map_err(|e| ApiError::Refused {
+                status: 0,
+                detail: e.to_string(),
+            })?;
+        answer(
+            request
+                .send()
+                .await
+                .map_err(|e| ApiError::Unreachable(e.to_string()))?,
+        )
+        .await
+    }
+
+    pub async fn audit(token: &str, action: &str, text: &str) -> ApiResult<Vec<AuditEntry>> {
+        let url = format!(
+            "/api/admin/audit?limit=200&action={}&text={}",
+            js_sys::encode_uri_component(action),
+            js_sys::encode_uri_component(text)
+        );
+        answer(send(authorized(Request::get(&url), token)).await?).await
+    }
+}

@@ -3,6 +3,7 @@
 
 use crate::components::alert::AssignmentAlert;
 use crate::components::banner::{ConnectionBanner, SavedToast, StoreError};
+use crate::pages::admin::AdminPage;
 use crate::pages::board::Board;
 use crate::pages::home::Home;
 use crate::pages::incident::IncidentPage;
@@ -47,6 +48,9 @@ pub fn App() -> impl IntoView {
             <header class="shell-header">
                 <A href="/" attr:class="brand">"tenfour"</A>
                 <UnitBadge/>
+                <Show when=move || role.get() == Some(Role::Admin)>
+                    <A href="/admin" attr:class="header-link">"Admin"</A>
+                </Show>
                 <ConnectionBanner/>
             </header>
             <StoreError/>
@@ -62,9 +66,16 @@ pub fn App() -> impl IntoView {
                                 <Route path=path!("/outbox") view=OutboxPage/>
                             </Routes>
                         }.into_any(),
-                        Some(_) => view! {
+                        Some(Role::Dispatcher) => view! {
                             <Routes fallback=NotFound>
                                 <Route path=path!("/") view=Board/>
+                                <Route path=path!("/outbox") view=OutboxPage/>
+                            </Routes>
+                        }.into_any(),
+                        Some(Role::Admin) => view! {
+                            <Routes fallback=NotFound>
+                                <Route path=path!("/") view=Board/>
+                                <Route path=path!("/admin") view=AdminPage/>
                                 <Route path=path!("/outbox") view=OutboxPage/>
                             </Routes>
                         }.into_any(),

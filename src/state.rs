@@ -5,6 +5,7 @@ use crate::store::{Delivered, Rejected, SavedSession, Store, Synced, now_ms};
 use crate::sync::{engine, tabs};
 use leptos::prelude::*;
 use std::cell::RefCell;
+use tenfour_protocol::press::{PressGuard, SETTLE_MS};
 use tenfour_protocol::wire::{Action, FieldEvent, Incident, Millis, OutboxEntry, Role, Unit};
 
 /// How many field events the board keeps in memory (the feed pages through them).
@@ -50,6 +51,10 @@ pub struct AppState {
     pub store_error: RwSignal<Option<String>>,
     /// Ticks every 20 s so that ages ("9 min ago") stay true.
     pub now: RwSignal<Millis>,
+    /// Status and acknowledge presses, taken once (see `tenfour_protocol::press`).
+    pub press: RwSignal<PressGuard>,
+    /// True while presses are ignored after one was taken: the buttons show it.
+    pub settling: RwSignal<bool>,
 }
 
 thread_local! {
@@ -85,6 +90,8 @@ impl AppState {
             last_action: RwSignal::new(None),
             store_error: RwSignal::new(None),
             now: RwSignal::new(now_ms()),
+            press: RwSignal::new(PressGuard::default()),
+            settling: RwSignal::new(false),
         }
     }
 
@@ -173,6 +180,31 @@ impl AppState {
                     .set(Some(format!("Could not save on this device: {err}"))),
             }
         });
+    }
+
+    /// Takes a status or acknowledge press once: `false` for a press that comes while the
+    /// previous one settles (the second tap of a double tap), which must then do nothing.
+    pub fn take_press(self) -> bool {
+        let now = performance_now();
+        let mut taken = false;
+        self.press.update(|guard| taken = guard.take(now));
+        if taken {
+            self.settling.set(true);
+            leptos::task::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(SETTLE_MS as u32).await;
+                if !self.press.with_untracked(|g| g.settling(performance_now())) {
+                    self.settling.set(false);
+                }
+            });
+        }
+        taken
+    }
+
+    /// The session's bearer token (empty when signed out), for calls made on the spot.
+    pub fn token(&self) -> String {
+        self.session
+            .with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
+            .unwrap_or_default()
     }
 
     pub fn role(&self) -> Option<Role> {

@@ -241,6 +241,7 @@ fn unit_change(cursor: u64, status: StatusCode) -> Change {
             incident_id: None,
             status_at: 0,
             last_heard_at: None,
+            retired: false,
         }),
     }
 }

@@ -28,20 +28,23 @@ pub fn AssignmentAlert() -> impl IntoView {
     view! {
         {move || alert.get().map(|(incident, assignment_id)| {
             let acknowledge = move |_| {
+                if !state.take_press() {
+                    return;
+                }
                 state.act(Action::Acknowledge(AcknowledgePayload { assignment_id }), "Acknowledged".into());
             };
             let cautions = incident.cautions.clone();
             view! {
                 <div class="takeover" role="alertdialog" aria-labelledby="takeover-title" data-testid="new-assignment">
                     <p class="takeover-kicker">"New assignment"</p>
-                    <h1 id="takeover-title">{format!("P{} · {}", incident.priority, incident.nature_text)}</h1>
-                    <p class="takeover-address">{incident.address.clone()}</p>
+                    <h1 id="takeover-title">{format!("P{} · ", incident.priority)}<bdi>{incident.nature_text.clone()}</bdi></h1>
+                    <p class="takeover-address"><bdi>{incident.address.clone()}</bdi></p>
                     {(!cautions.is_empty()).then(|| view! {
                         <ul class="cautions">
                             {cautions.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
                         </ul>
                     })}
-                    <button class="acknowledge" on:click=acknowledge>"Acknowledge"</button>
+                    <button class="acknowledge" on:click=acknowledge aria-disabled=move || state.settling.get().to_string()>"Acknowledge"</button>
                 </div>
             }
         })}

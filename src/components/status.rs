@@ -25,6 +25,9 @@ pub fn StatusButtons(incident_id: i64) -> impl IntoView {
                     .into_iter()
                     .map(|next| {
                         let press = move |_| {
+                            if !state.take_press() {
+                                return;
+                            }
                             let action = Action::Status(StatusPayload {
                                 status: next,
                                 incident_id: next.is_committed().then_some(incident_id),
@@ -34,7 +37,8 @@ pub fn StatusButtons(incident_id: i64) -> impl IntoView {
                         };
                         let class = if next == StatusCode::Available { "status-button secondary" } else { "status-button" };
                         view! {
-                            <button class=class data-status=next.as_str() on:click=press>
+                            <button class=class data-status=next.as_str() on:click=press
+                                aria-disabled=move || state.settling.get().to_string()>
                                 {next.label()}
                             </button>
                         }

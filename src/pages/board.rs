@@ -32,13 +32,6 @@ fn stored_stale_minutes() -> f64 {
         .unwrap_or(DEFAULT_STALE_MINUTES)
 }
 
-fn token(state: &AppState) -> String {
-    state
-        .session
-        .with_untracked(|s| s.as_ref().map(|s| s.token.clone()))
-        .unwrap_or_default()
-}
-
 fn explain(err: ApiError) -> String {
     match err {
         ApiError::Unreachable(_) => {
@@ -325,7 +318,7 @@ fn IncidentDetail(id: i64) -> impl IntoView {
             error.set(Some("Choose a unit to assign".into()));
             return;
         };
-        let token = token(&state);
+        let token = state.token();
         run(Box::pin(async move {
             api::dispatch::assign(&token, id, unit_id).await
         }));
@@ -337,7 +330,7 @@ fn IncidentDetail(id: i64) -> impl IntoView {
             return;
         }
         note.set(String::new());
-        let token = token(&state);
+        let token = state.token();
         run(Box::pin(async move {
             api::dispatch::add_note(&token, id, &text).await
         }));
@@ -351,7 +344,7 @@ fn IncidentDetail(id: i64) -> impl IntoView {
             .and_then(|w| w.confirm_with_message(&question).ok())
             .unwrap_or(false);
         if confirmed {
-            let token = token(&state);
+            let token = state.token();
             run(Box::pin(async move {
                 api::dispatch::finish(&token, id, verb).await
             }));
@@ -497,7 +490,7 @@ fn NewIncidentForm(on_created: impl Fn(i64) + Copy + Send + Sync + 'static) -> i
         };
         busy.set(true);
         error.set(None);
-        let token = token(&state);
+        let token = state.token();
         leptos::task::spawn_local(async move {
             match api::dispatch::create(&token, &new).await {
                 Ok(incident) => {

@@ -47,8 +47,8 @@ pub fn Home() -> impl IntoView {
                                     <A href=format!("/incident/{}", incident.id) attr:class="assignment" attr:data-priority=incident.priority.to_string()>
                                         <span class="priority">{format!("P{}", incident.priority)}</span>
                                         <span class="assignment-main">
-                                            <strong>{incident.nature_text.clone()}</strong>
-                                            <span>{incident.address.clone()}</span>
+                                            <strong><bdi>{incident.nature_text.clone()}</bdi></strong>
+                                            <span><bdi>{incident.address.clone()}</bdi></span>
                                             {(!incident.cautions.is_empty()).then(|| view! {
                                                 <span class="caution-inline">{format!("⚠ {}", incident.cautions.join(" · "))}</span>
                                             })}

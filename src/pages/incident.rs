@@ -90,18 +90,18 @@ fn IncidentDetail(incident: Incident, synced_at: i64) -> impl IntoView {
             {(!incident.cautions.is_empty()).then(|| view! {
                 <div class="cautions-box" role="alert" data-testid="cautions">
                     <strong>"Caution"</strong>
-                    <ul>{incident.cautions.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view()}</ul>
+                    <ul>{incident.cautions.iter().map(|c| view! { <li dir="auto">{c.clone()}</li> }).collect_view()}</ul>
                 </div>
             })}
             <p class="meta">
                 {format!("{} · P{} · ", incident.number, incident.priority)}
                 <span data-testid="as-of">{move || as_of(state.now.get(), synced_at)}</span>
             </p>
-            <h1>{incident.nature_text.clone()}</h1>
-            <a class="address button" href=maps_link(&incident)><span class="link-kind">"Navigate"</span>{incident.address.clone()}</a>
+            <h1 dir="auto">{incident.nature_text.clone()}</h1>
+            <a class="address button" href=maps_link(&incident)><span class="link-kind">"Navigate"</span><bdi>{incident.address.clone()}</bdi></a>
             {(!incident.callback.is_empty()).then(|| view! {
                 <a class="callback button" href=tel_link(&incident.callback)>
-                    <span class="link-kind">"Call"</span>{format!("{} · {}", incident.caller_name, incident.callback)}
+                    <span class="link-kind">"Call"</span><bdi data-testid="caller-name">{incident.caller_name.clone()}</bdi>" · "<bdi dir="ltr" data-testid="callback">{incident.callback.clone()}</bdi>
                 </a>
             })}
             {mine.then(|| view! { <StatusButtons incident_id=id/> })}
@@ -114,14 +114,14 @@ fn IncidentDetail(incident: Incident, synced_at: i64) -> impl IntoView {
                     view! {
                         <li class=class>
                             <span class="note-meta">{format!("{} · {}", clock(note.at), note.author)}</span>
-                            <p class="note-text">{note.text}</p>
+                            <p class="note-text" dir="auto">{note.text}</p>
                         </li>
                     }
                 }).collect_view()}
                 {move || pending().into_iter().map(|note| view! {
                     <li class="note field pending">
                         <span class="note-meta">{format!("{} · you · waiting to send", clock(note.at))}</span>
-                        <p class="note-text">{note.text}</p>
+                        <p class="note-text" dir="auto">{note.text}</p>
                     </li>
                 }).collect_view()}
             </ol>
@@ -163,8 +163,20 @@ fn NoteComposer(incident_id: i64) -> impl IntoView {
     view! {
         <form class="composer" on:submit=send>
             <label for="field-note">"Field note"</label>
-            <textarea id="field-note" rows="3" maxlength=MAX_NOTE_CHARS.to_string()
+            // No maxlength: a pasted note is never cut silently; the count says how long it is.
+            <textarea id="field-note" rows="3" dir="auto" aria-describedby="note-count"
                 prop:value=text on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            <p id="note-count" class="hint" data-testid="note-count"
+                class:error=move || text.with(|t| t.chars().count() > MAX_NOTE_CHARS)>
+                {move || {
+                    let count = text.with(|t| t.chars().count());
+                    if count > MAX_NOTE_CHARS {
+                        format!("{count} characters: {} too many (the limit is {MAX_NOTE_CHARS})", count - MAX_NOTE_CHARS)
+                    } else {
+                        format!("{count} / {MAX_NOTE_CHARS} characters")
+                    }
+                }}
+            </p>
             <button type="submit" class="primary">"Add note"</button>
             {move || error.get().map(|e| view! { <p class="error">{e}</p> })}
         </form>

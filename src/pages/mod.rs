@@ -1,5 +1,6 @@
 //! One module per screen.
 
+pub mod admin;
 pub mod board;
 pub mod home;
 pub mod incident;

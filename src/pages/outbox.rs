@@ -1,6 +1,7 @@
 //! What is waiting to be sent, what dispatch refused (and why), settings, and sign-out.
 
 use crate::components::time::clock;
+use crate::pages::admin::ChangePassword;
 use crate::state::{store, use_app};
 use crate::store::SavedSession;
 use crate::sync::location;
@@ -115,6 +116,7 @@ pub fn OutboxPage() -> impl IntoView {
                     "Attach my location to status updates"
                 </label>
                 <ThemeSwitch/>
+                <OwnPassword/>
                 <button class="secondary" on:click=sign_out>"Sign out"</button>
             </div>
         </section>
@@ -137,5 +139,29 @@ fn ThemeSwitch() -> impl IntoView {
                 </button>
             }).collect_view()}
         </div>
+    }
+}
+
+/// Changing one's own password, behind a button: rarely needed, never in the way.
+#[component]
+fn OwnPassword() -> impl IntoView {
+    let state = use_app();
+    let open = RwSignal::new(false);
+    let done = RwSignal::new(false);
+    let finished = Callback::new(move |_| {
+        open.set(false);
+        done.set(true);
+    });
+    view! {
+        {move || if open.get() {
+            view! { <ChangePassword token=state.token() on_done=finished/> }.into_any()
+        } else {
+            view! {
+                <button on:click=move |_| { done.set(false); open.set(true); }>"Change my password"</button>
+            }.into_any()
+        }}
+        <Show when=move || done.get()>
+            <p class="notice" role="status">"Password changed. Your other devices are signed out."</p>
+        </Show>
     }
 }

@@ -2,6 +2,7 @@
 //! After that the session lives on the device and the app opens offline.
 
 use crate::api;
+use crate::pages::admin::ChangePassword;
 use crate::state::{store, use_app};
 use crate::store::SavedSession;
 use crate::sync::engine;
@@ -49,6 +50,26 @@ pub fn SignIn() -> impl IntoView {
         });
     };
 
+    // After the password (and, for a temporary one, choosing one's own): a responder picks
+    // a unit; anyone else is in.
+    let proceed = move |token: String, info: SessionInfo| {
+        if info.user.role != Role::Responder {
+            finish(token, info);
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            match api::units(&token).await {
+                Ok(units) => {
+                    let offered = units.into_iter().filter(|u| !u.retired).collect();
+                    pending.set(Some((token, info, offered)));
+                }
+                Err(e) => error.set(Some(explain(e))),
+            }
+        });
+    };
+    // Signed in with a temporary password: the token and that password.
+    let new_password = RwSignal::new(None::<(String, String)>);
+
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if busy.get() {
@@ -58,26 +79,18 @@ pub fn SignIn() -> impl IntoView {
         error.set(None);
         let (user, pass) = (username.get().trim().to_owned(), password.get());
         leptos::task::spawn_local(async move {
-            let result = async {
-                let info = api::sign_in(&user, &pass).await?;
-                let token = info.token.clone().unwrap_or_default();
-                if info.user.role == Role::Responder {
-                    let units = api::units(&token).await?;
-                    Ok::<_, api::ApiError>(Some((token, info, units)))
-                } else {
-                    finish(token, info);
-                    Ok(None)
-                }
-            }
-            .await;
+            let result = api::sign_in(&user, &pass).await;
             busy.set(false);
             match result {
-                Ok(Some(choice)) => pending.set(Some(choice)),
-                Ok(None) => {}
-                Err(api::ApiError::Unreachable(_)) => error.set(Some(
-                    "No connection to dispatch. The first sign-in needs a network; after that the app works offline.".into(),
-                )),
-                Err(e) => error.set(Some(e.message())),
+                Ok(info) => {
+                    let token = info.token.clone().unwrap_or_default();
+                    if info.must_change_password {
+                        new_password.set(Some((token, pass)));
+                    } else {
+                        proceed(token, info);
+                    }
+                }
+                Err(e) => error.set(Some(explain(e))),
             }
         });
     };
@@ -121,7 +134,18 @@ pub fn SignIn() -> impl IntoView {
                     {move || format!("{} actions are waiting on this device. Sign in to send them.", waiting())}
                 </p>
             </Show>
+            {move || new_password.get().map(|(token, current)| {
+                let done = Callback::new({
+                    let token = token.clone();
+                    move |info: SessionInfo| {
+                        new_password.set(None);
+                        proceed(token.clone(), info);
+                    }
+                });
+                view! { <ChangePassword current=current token=token on_done=done/> }
+            })}
             {move || match pending.get() {
+                _ if new_password.with(Option::is_some) => ().into_any(),
                 None => view! {
                     <form on:submit=submit class="form">
                         <h1>"Sign in"</h1>
@@ -158,5 +182,12 @@ pub fn SignIn() -> impl IntoView {
             }}
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>
+    }
+}
+
+fn explain(err: api::ApiError) -> String {
+    match err {
+        api::ApiError::Unreachable(_) => "No connection to dispatch. The first sign-in needs a network; after that the app works offline.".into(),
+        other => other.message(),
     }
 }

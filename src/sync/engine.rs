@@ -214,6 +214,7 @@ async fn sync_once(state: AppState) -> Result<(), Stop> {
 /// Sends the outbox in order until it is empty or the hub stops settling entries.
 async fn push_all(session: &SavedSession) -> Result<(), ApiError> {
     let store = store().await.map_err(ApiError::Unreachable)?;
+    let mut batch_size = PUSH_BATCH;
     loop {
         let outbox = store
             .outbox()
@@ -222,8 +223,16 @@ async fn push_all(session: &SavedSession) -> Result<(), ApiError> {
         if outbox.is_empty() {
             return Ok(());
         }
-        let batch: Vec<_> = outbox.into_iter().take(PUSH_BATCH).collect();
-        let response = api::push(&session.token, batch).await?;
+        let batch: Vec<_> = outbox.into_iter().take(batch_size).collect();
+        let response = match api::push(&session.token, batch).await {
+            // Too large for the hub (long notes in a script of 3 or 4 bytes a character):
+            // send fewer at a time. One entry always fits the hub's limit.
+            Err(ApiError::Refused { status: 413, .. }) if batch_size > 1 => {
+                batch_size /= 2;
+                continue;
+            }
+            other => other?,
+        };
         store
             .settle(&response.results)
             .await

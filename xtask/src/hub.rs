@@ -59,8 +59,10 @@ pub fn exec(
     bind: &str,
     database: &Path,
     dist: &Path,
+    extra_args: &[&str],
 ) -> Result<(), String> {
     let mut command = hub_command(bin, tools, bind, database, dist);
+    command.args(extra_args);
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;

@@ -3,6 +3,7 @@
 //! Each step checks what is there before it installs anything, so a second run takes seconds.
 
 mod bootstrap;
+mod first_run;
 mod hub;
 mod sh;
 
@@ -15,7 +16,7 @@ commands:
   run [--bind ADDR]   install what is missing, build the app, start the hub on SQLite (./data)
                       with a demo agency and print the URL (default 127.0.0.1:8080)
   test [LAYER...]     install what is missing, then run every test layer, or only the ones
-                      named: lint, native, wasm, e2e
+                      named: lint, native, wasm, e2e, first-run
   bench               build release binaries and print the figures that matter
   chaos [N]           the chaos end-to-end test with N actions (default 1000)
   fuzz [CASES]        the wire decoders against random bytes and JSON (default 3,000,000 cases, about 2 minutes)
@@ -70,12 +71,21 @@ fn run(args: &[String]) -> Result<(), String> {
     let tools = bootstrap::ensure_all(&root)?;
     build_app(&root, &tools)?;
     let hub = hub::build(&root, hub::Profile::Optimized)?;
-    let database = root.join("data").join("tenfour.db");
-    println!("\nxtask: starting the hub; Ctrl-C stops it.");
+    let database = std::env::var_os("TENFOUR_DATABASE")
+        .map_or_else(|| root.join("data").join("tenfour.db"), PathBuf::from);
+    println!("\nxtask: starting the hub with the demo agency; Ctrl-C stops it.");
     println!("  database: {}", database.display());
     println!("  app:      {}", root.join("dist").display());
-    println!("{DEMO_SIGN_INS}");
-    hub::exec(&hub, &tools, &bind, &database, &root.join("dist"))
+    println!("  the hub prints its address and the demo sign-ins below; any responder may sign");
+    println!("  in to any unit of the agency");
+    hub::exec(
+        &hub,
+        &tools,
+        &bind,
+        &database,
+        &root.join("dist"),
+        &["--demo"],
+    )
 }
 
 /// The decoder property tests with many more cases: a few minutes of fuzzing. (cargo-fuzz
@@ -122,17 +132,8 @@ fn chaos(args: &[String]) -> Result<(), String> {
     )
 }
 
-/// The demo agency's accounts (crates/hub/src/demo-agency.json); README lists them too.
-const DEMO_SIGN_INS: &str = "
-demo sign-ins (password for all: tenfour-demo)
-  dispatcher   dispatch
-  admin        admin
-  responders   medic1, medic2 (units M12, M14), officer1..3 (P7, P9, P11), fire1 (E3)
-               any responder may sign in to any unit of the agency
-";
-
 fn test(layers: &[String]) -> Result<(), String> {
-    const ALL: [&str; 4] = ["lint", "native", "wasm", "e2e"];
+    const ALL: [&str; 5] = ["lint", "native", "wasm", "e2e", "first-run"];
     for layer in layers {
         if !ALL.contains(&layer.as_str()) {
             return Err(format!("unknown test layer {layer:?}; choose from {ALL:?}"));
@@ -217,6 +218,11 @@ fn test(layers: &[String]) -> Result<(), String> {
         running.stop();
         result?;
         ran.push("e2e");
+    }
+    if wanted("first-run") {
+        sh::banner("first run: `cargo xtask run` on an empty data folder; every printed sign-in");
+        first_run::check(&root, &tools)?;
+        ran.push("first-run");
     }
     println!(
         "\nxtask: all requested test layers passed: {}",

@@ -21,6 +21,21 @@ use std::time::{Duration, Instant};
 use tenfour_protocol::wire::{Millis, Role};
 
 pub const SESSION_COOKIE: &str = "tenfour_session";
+/// The cookie's name over HTTPS: the `__Host-` prefix makes the browser refuse it unless it is
+/// `Secure`, for this exact host, on path `/`.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-tenfour_session";
+
+/// The `Set-Cookie` value carrying a session token (or, with an empty token and age 0,
+/// clearing it). `secure` when the app is served over HTTPS.
+pub fn session_cookie(secure: bool, token: &str, max_age: u64) -> String {
+    if secure {
+        format!(
+            "{SECURE_SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}; Secure"
+        )
+    } else {
+        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}")
+    }
+}
 
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
@@ -98,6 +113,27 @@ impl Caller {
         }
     }
 
+    /// Refuses anyone but the agency's administrators.
+    pub fn require_admin(&self) -> Result<(), Error> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(
+                "only administrators can do this; sign in with an admin account".into(),
+            ))
+        }
+    }
+
+    /// The caller as the audit log names them.
+    pub fn actor(&self, address: Option<String>) -> crate::audit::Actor {
+        crate::audit::Actor {
+            agency_id: self.agency_id,
+            user_id: Some(self.user_id),
+            name: self.display_name.clone(),
+            address,
+        }
+    }
+
     /// The responder's unit, required for field actions.
     pub fn require_unit(&self) -> Result<i64, Error> {
         if self.role != Role::Responder {
@@ -120,6 +156,15 @@ struct SessionRow {
     revoked_at: Option<i64>,
     role: String,
     display_name: String,
+    disabled_at: Option<i64>,
+    must_change_password: bool,
+}
+
+/// What a session holding a temporary password may still do: see itself, sign out, and
+/// choose its own password (paths inside `/api`).
+fn allowed_before_password_change(parts: &Parts) -> bool {
+    let path = parts.uri.path();
+    path.ends_with("/session") || path.ends_with("/session/password")
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -140,7 +185,8 @@ impl FromRequestParts<AppState> for Caller {
             })?;
         let hash = token_hash(&token);
         let row: Option<SessionRow> = sqlx::query_as(
-            "SELECT s.user_id, s.agency_id, s.unit_id, s.expires_at, s.revoked_at, u.role, u.display_name
+            "SELECT s.user_id, s.agency_id, s.unit_id, s.expires_at, s.revoked_at, u.role,
+                    u.display_name, u.disabled_at, u.must_change_password
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
         )
         .bind(&hash)
@@ -149,10 +195,19 @@ impl FromRequestParts<AppState> for Caller {
         let row = row.ok_or_else(|| {
             Error::Unauthorized("this session is not known here; sign in again".into())
         })?;
+        // Disabled first: it says why the session ended.
+        if row.disabled_at.is_some() {
+            return Err(Error::Unauthorized(
+                "this account was disabled by an administrator; ask them to enable it".into(),
+            ));
+        }
         if row.revoked_at.is_some() {
             return Err(Error::Unauthorized(
                 "this session was signed out; sign in again".into(),
             ));
+        }
+        if row.must_change_password && !allowed_before_password_change(parts) {
+            return Err(Error::PasswordChangeNeeded);
         }
         if row.expires_at <= now_ms() {
             return Err(Error::Unauthorized(
@@ -192,7 +247,7 @@ fn cookie(parts: &Parts) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == SESSION_COOKIE || *name == SECURE_SESSION_COOKIE)
         .map(|(_, value)| value.to_owned())
 }
 

@@ -17,6 +17,11 @@ pub struct Config {
     pub seeds: Vec<PathBuf>,
     /// How long a sign-in lasts (a shift).
     pub session_ttl: Duration,
+    /// A PEM certificate chain and key: the hub serves HTTPS itself.
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// TLS ends at a proxy in front: cookies are `Secure`, HSTS is sent, and the client's
+    /// address is the last one in `X-Forwarded-For`.
+    pub behind_tls_proxy: bool,
 }
 
 impl Config {
@@ -24,7 +29,13 @@ impl Config {
         "usage: tenfour-hub [--bind ADDR] [--database FILE] [--dist DIR]
   --bind ADDR      listen address (env TENFOUR_BIND, default 127.0.0.1:8080)
   --database FILE  SQLite database (env TENFOUR_DATABASE, default data/tenfour.db)
-  --dist DIR       built app to serve (env TENFOUR_DIST, default dist)";
+  --dist DIR       built app to serve (env TENFOUR_DIST, default dist)
+  --demo           create the demo agency if it does not exist, and print its sign-ins
+  --seed FILE      create the agency a JSON document describes, if its slug is new
+  --session-ttl S  how long a sign-in lasts, in seconds (env TENFOUR_SESSION_TTL, default 43200)
+  --tls-cert FILE  serve HTTPS with this PEM certificate chain (env TENFOUR_TLS_CERT)
+  --tls-key FILE   and this PEM private key (env TENFOUR_TLS_KEY); plain HTTP is redirected
+  --behind-tls-proxy  TLS ends at a proxy in front (env TENFOUR_BEHIND_TLS_PROXY=1)";
 
     pub fn from_env_and_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
         let env = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.into());
@@ -35,7 +46,11 @@ impl Config {
             demo: false,
             seeds: Vec::new(),
             session_ttl: Duration::from_secs(parse_secs(&env("TENFOUR_SESSION_TTL", "43200"))?),
+            tls: None,
+            behind_tls_proxy: matches!(env("TENFOUR_BEHIND_TLS_PROXY", "").as_str(), "1" | "true"),
         };
+        let mut cert = std::env::var_os("TENFOUR_TLS_CERT").map(PathBuf::from);
+        let mut key = std::env::var_os("TENFOUR_TLS_KEY").map(PathBuf::from);
         let mut args = args.into_iter();
         while let Some(flag) = args.next() {
             let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -46,8 +61,19 @@ impl Config {
                 "--seed" => config.seeds.push(value()?.into()),
                 "--session-ttl" => config.session_ttl = Duration::from_secs(parse_secs(&value()?)?),
                 "--demo" => config.demo = true,
+                "--tls-cert" => cert = Some(value()?.into()),
+                "--tls-key" => key = Some(value()?.into()),
+                "--behind-tls-proxy" => config.behind_tls_proxy = true,
                 other => return Err(format!("unknown argument {other:?}")),
             }
+        }
+        config.tls = match (cert, key) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => return Err("give both --tls-cert and --tls-key, or neither".into()),
+        };
+        if config.tls.is_some() && config.behind_tls_proxy {
+            return Err("choose one: --tls-cert/--tls-key, or --behind-tls-proxy".into());
         }
         Ok(config)
     }

@@ -20,6 +20,8 @@ struct DeviceAndUnit {
     unit: UnitRow,
     last_seq: Option<i64>,
     head: i64,
+    /// Whether any device, in any agency, already sent an entry with this id.
+    id_used: bool,
 }
 
 /// What an entry decided, before it is written down.
@@ -36,34 +38,90 @@ pub struct Push {
     pub actions: Vec<Action>,
 }
 
+/// How a push's entries run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// All in the caller's transaction: the fast path, for a group of pushes.
+    Together,
+    /// Each entry in a savepoint, for a push whose group failed: an entry the stored records
+    /// refuse (a constraint the checks did not foresee) is recorded as rejected with a
+    /// reason instead of failing the push. Without this, the device would resend that entry
+    /// for ever and nothing after it could apply.
+    Guarded,
+}
+
 /// Applies a push's entries in order inside `tx`: its results, and whether it changed
 /// anything. After a gap nothing later applies, so order is kept.
 pub async fn apply_push(
     tx: &mut Transaction<'_, Sqlite>,
     push: &Push,
     received_at: Millis,
+    mode: Mode,
 ) -> Result<(Vec<EntryResult>, bool), sqlx::Error> {
     let mut results: Vec<EntryResult> = Vec::with_capacity(push.entries.len());
     let mut changed = false;
     for (entry, action) in push.entries.iter().zip(&push.actions) {
-        if let Some(gap) = results.last().filter(|r| r.outcome == Outcome::Gap) {
-            let expected_seq = gap.expected_seq;
-            results.push(EntryResult {
-                seq: entry.seq,
-                id: entry.id.clone(),
-                outcome: Outcome::Gap,
-                original: None,
-                reason: Some("waiting for an earlier entry of this device".into()),
-                expected_seq,
-            });
+        if let Some(waiting) = after_gap(&results, entry) {
+            results.push(waiting);
             continue;
         }
-        let (result, cursor) =
-            process(tx, &push.caller, push.unit_id, entry, action, received_at).await?;
+        let (caller, unit_id) = (&push.caller, push.unit_id);
+        let (result, cursor) = if mode == Mode::Together {
+            process(tx, caller, unit_id, entry, action, received_at).await?
+        } else {
+            let mut savepoint = sqlx::Connection::begin(&mut **tx).await?;
+            match process(&mut savepoint, caller, unit_id, entry, action, received_at).await {
+                Ok(processed) => {
+                    savepoint.commit().await?;
+                    processed
+                }
+                Err(err) if is_constraint(&err) => {
+                    savepoint.rollback().await?;
+                    tracing::warn!(error = %err, entry = %entry.id, "entry refused by a stored-record constraint");
+                    let reason = "this action conflicts with records the hub already holds \
+                                  (an id used twice, or a record that does not exist); it was not applied"
+                        .to_owned();
+                    let recorded = Recorded {
+                        decision: Decision::Rejected(reason),
+                        effect: Effect::default(),
+                        head: records::head(tx, caller.agency_id).await?,
+                    };
+                    record(tx, caller, unit_id, entry, recorded, received_at).await?
+                }
+                Err(err) => return Err(err),
+            }
+        };
         changed |= cursor.is_some();
         results.push(result);
     }
     Ok((results, changed))
+}
+
+/// After a gap nothing later in the push applies: the answer for `entry` then, if so.
+fn after_gap(results: &[EntryResult], entry: &OutboxEntry) -> Option<EntryResult> {
+    let gap = results.last().filter(|r| r.outcome == Outcome::Gap)?;
+    Some(EntryResult {
+        seq: entry.seq,
+        id: entry.id.clone(),
+        outcome: Outcome::Gap,
+        original: None,
+        reason: Some("waiting for an earlier entry of this device".into()),
+        expected_seq: gap.expected_seq,
+    })
+}
+
+/// A failure caused by what the entry said, not by the storage being unavailable.
+fn is_constraint(err: &sqlx::Error) -> bool {
+    use sqlx::error::ErrorKind;
+    err.as_database_error().is_some_and(|e| {
+        matches!(
+            e.kind(),
+            ErrorKind::UniqueViolation
+                | ErrorKind::ForeignKeyViolation
+                | ErrorKind::CheckViolation
+                | ErrorKind::NotNullViolation
+        )
+    })
 }
 
 /// Processes one entry (already checked with `OutboxEntry::check`). Returns its result and
@@ -82,12 +140,14 @@ async fn process(
     let found: DeviceAndUnit = sqlx::query_as(&format!(
         "SELECT {UNIT_COLUMNS},
                 (SELECT last_seq FROM devices WHERE agency_id = ? AND client_id = ?) AS last_seq,
-                (SELECT last_cursor FROM agencies WHERE id = ?) AS head
+                (SELECT last_cursor FROM agencies WHERE id = ?) AS head,
+                EXISTS (SELECT 1 FROM processed_entries WHERE entry_id = ?) AS id_used
          FROM units WHERE agency_id = ? AND id = ?"
     ))
     .bind(agency_id)
     .bind(&entry.client_id)
     .bind(agency_id)
+    .bind(&entry.id)
     .bind(agency_id)
     .bind(unit_id)
     .fetch_one(&mut **tx)
@@ -146,13 +206,56 @@ async fn process(
         SeqVerdict::Next => {}
     }
 
-    let (decision, event) = match action {
-        Action::Acknowledge(p) => acknowledge(tx, caller, unit_id, entry, p, received_at).await?,
-        Action::Status(p) => status(tx, caller, &unit, entry, p, received_at).await?,
-        Action::FieldNote(p) => {
-            field_note(tx, caller, unit_id, &unit.callsign, entry, p, received_at).await?
+    let (decision, event) = if found.id_used {
+        // Ids are unique across every device: this one is a copy or a forgery, never a retry
+        // (a retry reuses its seq too, and was answered as a duplicate above).
+        let reason = format!(
+            "the action id {} was already used by another action; this one was not applied",
+            entry.id
+        );
+        (Decision::Rejected(reason), Effect::default())
+    } else {
+        match action {
+            Action::Acknowledge(p) => {
+                acknowledge(tx, caller, unit_id, entry, p, received_at).await?
+            }
+            Action::Status(p) => status(tx, caller, &unit, entry, p, received_at).await?,
+            Action::FieldNote(p) => {
+                field_note(tx, caller, unit_id, &unit.callsign, entry, p, received_at).await?
+            }
         }
     };
+    let outcome = Recorded {
+        decision,
+        effect: event,
+        head: found.head,
+    };
+    record(tx, caller, unit_id, entry, outcome, received_at).await
+}
+
+/// What an entry decided and did, and the agency's newest cursor before it.
+struct Recorded {
+    decision: Decision,
+    effect: Effect,
+    head: i64,
+}
+
+/// Writes down what became of an entry: its outcome, the device's number, the unit heard
+/// from, and the changes it makes visible. Returns its result and the newest cursor.
+async fn record(
+    tx: &mut SqliteConnection,
+    caller: &Caller,
+    unit_id: i64,
+    entry: &OutboxEntry,
+    recorded: Recorded,
+    received_at: Millis,
+) -> Result<(EntryResult, Option<u64>), sqlx::Error> {
+    let agency_id = caller.agency_id;
+    let Recorded {
+        decision,
+        effect: event,
+        head,
+    } = recorded;
     let (outcome, reason) = match decision {
         Decision::Applied => (Outcome::Applied, None),
         Decision::Rejected(reason) => (Outcome::Rejected, Some(reason)),
@@ -190,7 +293,7 @@ async fn process(
     .bind(received_at)
     .bind(received_at)
     .bind(unit_id)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?;
     let feed = FieldEvent {
         entry_id: entry.id.clone(),
@@ -210,8 +313,16 @@ async fn process(
         changes.push(records::incident_change(tx, agency_id, incident_id).await?);
     }
     changes.push((Audience::Dispatch, ChangeBody::FieldEvent(feed)));
-    let cursor = records::record_changes_after(tx, agency_id, found.head, changes).await?;
-    Ok((result(outcome, None, reason, None), Some(cursor)))
+    let cursor = records::record_changes_after(tx, agency_id, head, changes).await?;
+    let result = EntryResult {
+        seq: entry.seq,
+        id: entry.id.clone(),
+        outcome,
+        original: None,
+        reason,
+        expected_seq: None,
+    };
+    Ok((result, Some(cursor)))
 }
 
 /// What the feed shows about an entry, and which incidents it changed.
@@ -365,6 +476,28 @@ async fn status(
     received_at: Millis,
 ) -> Result<(Decision, Effect), sqlx::Error> {
     let (agency_id, unit_id) = (caller.agency_id, unit.id);
+    if let Some(named) = p.incident_id
+        && !incident_exists(tx, agency_id, named).await?
+    {
+        // Kept in the history without the incident, which is not this agency's to name.
+        let reason = format!("incident {named} does not exist in your agency; nothing was changed");
+        let event = StatusEvent {
+            agency_id,
+            unit_id,
+            incident_id: None,
+            status: p.status,
+            entry,
+            location: p.location.as_ref(),
+            received_at,
+            rejection: Some(reason.clone()),
+        };
+        event.insert(tx).await?;
+        let effect = Effect {
+            status: Some(p.status),
+            ..Effect::default()
+        };
+        return Ok((Decision::Rejected(reason), effect));
+    }
     let incident_id = p.incident_id.or(unit.incident_id);
     let mut effect = Effect {
         incident_id,
@@ -431,6 +564,18 @@ async fn status(
     effect.touched.sort_unstable();
     effect.touched.dedup();
     Ok((Decision::Applied, effect))
+}
+
+async fn incident_exists(
+    tx: &mut SqliteConnection,
+    agency_id: i64,
+    incident_id: i64,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM incidents WHERE id = ? AND agency_id = ?)")
+        .bind(incident_id)
+        .bind(agency_id)
+        .fetch_one(&mut *tx)
+        .await
 }
 
 /// Why a status press cannot apply, in words for the responder; `None` when it can.

@@ -79,8 +79,7 @@ async fn run(
                     tracing::warn!(error = %err, pushes = pushes.len(), "a group of pushes failed; applying them one by one");
                 }
                 for (push, reply) in pushes.iter().zip(replies) {
-                    let answer = apply(&writer, std::slice::from_ref(push)).await;
-                    let answer = answer.map(|mut results| results.remove(0));
+                    let answer = apply_alone(&writer, push).await;
                     if let Ok((_, true)) = &answer {
                         changed.push(push.caller.agency_id);
                     }
@@ -107,8 +106,21 @@ async fn apply(
     let mut tx = writer.begin().await?;
     let mut results = Vec::with_capacity(pushes.len());
     for push in pushes {
-        results.push(field::apply_push(&mut tx, push, received_at).await?);
+        results.push(field::apply_push(&mut tx, push, received_at, field::Mode::Together).await?);
     }
+    tx.commit().await?;
+    Ok(results)
+}
+
+/// Applies one push in its own transaction, each entry guarded so that an entry the stored
+/// records refuse is recorded as rejected rather than failing the push (see
+/// `field::Mode::Guarded`).
+async fn apply_alone(
+    writer: &SqlitePool,
+    push: &Push,
+) -> Result<(Vec<EntryResult>, bool), sqlx::Error> {
+    let mut tx = writer.begin().await?;
+    let results = field::apply_push(&mut tx, push, now_ms(), field::Mode::Guarded).await?;
     tx.commit().await?;
     Ok(results)
 }

@@ -1,5 +1,7 @@
 //! tenfour hub: serves the built PWA and the JSON API over one axum router, backed by SQLite.
 
+pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -10,6 +12,8 @@ pub mod ingest;
 pub mod live;
 pub mod records;
 pub mod seed;
+pub mod sessions;
+pub mod tls;
 
 pub use config::Config;
 
@@ -39,6 +43,8 @@ pub enum StartError {
         #[source]
         source: seed::SeedError,
     },
+    #[error("{0}")]
+    Tls(#[from] tls::TlsError),
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -58,6 +64,11 @@ pub fn init_tracing() {
 /// Opens the database, binds, prints `listening on http://ADDR` on stdout (scripts and tests
 /// read that line to learn the port when binding port 0) and serves until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> Result<(), StartError> {
+    // The certificate first: a wrong path should stop the hub before it touches anything.
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(tls::load(cert, key)?),
+        None => None,
+    };
     let db = db::open(&config.database)
         .await
         .map_err(|source| StartError::Database {
@@ -102,27 +113,51 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         db: db.clone(),
         dist: std::sync::Arc::new(config.dist.clone()),
         live,
+        sessions: Default::default(),
         ingest,
         throttle: Default::default(),
         session_ttl: config.session_ttl,
-        shutdown,
+        https: tls.is_some() || config.behind_tls_proxy,
+        behind_tls_proxy: config.behind_tls_proxy,
+        shutdown: shutdown.clone(),
     });
 
     tracing::info!(%addr, database = %config.database.display(), dist = %config.dist.display(), "hub started");
     let mut out = std::io::stdout().lock();
     // A closed stdout must not stop the hub: the line is a convenience for scripts.
-    let _ = writeln!(out, "listening on http://{addr}");
+    if config.demo {
+        // Before the address, so that a script reading up to that line has seen them all.
+        let _ = writeln!(out, "demo agency sign-ins:");
+        for line in seed::sign_in_lines(seed::DEMO).unwrap_or_default() {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let _ = writeln!(out, "listening on {scheme}://{addr}");
     let _ = out.flush();
     drop(out);
 
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Ends the live streams, which would otherwise hold the shutdown open.
-            let _ = stop.send(true);
-        })
+    let stopping = async move {
+        shutdown_signal().await;
+        // Ends the live streams, which would otherwise hold the shutdown open.
+        let _ = stop.send(true);
+    };
+    match tls {
+        Some(tls) => {
+            let stopped = shutdown.clone();
+            tokio::spawn(stopping);
+            tls::serve(listener, tls, app, stopped)
+                .await
+                .map_err(StartError::Serve)?;
+        }
+        None => axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(stopping)
         .await
-        .map_err(StartError::Serve)?;
+        .map_err(StartError::Serve)?,
+    }
     db.close().await;
     tracing::info!("hub stopped cleanly");
     Ok(())

@@ -57,6 +57,7 @@ pub struct UnitRow {
     pub incident_id: Option<i64>,
     pub status_at: i64,
     pub last_heard_at: Option<i64>,
+    pub retired: bool,
 }
 
 impl UnitRow {
@@ -69,11 +70,12 @@ impl UnitRow {
             incident_id: self.incident_id,
             status_at: self.status_at,
             last_heard_at: self.last_heard_at,
+            retired: self.retired,
         }
     }
 }
 
-pub const UNIT_COLUMNS: &str = "id, callsign, kind, status, incident_id, status_at, last_heard_at";
+pub const UNIT_COLUMNS: &str = "id, callsign, kind, status, incident_id, status_at, last_heard_at, retired_at IS NOT NULL AS retired";
 
 pub async fn load_unit(
     conn: &mut SqliteConnection,
@@ -195,11 +197,16 @@ pub async fn record_change(
     audience: Audience,
     body: ChangeBody,
 ) -> Result<u64, sqlx::Error> {
-    let head: i64 = sqlx::query_scalar("SELECT last_cursor FROM agencies WHERE id = ?")
+    let head = head(conn, agency_id).await?;
+    record_changes_after(conn, agency_id, head, vec![(audience, body)]).await
+}
+
+/// The agency's newest change cursor.
+pub async fn head(conn: &mut SqliteConnection, agency_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT last_cursor FROM agencies WHERE id = ?")
         .bind(agency_id)
         .fetch_one(&mut *conn)
-        .await?;
-    record_changes_after(conn, agency_id, head, vec![(audience, body)]).await
+        .await
 }
 
 /// Numbers changes in order after `head`, which the caller read in this transaction, and

@@ -59,6 +59,26 @@ pub enum SeedError {
     Database(#[from] sqlx::Error),
 }
 
+/// The sign-ins a seed document creates, one line each (`sign in: USER / PASSWORD  ROLE  NAME`),
+/// for the hub to print at start: read from the very document that seeds them, so the list
+/// and the accounts cannot drift apart.
+pub fn sign_in_lines(document: &str) -> Result<Vec<String>, SeedError> {
+    let agency: SeedAgency = serde_json::from_str(document)?;
+    Ok(agency
+        .users
+        .iter()
+        .map(|u| {
+            format!(
+                "sign in: {} / {}  ({}, {})",
+                u.username,
+                u.password,
+                u.role.as_str(),
+                u.display_name
+            )
+        })
+        .collect())
+}
+
 /// Creates the agency described by `document` unless its slug exists. Returns whether it
 /// created it.
 pub async fn seed(db: &SqlitePool, document: &str) -> Result<bool, SeedError> {

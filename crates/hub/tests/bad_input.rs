@@ -115,7 +115,7 @@ fn corpus(incident: i64, other_incident: i64, other_unit: i64, client_id: &str) 
         }
     }
     // Huge bodies.
-    let huge = format!("{{\"text\": \"{}\"}}", "x".repeat(600_000)).into_bytes();
+    let huge = format!("{{\"text\": \"{}\"}}", "x".repeat(1_100_000)).into_bytes();
     for (method, path, who) in &json_endpoints {
         cases.push(case(method.clone(), path, Some(huge.clone()), *who));
     }

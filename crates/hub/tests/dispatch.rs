@@ -236,7 +236,7 @@ async fn invalid_incidents_are_refused_with_the_reason_and_nothing_is_stored() {
         let detail = problem["detail"].as_str().unwrap();
         assert!(detail.contains(words), "{patch}: {detail}");
     }
-    let huge = json!({"nature_code": "FALL", "priority": 1, "address": "x", "caller_notes": "x".repeat(600_000)});
+    let huge = json!({"nature_code": "FALL", "priority": 1, "address": "x", "caller_notes": "x".repeat(1_100_000)});
     let (status, _) = dispatch.post("/api/incidents", huge).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     let after: Board = dispatch.ok(Method::GET, "/api/board", None).await;

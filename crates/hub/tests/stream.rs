@@ -184,3 +184,63 @@ async fn bad_stream_requests_are_explained() {
     let (status, _) = hub.anonymous().get("/api/sync/stream").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// A stream checks its session only when it opens; whatever ends the session must end it.
+#[tokio::test]
+async fn a_live_stream_ends_when_its_session_ends() {
+    let hub = TestHub::start();
+    let within = Duration::from_secs(1);
+
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let mut stream = EventReader::new(
+        medic
+            .request(Method::GET, "/api/sync/stream")
+            .send()
+            .await
+            .unwrap(),
+    );
+    let (status, _) = medic.send(Method::DELETE, "/api/session", None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    tokio::time::timeout(within, stream.closed())
+        .await
+        .expect("signing out ends the stream");
+
+    // A stream opened for one unit shows that unit's view: choosing another unit ends it.
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let mut stream = EventReader::new(
+        medic
+            .request(Method::GET, "/api/sync/stream")
+            .send()
+            .await
+            .unwrap(),
+    );
+    let (status, _) = medic
+        .send(
+            Method::PUT,
+            "/api/session/unit",
+            Some(serde_json::json!({"unit": "M14"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    tokio::time::timeout(within, stream.closed())
+        .await
+        .expect("a change of unit ends the stream");
+}
+
+#[tokio::test]
+async fn a_live_stream_ends_when_its_session_expires() {
+    let hub = TestHub::start_with(&[], &["--session-ttl", "2"]);
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let mut stream = EventReader::new(
+        medic
+            .request(Method::GET, "/api/sync/stream")
+            .send()
+            .await
+            .unwrap(),
+    );
+    tokio::time::timeout(Duration::from_secs(4), stream.closed())
+        .await
+        .expect("the stream ends when the session expires");
+    let (status, _) = medic.get("/api/session").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}

@@ -423,3 +423,157 @@ async fn many_devices_pushing_at_once_apply_once_in_order_with_one_number_per_ch
     feed.sort();
     assert_eq!(feed, expected, "each press in the feed once");
 }
+
+/// Each of `entries` is refused with a reason, and an ordinary entry after them still applies:
+/// no entry a device can send holds its queue.
+async fn refused_then_queue_moves_on(
+    medic: &Client,
+    device: &mut Device,
+    entries: Vec<Value>,
+    reason_contains: &str,
+) {
+    let count = entries.len();
+    let mut batch = entries;
+    batch.push(device.entry("status", json!({"status": "en_route"})));
+    let answer = push(medic, batch.clone()).await;
+    let mut expected = vec!["rejected"; count];
+    expected.push("applied");
+    assert_eq!(outcomes(&answer), expected, "{answer:?}");
+    for result in &answer.results[..count] {
+        let reason = result.reason.as_deref().unwrap_or_default();
+        assert!(reason.contains(reason_contains), "{reason}");
+    }
+    // The retry after a lost answer repeats the first answers and changes nothing.
+    let again = push(medic, batch).await;
+    assert_eq!(outcomes(&again), vec!["duplicate"; count + 1]);
+}
+
+#[tokio::test]
+async fn a_status_naming_an_incident_that_does_not_exist_is_refused_and_the_queue_moves_on() {
+    let hub = TestHub::start();
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let mut device = Device::new();
+    let entries = vec![
+        device.entry(
+            "status",
+            json!({"status": "en_route", "incident_id": 999_999}),
+        ),
+        device.entry("status", json!({"status": "available", "incident_id": -1})),
+    ];
+    refused_then_queue_moves_on(
+        &medic,
+        &mut device,
+        entries,
+        "does not exist in your agency",
+    )
+    .await;
+    let history = status_history(&hub, "M12").await;
+    let outcomes: Vec<&str> = history.iter().map(|h| h.2.as_str()).collect();
+    assert_eq!(outcomes, ["rejected", "rejected", "applied"]);
+}
+
+#[tokio::test]
+async fn an_entry_id_used_before_is_refused_and_the_queue_moves_on() {
+    let hub = TestHub::start();
+    let b = board(&hub).await;
+    let breathing = incident(&b, "BREATHING").id;
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let mut device = Device::new();
+    let note = device.entry(
+        "field_note",
+        json!({"incident_id": breathing, "text": "first"}),
+    );
+    assert_eq!(
+        outcomes(&push(&medic, vec![note.clone()]).await),
+        ["applied"]
+    );
+
+    // The same id under another seq of the same device, and from a device of another agency.
+    let mut copy = device.entry(
+        "field_note",
+        json!({"incident_id": breathing, "text": "copy"}),
+    );
+    copy["id"] = note["id"].clone();
+    refused_then_queue_moves_on(&medic, &mut device, vec![copy], "already used").await;
+
+    let other = hub.sign_in("other-medic", Some("X1")).await;
+    let mut other_device = Device::new();
+    let mut forged = other_device.entry("status", json!({"status": "out_of_service"}));
+    forged["id"] = note["id"].clone();
+    refused_then_queue_moves_on(&other, &mut other_device, vec![forged], "already used").await;
+
+    let notes = query(&hub, "SELECT text FROM notes WHERE source = 'field'").await;
+    assert_eq!(notes, [["first".to_owned()]]);
+}
+
+#[tokio::test]
+async fn a_status_naming_another_agencys_incident_is_refused_and_kept_out_of_the_feed() {
+    let hub = TestHub::start();
+    let theirs: i64 = query(
+        &hub,
+        "SELECT i.id FROM incidents i JOIN agencies a ON a.id = i.agency_id WHERE a.slug = 'other'",
+    )
+    .await[0][0]
+        .parse()
+        .unwrap();
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let mut device = Device::new();
+    let entries = vec![
+        device.entry(
+            "status",
+            json!({"status": "available", "incident_id": theirs}),
+        ),
+        device.entry(
+            "status",
+            json!({"status": "on_scene", "incident_id": theirs}),
+        ),
+    ];
+    refused_then_queue_moves_on(
+        &medic,
+        &mut device,
+        entries,
+        "does not exist in your agency",
+    )
+    .await;
+    let named = query(
+        &hub,
+        &format!(
+            "SELECT count(*) FROM status_events s JOIN units u ON u.id = s.unit_id
+             WHERE u.callsign = 'M12' AND s.incident_id = {theirs}"
+        ),
+    )
+    .await;
+    assert_eq!(named, [["0".to_owned()]]);
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let pages = all_pages(&dispatch, 500).await;
+    for change in pages.iter().flat_map(|p| &p.changes) {
+        if let ChangeBody::FieldEvent(event) = &change.body {
+            assert_ne!(event.incident_id, Some(theirs), "{event:?}");
+        }
+    }
+}
+
+/// The documented maxima fit the body limit in any script: 100 notes of 2,000 characters
+/// that take 4 bytes each.
+#[tokio::test]
+async fn a_full_batch_of_the_longest_notes_in_a_four_byte_script_fits() {
+    let hub = TestHub::start();
+    let b = board(&hub).await;
+    let breathing = incident(&b, "BREATHING").id;
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let mut device = Device::new();
+    let text = "𝄞".repeat(tenfour_protocol::wire::MAX_NOTE_CHARS);
+    let batch: Vec<Value> = (0..tenfour_protocol::wire::MAX_PUSH_ENTRIES)
+        .map(|_| {
+            device.entry(
+                "field_note",
+                json!({"incident_id": breathing, "text": text}),
+            )
+        })
+        .collect();
+    let answer = push(&medic, batch).await;
+    assert_eq!(
+        outcomes(&answer),
+        vec!["applied"; tenfour_protocol::wire::MAX_PUSH_ENTRIES]
+    );
+}

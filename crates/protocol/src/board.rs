@@ -280,6 +280,7 @@ mod tests {
             incident_id: Some(7),
             status_at: 1_000,
             last_heard_at: Some(5_000),
+            retired: false,
         };
         assert!(unit_flags(&unit, 2_000, 3_000).is_empty());
         assert_eq!(unit_flags(&unit, 6_000, 3_000), vec![UnitFlag::StatusStale]);

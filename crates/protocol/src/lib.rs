@@ -1,8 +1,10 @@
 //! Types and rules shared by the tenfour hub and the PWA: the wire format, the unit status
 //! state machine and the pure sync core. No I/O lives here, so native tests reach it.
 
+pub mod admin;
 pub mod board;
 pub mod natures;
+pub mod press;
 pub mod problem;
 pub mod status;
 pub mod sync;

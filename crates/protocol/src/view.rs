@@ -124,6 +124,7 @@ mod tests {
             incident_id: Some(1),
             status_at: 0,
             last_heard_at: None,
+            retired: false,
         }
     }
 

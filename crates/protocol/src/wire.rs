@@ -154,6 +154,9 @@ pub struct SessionInfo {
     pub user: UserInfo,
     pub agency: AgencyInfo,
     pub unit: Option<Unit>,
+    /// Signed in with a temporary password: the app asks for a new one before anything else.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -185,6 +188,9 @@ pub struct Unit {
     pub status_at: Millis,
     /// When the hub last received anything from this unit's devices.
     pub last_heard_at: Option<Millis>,
+    /// Retired by an administrator: kept for the history, no longer offered for a shift.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retired: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -671,6 +677,7 @@ mod tests {
                 incident_id: None,
                 status_at: 5,
                 last_heard_at: None,
+                retired: false,
             }),
         };
         let value = serde_json::to_value(&change).unwrap();

@@ -69,21 +69,22 @@ class Dispatcher {
 /** A hub of the test's own, which the test may kill and start again on the same file. */
 class OwnHub {
   /** `dist`: the built app to serve (a copy the test may change), by default the real one. */
-  constructor(dist = process.env.TENFOUR_DIST) {
+  constructor(dist = process.env.TENFOUR_DIST, extraArgs = []) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenfour-own-hub-'));
     this.dist = dist;
     this.bind = '127.0.0.1:0';
+    this.extraArgs = extraArgs;
   }
 
   async start() {
-    this.process = spawn(process.env.TENFOUR_HUB_BIN, ['--bind', this.bind, '--database', path.join(this.dir, 'hub.db'), '--dist', this.dist, '--demo'],
+    this.process = spawn(process.env.TENFOUR_HUB_BIN, ['--bind', this.bind, '--database', path.join(this.dir, 'hub.db'), '--dist', this.dist, '--demo', ...this.extraArgs],
       { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, RUST_LOG: 'warn' } });
     const lines = readline.createInterface({ input: this.process.stdout });
     this.url = await new Promise((resolve, reject) => {
       lines.on('line', (line) => { if (line.startsWith('listening on ')) resolve(line.slice(13).trim()); });
       this.process.on('exit', (code) => reject(new Error(`hub exited with ${code}`)));
     });
-    this.bind = this.url.replace('http://', '');
+    this.bind = this.url.replace(/^https?:\/\//, '');
   }
 
   async kill() {

@@ -1,5 +1,5 @@
-//! `/api/board`, `/api/units`, `/api/natures`: what a dispatcher's board starts from, and
-//! the lists forms choose from.
+//! `/api/board`, `/api/units`: what a dispatcher's board starts from, and the units forms
+//! choose from.
 
 use super::{AppState, Error};
 use crate::auth::Caller;
@@ -7,15 +7,12 @@ use crate::records;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Serialize;
-use tenfour_protocol::natures::NATURES;
 use tenfour_protocol::wire::{Board, Unit};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/board", get(board))
         .route("/units", get(units))
-        .route("/natures", get(natures))
 }
 
 async fn board(State(state): State<AppState>, caller: Caller) -> Result<Json<Board>, Error> {
@@ -52,19 +49,4 @@ async fn units(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec
     Ok(Json(
         records::load_units(&mut conn, caller.agency_id).await?,
     ))
-}
-
-#[derive(Serialize)]
-struct Nature {
-    code: &'static str,
-    label: &'static str,
-}
-
-async fn natures() -> Json<Vec<Nature>> {
-    Json(
-        NATURES
-            .iter()
-            .map(|(code, label)| Nature { code, label })
-            .collect(),
-    )
 }

@@ -26,6 +26,9 @@ pub enum Error {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The account holds a temporary password: nothing but choosing a new one is allowed.
+    #[error("choose your own password first")]
+    PasswordChangeNeeded,
     #[error("{0}")]
     Unprocessable(String),
     #[error("{detail}")]
@@ -48,6 +51,13 @@ impl Error {
             Error::Forbidden(d) => p("forbidden", 403, "Not allowed", d),
             Error::NotFound(d) => p("not-found", 404, "Not found", d),
             Error::Conflict(d) => p("conflict", 409, "Conflict", d),
+            Error::PasswordChangeNeeded => p(
+                "password-change-needed",
+                403,
+                "Choose your own password",
+                "you signed in with a temporary password; choose your own \
+                 (PUT /api/session/password) before anything else",
+            ),
             Error::Unprocessable(d) => p("invalid", 422, "Invalid request", d),
             Error::TooManyRequests { detail, .. } => {
                 p("too-many-requests", 429, "Too many attempts", detail)

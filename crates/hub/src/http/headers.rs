@@ -41,9 +41,21 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-pub async fn security_headers(policy: Arc<HeaderValue>, request: Request, next: Next) -> Response {
+pub async fn security_headers(
+    policy: Arc<HeaderValue>,
+    hsts: bool,
+    request: Request,
+    next: Next,
+) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if hsts {
+        // A year: once a phone has reached the hub over HTTPS it never tries plain HTTP.
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     headers.insert(header::CONTENT_SECURITY_POLICY, (*policy).clone());
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -58,6 +70,15 @@ pub async fn security_headers(policy: Arc<HeaderValue>, request: Request, next: 
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("geolocation=(self), camera=(), microphone=()"),
     );
+    response
+}
+
+/// API answers carry tokens and personal data: no cache, shared or private, may keep them.
+pub async fn no_store(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 

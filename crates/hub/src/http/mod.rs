@@ -1,8 +1,10 @@
 //! The hub's HTTP surface: `/api/...` resources, each with its own `router()`, merged here
 //! with the static app and the shared layers.
 
+mod admin;
 mod assets;
 mod board;
+mod client;
 mod error;
 mod headers;
 mod health;
@@ -27,8 +29,10 @@ use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-/// Largest request body: a full push batch of long notes fits with room to spare.
-pub const MAX_BODY_BYTES: usize = 512 * 1024;
+/// Largest request body: a full push batch (`MAX_PUSH_ENTRIES` notes of `MAX_NOTE_CHARS`
+/// characters) fits even when every character takes 4 bytes (about 830 KB). A device that
+/// is still refused with 413 sends fewer entries at a time.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -36,9 +40,15 @@ pub struct AppState {
     pub db: Db,
     pub dist: Arc<PathBuf>,
     pub live: Arc<Live>,
+    /// Closes the live streams of sessions that end.
+    pub sessions: Arc<crate::sessions::SessionWatch>,
     pub ingest: crate::ingest::Ingest,
     pub throttle: Arc<SignInThrottle>,
     pub session_ttl: Duration,
+    /// Served over HTTPS (by the hub or a proxy): `Secure` cookies and HSTS.
+    pub https: bool,
+    /// TLS ends at a trusted proxy, which reports the client in `X-Forwarded-For`.
+    pub behind_tls_proxy: bool,
     /// Turns true when the hub shuts down, so live streams end and let it stop.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -47,22 +57,25 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(health::router())
         .merge(session::router())
+        .merge(admin::router())
         .merge(incidents::router())
         .merge(board::router())
         .merge(sync::router())
         .merge(stream::router())
         .merge(openapi::router())
         .fallback(api_not_found)
+        .layer(middleware::from_fn(headers::no_store))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(error::problem_layer));
     let policy = axum::http::HeaderValue::from_str(&headers::content_security_policy(&state.dist))
         .unwrap_or_else(|_| axum::http::HeaderValue::from_static("default-src 'self'"));
     let policy = Arc::new(policy);
+    let hsts = state.https;
     Router::new()
         .nest("/api", api)
         .merge(assets::router(&state.dist))
         .layer(middleware::from_fn(move |request, next| {
-            headers::security_headers(policy.clone(), request, next)
+            headers::security_headers(policy.clone(), hsts, request, next)
         }))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())

@@ -1,7 +1,9 @@
 //! `/api/session`: sign in, see who you are, choose your unit, sign out.
 
+use super::client::ClientAddress;
 use super::{ApiJson, AppState, Error};
-use crate::auth::{Caller, SESSION_COOKIE, new_token, now_ms};
+use crate::audit::{self, Actor};
+use crate::auth::{Caller, new_token, now_ms, session_cookie};
 use crate::records;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -10,12 +12,14 @@ use axum::routing::{post, put};
 use axum::{Json, Router};
 use sqlx::SqliteConnection;
 use std::sync::OnceLock;
+use tenfour_protocol::admin::{ChangePassword, check_password};
 use tenfour_protocol::wire::{AgencyInfo, ChooseUnit, Role, SessionInfo, SignIn, Unit, UserInfo};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/session", post(sign_in).get(current).delete(sign_out))
         .route("/session/unit", put(choose_unit))
+        .route("/session/password", put(change_password))
 }
 
 #[derive(sqlx::FromRow)]
@@ -23,8 +27,10 @@ struct UserRow {
     id: i64,
     agency_id: i64,
     username: String,
+    display_name: String,
     role: String,
     password_hash: String,
+    disabled_at: Option<i64>,
 }
 
 /// A hash to verify against when the username is unknown, so that the answer takes as
@@ -36,6 +42,7 @@ fn decoy_hash() -> &'static str {
 
 async fn sign_in(
     State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<impl IntoResponse, Error> {
     let username = body.username.trim().to_owned();
@@ -59,7 +66,7 @@ async fn sign_in(
         });
     }
     let user: Option<UserRow> = sqlx::query_as(
-        "SELECT id, agency_id, username, role, password_hash
+        "SELECT id, agency_id, username, display_name, role, password_hash, disabled_at
          FROM users WHERE username = ? COLLATE NOCASE",
     )
     .bind(&username)
@@ -74,11 +81,35 @@ async fn sign_in(
         .map_err(|e| Error::Internal(format!("password check failed: {e}")))?;
     let user = match user {
         Some(user) if matches => user,
-        _ => {
+        known => {
             state.throttle.failed(&username);
+            // A failure is recorded in the agency of the account that was tried; a username
+            // nobody has belongs to no agency and goes to the hub's log only.
+            if let Some(user) = known {
+                let actor = Actor {
+                    agency_id: user.agency_id,
+                    user_id: None,
+                    name: username.clone(),
+                    address: address.clone(),
+                };
+                sign_in_failed(&state, &actor, &user.username, "wrong password").await?;
+            }
+            tracing::info!(user = %username, address = address.as_deref().unwrap_or("-"), "sign-in failed");
             return Err(Error::Unauthorized("wrong username or password".into()));
         }
     };
+    let actor = Actor {
+        agency_id: user.agency_id,
+        user_id: Some(user.id),
+        name: user.display_name.clone(),
+        address,
+    };
+    if user.disabled_at.is_some() {
+        sign_in_failed(&state, &actor, &user.username, "account disabled").await?;
+        return Err(Error::Unauthorized(
+            "this account is disabled; ask your agency's administrator to enable it".into(),
+        ));
+    }
     state.throttle.succeeded(&username);
     let role = Role::parse(&user.role)
         .ok_or_else(|| Error::Internal(format!("user {} has role {:?}", user.id, user.role)))?;
@@ -118,18 +149,27 @@ async fn sign_in(
     .execute(&mut *tx)
     .await?;
     let mut info = session_info(&mut tx, user.agency_id, user.id, unit_id, expires_at).await?;
+    audit::record(&mut tx, &actor, "sign_in", &user.username, "").await?;
     tx.commit().await?;
     tracing::info!(user = %user.username, "signed in");
     info.token = Some(token.clone());
     let mut headers = HeaderMap::new();
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/api; HttpOnly; SameSite=Strict; Max-Age={}",
-        state.session_ttl.as_secs()
-    );
+    let cookie = session_cookie(state.https, &token, state.session_ttl.as_secs());
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         headers.insert(header::SET_COOKIE, value);
     }
     Ok((StatusCode::CREATED, headers, Json(info)))
+}
+
+async fn sign_in_failed(
+    state: &AppState,
+    actor: &Actor,
+    username: &str,
+    why: &str,
+) -> Result<(), Error> {
+    let mut conn = state.db.writer.acquire().await?;
+    audit::record(&mut conn, actor, "sign_in_failed", username, why).await?;
+    Ok(())
 }
 
 async fn unit_by_callsign(
@@ -137,7 +177,11 @@ async fn unit_by_callsign(
     agency_id: i64,
     callsign: &str,
 ) -> Result<Unit, Error> {
-    let units = records::load_units(conn, agency_id).await?;
+    let units: Vec<Unit> = records::load_units(conn, agency_id)
+        .await?
+        .into_iter()
+        .filter(|u| !u.retired)
+        .collect();
     let known: Vec<String> = units.iter().map(|u| u.callsign.clone()).collect();
     units
         .into_iter()
@@ -157,11 +201,13 @@ async fn session_info(
     unit_id: Option<i64>,
     expires_at: i64,
 ) -> Result<SessionInfo, Error> {
-    let (username, display_name, role): (String, String, String) =
-        sqlx::query_as("SELECT username, display_name, role FROM users WHERE id = ?")
-            .bind(user_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (username, display_name, role, must_change_password): (String, String, String, bool) =
+        sqlx::query_as(
+            "SELECT username, display_name, role, must_change_password FROM users WHERE id = ?",
+        )
+        .bind(user_id)
+        .fetch_one(&mut *conn)
+        .await?;
     let (slug, name): (String, String) =
         sqlx::query_as("SELECT slug, name FROM agencies WHERE id = ?")
             .bind(agency_id)
@@ -186,6 +232,7 @@ async fn session_info(
             name,
         },
         unit,
+        must_change_password,
     })
 }
 
@@ -229,6 +276,78 @@ async fn choose_unit(
     )
     .await?;
     tx.commit().await?;
+    // Streams opened for the old unit show its view: end them; the app reconnects.
+    state.sessions.end(std::slice::from_ref(&caller.token_hash));
+    Ok(Json(info))
+}
+
+/// Anyone may change their own password, with the current one; a temporary password must be
+/// changed this way before the session can do anything else.
+async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientAddress(address): ClientAddress,
+    ApiJson(body): ApiJson<ChangePassword>,
+) -> Result<Json<SessionInfo>, Error> {
+    let (username, hash): (String, String) =
+        sqlx::query_as("SELECT username, password_hash FROM users WHERE id = ?")
+            .bind(caller.user_id)
+            .fetch_one(&state.db.reader)
+            .await?;
+    if let Err(reason) = check_password(&body.new_password, &username) {
+        return Err(Error::Unprocessable(format!("new_password: {reason}")));
+    }
+    if body.new_password == body.current_password {
+        return Err(Error::Unprocessable(
+            "new_password: choose a password different from the current one".into(),
+        ));
+    }
+    let current = crate::auth::check_password(body.current_password.clone(), hash)
+        .await
+        .map_err(|e| Error::Internal(format!("password check failed: {e}")))?;
+    if !current {
+        return Err(Error::Unprocessable(
+            "current_password: that is not your current password".into(),
+        ));
+    }
+    let new_hash = crate::admin::hash_off_thread(body.new_password.clone())
+        .await
+        .map_err(|e| Error::Internal(format!("cannot hash a password: {e}")))?;
+    let mut tx = state.db.writer.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?")
+        .bind(&new_hash)
+        .bind(caller.user_id)
+        .execute(&mut *tx)
+        .await?;
+    // Every other session of this user ends: a changed password locks out whoever else
+    // knew the old one.
+    let others: Vec<Vec<u8>> = sqlx::query_scalar(
+        "UPDATE sessions SET revoked_at = ?
+         WHERE user_id = ? AND revoked_at IS NULL AND token_hash <> ? RETURNING token_hash",
+    )
+    .bind(now_ms())
+    .bind(caller.user_id)
+    .bind(&caller.token_hash)
+    .fetch_all(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        &caller.actor(address),
+        "password_changed",
+        &username,
+        "",
+    )
+    .await?;
+    let info = session_info(
+        &mut tx,
+        caller.agency_id,
+        caller.user_id,
+        caller.unit_id,
+        caller.expires_at,
+    )
+    .await?;
+    tx.commit().await?;
+    state.sessions.end(&others);
     Ok(Json(info))
 }
 
@@ -241,12 +360,10 @@ async fn sign_out(
         .bind(&caller.token_hash)
         .execute(&state.db.writer)
         .await?;
+    state.sessions.end(std::slice::from_ref(&caller.token_hash));
     let mut headers = HeaderMap::new();
-    headers.insert(
-        header::SET_COOKIE,
-        HeaderValue::from_static(
-            "tenfour_session=; Path=/api; HttpOnly; SameSite=Strict; Max-Age=0",
-        ),
-    );
+    if let Ok(value) = HeaderValue::from_str(&session_cookie(state.https, "", 0)) {
+        headers.insert(header::SET_COOKIE, value);
+    }
     Ok((StatusCode::NO_CONTENT, headers))
 }

@@ -8,8 +8,9 @@
 
 use super::sync::{future_cursor, view_of};
 use super::{ApiQuery, AppState, Error};
-use crate::auth::Caller;
+use crate::auth::{Caller, now_ms};
 use crate::records;
+use crate::sessions::Watched;
 use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -70,7 +71,8 @@ async fn stream(
         return Err(future_cursor(since, head));
     }
     let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(follow(state, caller, since, tx));
+    let session = state.sessions.watch(&caller.token_hash);
+    tokio::spawn(follow(state, caller, session, since, tx));
     Ok(Sse::new(ReceiverStream::new(rx)).keep_alive(
         KeepAlive::new()
             .interval(Duration::from_secs(15))
@@ -78,10 +80,12 @@ async fn stream(
     ))
 }
 
-/// Sends the changes after `cursor` as they commit, until the client leaves or the hub stops.
+/// Sends the changes after `cursor` as they commit, until the client leaves, its session
+/// ends (sign-out, expiry, a change of unit, an administrator) or the hub stops.
 async fn follow(
     state: AppState,
     caller: Caller,
+    mut session: Watched,
     mut cursor: u64,
     tx: mpsc::Sender<Result<Event, Infallible>>,
 ) {
@@ -94,6 +98,10 @@ async fn follow(
     };
     let mut shutdown = state.shutdown.clone();
     let view = view_of(&caller);
+    let expires_in =
+        Duration::from_millis(caller.expires_at.saturating_sub(now_ms()).max(0) as u64);
+    let expiry = tokio::time::sleep(expires_in);
+    tokio::pin!(expiry);
     loop {
         // Mark the current value seen before reading, so a commit after the read wakes us.
         wake.borrow_and_update();
@@ -156,6 +164,8 @@ async fn follow(
             changed = wake.changed() => if changed.is_err() { return },
             _ = shutdown.changed() => return,
             () = tx.closed() => return,
+            () = session.ended() => return,
+            () = &mut expiry => return,
         }
     }
 }

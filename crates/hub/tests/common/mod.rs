@@ -16,7 +16,8 @@ const OTHER_AGENCY: &str = r#"{
   "slug": "other", "name": "Other Valley Dispatch",
   "users": [
     { "username": "other-dispatch", "display_name": "Olu Dispatch", "role": "dispatcher", "password": "tenfour-demo" },
-    { "username": "other-medic", "display_name": "Oona Medic", "role": "responder", "password": "tenfour-demo" }
+    { "username": "other-medic", "display_name": "Oona Medic", "role": "responder", "password": "tenfour-demo" },
+    { "username": "other-admin", "display_name": "Ola Admin", "role": "admin", "password": "tenfour-demo" }
   ],
   "units": [ { "callsign": "X1", "kind": "ems" } ],
   "incidents": [ { "incident": { "nature_code": "FALL", "priority": 3, "address": "1 Other Road",
@@ -139,12 +140,17 @@ impl TestHub {
 
     /// Signs in (for responders, to `unit`) and returns a client carrying the token.
     pub async fn sign_in(&self, username: &str, unit: Option<&str>) -> Client {
+        self.sign_in_with(username, PASSWORD, unit).await
+    }
+
+    /// Signs in with a password of one's own.
+    pub async fn sign_in_with(&self, username: &str, password: &str, unit: Option<&str>) -> Client {
         let mut client = self.anonymous();
         let (status, body) = client
             .send(
                 Method::POST,
                 "/api/session",
-                Some(json!({"username": username, "password": PASSWORD, "unit": unit})),
+                Some(json!({"username": username, "password": password, "unit": unit})),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "sign in {username}: {body}");
@@ -337,6 +343,11 @@ impl EventReader {
                 .expect("stream still open");
             self.buffer.push_str(&String::from_utf8_lossy(&chunk));
         }
+    }
+
+    /// Resolves when the hub ends the stream (reading and dropping whatever comes first).
+    pub async fn closed(&mut self) {
+        while let Ok(Some(_)) = self.response.chunk().await {}
     }
 
     /// Reads events until one of type `change` whose data satisfies `wanted`.

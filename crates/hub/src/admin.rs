@@ -1,0 +1,563 @@
+//! An agency's administration: its users, units and incident natures, and roster import.
+//! Every change is written to the audit log in the same transaction.
+//!
+//! Rules kept here: nothing reaches another agency (every query names the actor's agency);
+//! nothing removes the last active admin; nothing erases history (users are disabled and
+//! units retired, never deleted).
+
+use crate::audit::{self, Actor};
+use crate::auth::{hash_password, now_ms};
+use crate::dispatch::Refusal;
+use crate::records;
+use crate::sessions;
+use rand_core::{OsRng, RngCore};
+use sqlx::SqliteConnection;
+use tenfour_protocol::admin::{
+    AdminUnit, AdminUser, Nature, NewUnit, NewUser, RosterError, RosterReport, RosterRow,
+    TemporaryPassword, UnitChange, UserChange, check_callsign,
+};
+use tenfour_protocol::natures::NATURES;
+use tenfour_protocol::wire::{MAX_FIELD_CHARS, Role, UnitKind, check_text};
+
+type Outcome<T> = Result<Result<T, Refusal>, sqlx::Error>;
+
+/// A temporary password: 16 letters and digits in four groups, easy to read out and type
+/// (no 0/o or 1/l), about 80 bits.
+pub fn temporary_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    let mut out = String::with_capacity(19);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        out.push(ALPHABET[*b as usize % ALPHABET.len()] as char);
+    }
+    out
+}
+
+/// Hashes off the async threads (Argon2 holds a core for tens of milliseconds).
+pub async fn hash_off_thread(password: String) -> Result<String, String> {
+    tokio::task::spawn_blocking(move || hash_password(&password).map_err(|e| e.to_string()))
+        .await
+        .map_err(|e| e.to_string())?
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    disabled_at: Option<i64>,
+    must_change_password: bool,
+}
+
+impl UserRow {
+    fn into_user(self) -> AdminUser {
+        AdminUser {
+            id: self.id,
+            username: self.username,
+            display_name: self.display_name,
+            role: Role::parse(&self.role).unwrap_or(Role::Responder),
+            disabled: self.disabled_at.is_some(),
+            must_change_password: self.must_change_password,
+        }
+    }
+}
+
+const USER_COLUMNS: &str = "id, username, display_name, role, disabled_at, must_change_password";
+
+pub async fn users(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+) -> Result<Vec<AdminUser>, sqlx::Error> {
+    let rows: Vec<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE agency_id = ? ORDER BY username"
+    ))
+    .bind(agency_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(UserRow::into_user).collect())
+}
+
+async fn user(conn: &mut SqliteConnection, agency_id: i64, id: i64) -> Outcome<AdminUser> {
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE agency_id = ? AND id = ?"
+    ))
+    .bind(agency_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row
+        .map(UserRow::into_user)
+        .ok_or_else(|| Refusal::NotFound(format!("there is no user {id} in your agency"))))
+}
+
+async fn username_taken(conn: &mut SqliteConnection, username: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE username = ? COLLATE NOCASE)")
+        .bind(username)
+        .fetch_one(conn)
+        .await
+}
+
+/// Creates a user with a temporary password (hashed by the caller beforehand: `hash`).
+pub async fn create_user(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    new: &NewUser,
+    temporary: &str,
+    hash: &str,
+) -> Outcome<TemporaryPassword> {
+    if let Err(reason) = new.check() {
+        return Ok(Err(Refusal::Invalid(reason)));
+    }
+    let username = new.username.trim();
+    if username_taken(conn, username).await? {
+        return Ok(Err(Refusal::Conflict(format!(
+            "the username {username} is taken; choose another"
+        ))));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (agency_id, username, display_name, role, password_hash, must_change_password)
+         VALUES (?, ?, ?, ?, ?, 1) RETURNING id",
+    )
+    .bind(actor.agency_id)
+    .bind(username)
+    .bind(new.display_name.trim())
+    .bind(new.role.as_str())
+    .bind(hash)
+    .fetch_one(&mut *conn)
+    .await?;
+    let detail = format!("{} ({})", new.display_name.trim(), new.role.as_str());
+    audit::record(conn, actor, "user_created", username, &detail).await?;
+    let user = match user(conn, actor.agency_id, id).await? {
+        Ok(user) => user,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    Ok(Ok(TemporaryPassword {
+        user,
+        temporary_password: temporary.to_owned(),
+    }))
+}
+
+/// Active admins of the agency other than `except`.
+async fn other_admins(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    except: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM users
+         WHERE agency_id = ? AND role = 'admin' AND disabled_at IS NULL AND id <> ?",
+    )
+    .bind(agency_id)
+    .bind(except)
+    .fetch_one(conn)
+    .await
+}
+
+/// Changes a user; returns the user as it now stands and the sessions that ended (a
+/// disabled user's), whose live streams the caller closes.
+pub async fn change_user(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    change: &UserChange,
+) -> Outcome<(AdminUser, Vec<Vec<u8>>)> {
+    let before = match user(conn, actor.agency_id, id).await? {
+        Ok(user) => user,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let loses_admin = before.role == Role::Admin
+        && !before.disabled
+        && (change.role.is_some_and(|r| r != Role::Admin) || change.disabled == Some(true));
+    if loses_admin && other_admins(conn, actor.agency_id, id).await? == 0 {
+        return Ok(Err(Refusal::Conflict(format!(
+            "{} is the agency's last active admin; make someone else an admin first",
+            before.username
+        ))));
+    }
+    let mut ended = Vec::new();
+    let now = now_ms();
+    if let Some(name) = &change.display_name {
+        if let Err(reason) = check_text("the display name", name, MAX_FIELD_CHARS) {
+            return Ok(Err(Refusal::Invalid(reason)));
+        }
+        sqlx::query("UPDATE users SET display_name = ? WHERE id = ?")
+            .bind(name.trim())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        let detail = format!(
+            "display name {:?} -> {:?}",
+            before.display_name,
+            name.trim()
+        );
+        audit::record(conn, actor, "user_renamed", &before.username, &detail).await?;
+    }
+    if let Some(role) = change.role.filter(|r| *r != before.role) {
+        sqlx::query("UPDATE users SET role = ? WHERE id = ?")
+            .bind(role.as_str())
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        // A session's view (unit or whole agency) follows from the role it was opened with.
+        ended.extend(sessions::revoke_all(conn, id, now).await?);
+        let detail = format!("{} -> {}", before.role.as_str(), role.as_str());
+        audit::record(conn, actor, "user_role_changed", &before.username, &detail).await?;
+    }
+    match change.disabled {
+        Some(true) if !before.disabled => {
+            sqlx::query("UPDATE users SET disabled_at = ? WHERE id = ?")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            ended.extend(sessions::revoke_all(conn, id, now).await?);
+            audit::record(conn, actor, "user_disabled", &before.username, "").await?;
+        }
+        Some(false) if before.disabled => {
+            sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = ?")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            audit::record(conn, actor, "user_enabled", &before.username, "").await?;
+        }
+        _ => {}
+    }
+    let after = match user(conn, actor.agency_id, id).await? {
+        Ok(user) => user,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    Ok(Ok((after, ended)))
+}
+
+/// Gives a user a new temporary password (hashed beforehand) and ends their sessions.
+pub async fn reset_password(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    temporary: &str,
+    hash: &str,
+) -> Outcome<(TemporaryPassword, Vec<Vec<u8>>)> {
+    let before = match user(conn, actor.agency_id, id).await? {
+        Ok(user) => user,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    sqlx::query("UPDATE users SET password_hash = ?, must_change_password = 1 WHERE id = ?")
+        .bind(hash)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let ended = sessions::revoke_all(conn, id, now_ms()).await?;
+    audit::record(conn, actor, "password_reset", &before.username, "").await?;
+    let user = match user(conn, actor.agency_id, id).await? {
+        Ok(user) => user,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    Ok(Ok((
+        TemporaryPassword {
+            user,
+            temporary_password: temporary.to_owned(),
+        },
+        ended,
+    )))
+}
+
+#[derive(sqlx::FromRow)]
+struct UnitRow {
+    id: i64,
+    callsign: String,
+    kind: String,
+    retired_at: Option<i64>,
+}
+
+impl UnitRow {
+    fn into_unit(self) -> AdminUnit {
+        AdminUnit {
+            id: self.id,
+            callsign: self.callsign,
+            kind: UnitKind::parse(&self.kind).unwrap_or(UnitKind::Police),
+            retired: self.retired_at.is_some(),
+        }
+    }
+}
+
+pub async fn units(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+) -> Result<Vec<AdminUnit>, sqlx::Error> {
+    let rows: Vec<UnitRow> = sqlx::query_as(
+        "SELECT id, callsign, kind, retired_at FROM units WHERE agency_id = ? ORDER BY callsign",
+    )
+    .bind(agency_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(UnitRow::into_unit).collect())
+}
+
+async fn unit(conn: &mut SqliteConnection, agency_id: i64, id: i64) -> Outcome<AdminUnit> {
+    let row: Option<UnitRow> = sqlx::query_as(
+        "SELECT id, callsign, kind, retired_at FROM units WHERE agency_id = ? AND id = ?",
+    )
+    .bind(agency_id)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row
+        .map(UnitRow::into_unit)
+        .ok_or_else(|| Refusal::NotFound(format!("there is no unit {id} in your agency"))))
+}
+
+async fn callsign_taken(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    callsign: &str,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM units WHERE agency_id = ? AND callsign = ? COLLATE NOCASE)",
+    )
+    .bind(agency_id)
+    .bind(callsign)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn create_unit(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    new: &NewUnit,
+) -> Outcome<AdminUnit> {
+    let callsign = new.callsign.trim().to_uppercase();
+    if let Err(reason) = check_callsign(&callsign) {
+        return Ok(Err(Refusal::Invalid(reason)));
+    }
+    if callsign_taken(conn, actor.agency_id, &callsign).await? {
+        return Ok(Err(Refusal::Conflict(format!(
+            "your agency already has a unit {callsign}"
+        ))));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO units (agency_id, callsign, kind, status_at) VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(actor.agency_id)
+    .bind(&callsign)
+    .bind(new.kind.as_str())
+    .bind(now_ms())
+    .fetch_one(&mut *conn)
+    .await?;
+    records::publish_unit(conn, actor.agency_id, id).await?;
+    audit::record(conn, actor, "unit_created", &callsign, new.kind.as_str()).await?;
+    unit(conn, actor.agency_id, id).await
+}
+
+pub async fn change_unit(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    id: i64,
+    change: &UnitChange,
+) -> Outcome<AdminUnit> {
+    let before = match unit(conn, actor.agency_id, id).await? {
+        Ok(unit) => unit,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    if let Some(callsign) = &change.callsign {
+        let callsign = callsign.trim().to_uppercase();
+        if let Err(reason) = check_callsign(&callsign) {
+            return Ok(Err(Refusal::Invalid(reason)));
+        }
+        if !callsign.eq_ignore_ascii_case(&before.callsign)
+            && callsign_taken(conn, actor.agency_id, &callsign).await?
+        {
+            return Ok(Err(Refusal::Conflict(format!(
+                "your agency already has a unit {callsign}"
+            ))));
+        }
+        sqlx::query("UPDATE units SET callsign = ? WHERE id = ?")
+            .bind(&callsign)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        let detail = format!("{} -> {callsign}", before.callsign);
+        audit::record(conn, actor, "unit_renamed", &before.callsign, &detail).await?;
+    }
+    match change.retired {
+        Some(true) if !before.retired => {
+            sqlx::query("UPDATE units SET retired_at = ? WHERE id = ?")
+                .bind(now_ms())
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            audit::record(conn, actor, "unit_retired", &before.callsign, "").await?;
+        }
+        Some(false) if before.retired => {
+            sqlx::query("UPDATE units SET retired_at = NULL WHERE id = ?")
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+            audit::record(conn, actor, "unit_returned", &before.callsign, "").await?;
+        }
+        _ => {}
+    }
+    records::publish_unit(conn, actor.agency_id, id).await?;
+    unit(conn, actor.agency_id, id).await
+}
+
+/// The agency's incident natures; an agency that has none yet gets the common list.
+pub async fn natures(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+) -> Result<Vec<Nature>, sqlx::Error> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT code, text, default_priority FROM natures WHERE agency_id = ? ORDER BY code",
+    )
+    .bind(agency_id)
+    .fetch_all(conn)
+    .await?;
+    if rows.is_empty() {
+        return Ok(NATURES
+            .iter()
+            .map(|(code, label)| Nature {
+                code: (*code).to_owned(),
+                label: (*label).to_owned(),
+                default_priority: 3,
+            })
+            .collect());
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(code, label, priority)| Nature {
+            code,
+            label,
+            default_priority: priority.clamp(1, 5) as u8,
+        })
+        .collect())
+}
+
+/// Adds or changes one nature. The first change copies the common list into the agency's
+/// own, so editing one nature never makes the others disappear.
+pub async fn put_nature(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    nature: &Nature,
+) -> Outcome<Nature> {
+    if let Err(reason) = nature.check() {
+        return Ok(Err(Refusal::Invalid(reason)));
+    }
+    let own: i64 = sqlx::query_scalar("SELECT count(*) FROM natures WHERE agency_id = ?")
+        .bind(actor.agency_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if own == 0 {
+        for (code, label) in NATURES {
+            sqlx::query(
+                "INSERT INTO natures (agency_id, code, text, default_priority) VALUES (?, ?, ?, 3)",
+            )
+            .bind(actor.agency_id)
+            .bind(code)
+            .bind(label)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    sqlx::query(
+        "INSERT INTO natures (agency_id, code, text, default_priority) VALUES (?, ?, ?, ?)
+         ON CONFLICT (agency_id, code) DO UPDATE SET text = excluded.text,
+             default_priority = excluded.default_priority",
+    )
+    .bind(actor.agency_id)
+    .bind(&nature.code)
+    .bind(nature.label.trim())
+    .bind(nature.default_priority as i64)
+    .execute(&mut *conn)
+    .await?;
+    let detail = format!("{} (P{})", nature.label.trim(), nature.default_priority);
+    audit::record(conn, actor, "nature_saved", &nature.code, &detail).await?;
+    Ok(Ok(nature.clone()))
+}
+
+/// A roster's rows as they will be written: users with their temporary password and hash.
+pub struct RosterWrite {
+    pub users: Vec<(usize, NewUser, String, String)>,
+    pub units: Vec<(usize, NewUnit)>,
+}
+
+/// Imports a checked roster: first every row is checked against what the agency holds; if
+/// any is wrong nothing is written and each wrong row is named. Then all are written.
+pub async fn import_roster(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    roster: &RosterWrite,
+) -> Result<Result<RosterReport, Vec<RosterError>>, sqlx::Error> {
+    let mut errors = Vec::new();
+    for (line, user, _, _) in &roster.users {
+        if username_taken(conn, user.username.trim()).await? {
+            errors.push(RosterError {
+                line: *line,
+                reason: format!("the username {} is taken", user.username.trim()),
+            });
+        }
+    }
+    for (line, unit) in &roster.units {
+        if callsign_taken(conn, actor.agency_id, &unit.callsign).await? {
+            errors.push(RosterError {
+                line: *line,
+                reason: format!("your agency already has a unit {}", unit.callsign),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        return Ok(Err(errors));
+    }
+    let mut report = RosterReport {
+        users: Vec::new(),
+        units: Vec::new(),
+    };
+    for (line, user, temporary, hash) in &roster.users {
+        match create_user(conn, actor, user, temporary, hash).await? {
+            Ok(created) => report.users.push(created),
+            Err(refusal) => {
+                return Ok(Err(vec![RosterError {
+                    line: *line,
+                    reason: refusal.to_string(),
+                }]));
+            }
+        }
+    }
+    for (line, unit) in &roster.units {
+        match create_unit(conn, actor, unit).await? {
+            Ok(created) => report.units.push(created),
+            Err(refusal) => {
+                return Ok(Err(vec![RosterError {
+                    line: *line,
+                    reason: refusal.to_string(),
+                }]));
+            }
+        }
+    }
+    let detail = format!("{} users, {} units", report.users.len(), report.units.len());
+    audit::record(conn, actor, "roster_imported", "", &detail).await?;
+    Ok(Ok(report))
+}
+
+/// Splits parsed rows into what `import_roster` writes, hashing each temporary password.
+pub async fn prepare_roster(rows: Vec<(usize, RosterRow)>) -> Result<RosterWrite, String> {
+    let mut write = RosterWrite {
+        users: Vec::new(),
+        units: Vec::new(),
+    };
+    for (line, row) in rows {
+        match row {
+            RosterRow::User(user) => {
+                let temporary = temporary_password();
+                let hash = hash_off_thread(temporary.clone()).await?;
+                write.users.push((line, user, temporary, hash));
+            }
+            RosterRow::Unit(unit) => write.units.push((line, unit)),
+        }
+    }
+    Ok(write)
+}

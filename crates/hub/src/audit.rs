@@ -1,0 +1,104 @@
+//! The audit log: every administrative change, every sign-in and failed sign-in, who, when,
+//! what and from which address. Rows are only added (triggers refuse updates and deletes).
+
+use crate::auth::now_ms;
+use sqlx::SqliteConnection;
+use tenfour_protocol::admin::AuditEntry;
+
+/// Who acts: a plain description, free of HTTP.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub agency_id: i64,
+    /// `None` for someone not signed in (a failed sign-in).
+    pub user_id: Option<i64>,
+    /// The display name, or for a failed sign-in the username that was tried.
+    pub name: String,
+    /// The client's address as the hub saw it (or as a trusted proxy reported it).
+    pub address: Option<String>,
+}
+
+pub async fn record(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    action: &str,
+    target: &str,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (agency_id, at, actor_id, actor, action, target, detail, address)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(actor.agency_id)
+    .bind(now_ms())
+    .bind(actor.user_id)
+    .bind(&actor.name)
+    .bind(action)
+    .bind(target)
+    .bind(detail)
+    .bind(&actor.address)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Which lines to read, newest first.
+#[derive(Debug, Default)]
+pub struct Filter {
+    /// Exact action name, e.g. `sign_in_failed`.
+    pub action: Option<String>,
+    /// Part of the actor's name or of the target, any case.
+    pub text: Option<String>,
+    /// Only lines older than this id (the next page).
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    at: i64,
+    actor: String,
+    action: String,
+    target: String,
+    detail: String,
+    address: Option<String>,
+}
+
+pub async fn list(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    filter: &Filter,
+) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    let text = filter.text.as_ref().map(|t| format!("%{t}%"));
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, at, actor, action, target, detail, address FROM audit_log
+         WHERE agency_id = ?
+           AND (? IS NULL OR action = ?)
+           AND (? IS NULL OR actor LIKE ? OR target LIKE ?)
+           AND (? IS NULL OR id < ?)
+         ORDER BY id DESC LIMIT ?",
+    )
+    .bind(agency_id)
+    .bind(&filter.action)
+    .bind(&filter.action)
+    .bind(&text)
+    .bind(&text)
+    .bind(&text)
+    .bind(filter.before)
+    .bind(filter.before)
+    .bind(filter.limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditEntry {
+            id: r.id,
+            at: r.at,
+            actor: r.actor,
+            action: r.action,
+            target: r.target,
+            detail: r.detail,
+            address: r.address,
+        })
+        .collect())
+}

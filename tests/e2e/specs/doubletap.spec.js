@@ -1,0 +1,61 @@
+// A gloved double tap is one press: two real taps 150 ms apart on "Acknowledge", then on
+// "En route", give dispatch exactly Acknowledged and En route, never the button that
+// appeared under the finger.
+const { test, expect } = require('@playwright/test');
+const { Dispatcher, OwnHub, PASSWORD } = require('./hub');
+
+/** Two taps at the centre of `locator`, `gap` ms apart, as a finger makes them: the second
+ *  lands wherever the screen has changed to by then. */
+async function doubleTap(page, locator, gap = 150) {
+  const box = await locator.boundingBox();
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  await page.touchscreen.tap(x, y);
+  // The gap between the taps is the input under test, not a wait for the app.
+  await page.waitForTimeout(gap);
+  await page.touchscreen.tap(x, y);
+}
+
+test('a double tap on acknowledge and on a status sends one status each', async ({ browser, playwright }) => {
+  const hub = new OwnHub();
+  await hub.start();
+  try {
+    const context = await browser.newContext({
+      viewport: { width: 360, height: 640 }, baseURL: hub.url, hasTouch: true, isMobile: true,
+    });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto('/');
+    await page.fill('input[name=username]', 'medic1');
+    await page.fill('input[name=password]', PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.click('[data-unit="M12"]');
+
+    const alert = page.getByTestId('new-assignment');
+    await expect(alert).toBeVisible();
+    await doubleTap(page, alert.getByRole('button', { name: 'Acknowledge' }));
+    await expect(alert).toBeHidden();
+    await expect(page.getByTestId('toast')).toHaveAttribute('data-state', 'delivered');
+
+    await page.locator('a.assignment').first().click();
+    const enRoute = page.locator('[data-status="en_route"]');
+    await expect(enRoute).toBeVisible();
+    await doubleTap(page, enRoute);
+    await expect(page.getByTestId('my-status')).toHaveText('Status: En route');
+    await expect(page.getByTestId('toast')).toHaveAttribute('data-state', 'delivered');
+    // Once the press has settled, the next status is one deliberate tap away.
+    await expect(page.locator('[data-status="on_scene"]')).toHaveAttribute('aria-disabled', 'false');
+
+    const dispatcher = await Dispatcher.signIn(playwright, hub.url);
+    const events = await dispatcher.fieldEvents('M12');
+    expect(events.map((e) => `${e.kind}:${e.status}:${e.outcome}`)).toEqual([
+      'acknowledge:acknowledged:applied',
+      'status:en_route:applied',
+    ]);
+    expect(errors).toEqual([]);
+    await context.close();
+  } finally {
+    await hub.kill();
+  }
+});

@@ -1,0 +1,205 @@
+//! The README's `cargo xtask run`, tried as a new user would: on an empty data folder, every
+//! sign-in it prints must work.
+//!
+//! It runs the command exactly as written. The free port and the empty data folder come
+//! through the environment (`TENFOUR_BIND`, `TENFOUR_DATABASE`) that the command reads anyway,
+//! so no flag is passed that a user would not pass.
+
+use crate::bootstrap::Tools;
+use crate::sh;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// One printed `sign in: USER / PASSWORD  (role, name)` line.
+#[derive(Debug, PartialEq)]
+struct SignIn {
+    username: String,
+    password: String,
+    role: String,
+}
+
+fn parse_sign_in(line: &str) -> Option<SignIn> {
+    let rest = line.trim().strip_prefix("sign in: ")?;
+    let (username, rest) = rest.split_once(" / ")?;
+    let (password, rest) = rest.split_once("  (")?;
+    let role = rest.split(',').next()?.trim();
+    Some(SignIn {
+        username: username.trim().to_owned(),
+        password: password.trim().to_owned(),
+        role: role.to_owned(),
+    })
+}
+
+/// Kills the whole process group of `cargo xtask run` (cargo, xtask and the hub it becomes).
+struct Group(Child);
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        // `--`: procps' kill reads a bare negative number as an option, not a group.
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill")
+            .args(["-s", "TERM", "--", &group])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn check(root: &Path, tools: &Tools) -> Result<(), String> {
+    let scratch = sh::Scratch::new("first-run")?;
+    // The data folder does not exist yet, as on a fresh clone.
+    let database = scratch.path().join("data").join("tenfour.db");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = sh::command(&cargo, tools);
+    command
+        .args(["xtask", "run"])
+        .current_dir(root)
+        .env("TENFOUR_BIND", "127.0.0.1:0")
+        .env("TENFOUR_DATABASE", &database)
+        .stdout(Stdio::piped())
+        .process_group(0);
+    let mut group = Group(
+        command
+            .spawn()
+            .map_err(|e| format!("cannot start cargo xtask run: {e}"))?,
+    );
+    let stdout = group
+        .0
+        .stdout
+        .take()
+        .ok_or("cargo xtask run has no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let mut sign_ins = Vec::new();
+    let url = loop {
+        let line = match lines.next() {
+            Some(Ok(line)) => line,
+            _ => return Err("cargo xtask run stopped before the hub listened".into()),
+        };
+        println!("{line}");
+        if let Some(url) = line.strip_prefix("listening on ") {
+            break url.trim().to_owned();
+        }
+        if let Some(sign_in) = parse_sign_in(&line) {
+            sign_ins.push(sign_in);
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+
+    for role in ["dispatcher", "admin", "responder"] {
+        if !sign_ins.iter().any(|s| s.role == role) {
+            return Err(format!(
+                "cargo xtask run printed no {role} sign-in; it printed {sign_ins:?}"
+            ));
+        }
+    }
+    let address = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("the hub printed an address that is not http: {url}"))?;
+    let mut failed = Vec::new();
+    for sign_in in &sign_ins {
+        let status = post_sign_in(address, sign_in)?;
+        println!("  {} ({}) -> HTTP {status}", sign_in.username, sign_in.role);
+        if status != 201 {
+            failed.push(format!("{} answered {status}", sign_in.username));
+        }
+    }
+    if !failed.is_empty() {
+        return Err(format!(
+            "printed sign-ins that do not work on a fresh database: {}",
+            failed.join(", ")
+        ));
+    }
+    println!(
+        "first run: all {} printed sign-ins work on an empty data folder",
+        sign_ins.len()
+    );
+    Ok(())
+}
+
+/// `POST /api/session` over a plain socket (xtask has no dependencies); the status code.
+fn post_sign_in(address: &str, sign_in: &SignIn) -> Result<u16, String> {
+    let body = format!(
+        "{{\"username\":{},\"password\":{}}}",
+        json_string(&sign_in.username),
+        json_string(&sign_in.password)
+    );
+    let request = format!(
+        "POST /api/session HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(address)
+        .map_err(|e| format!("cannot reach the hub at {address}: {e}"))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| format!("cannot send a sign-in: {e}"))?;
+    let mut answer = Vec::new();
+    stream
+        .read_to_end(&mut answer)
+        .map_err(|e| format!("no answer to a sign-in: {e}"))?;
+    let answer = String::from_utf8_lossy(&answer);
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| format!("the hub's answer is not HTTP: {answer:.200}"))
+}
+
+fn json_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_printed_sign_in() {
+        assert_eq!(
+            parse_sign_in("  sign in: medic1 / tenfour-demo  (responder, Sam Okafor)"),
+            Some(SignIn {
+                username: "medic1".into(),
+                password: "tenfour-demo".into(),
+                role: "responder".into(),
+            })
+        );
+        assert_eq!(parse_sign_in("listening on http://127.0.0.1:1"), None);
+    }
+
+    /// The README's table of demo sign-ins names every account the demo document creates.
+    #[test]
+    fn readme_lists_every_demo_account() {
+        let root = crate::root();
+        let document = std::fs::read_to_string(root.join("crates/hub/src/demo-agency.json"))
+            .expect("demo agency document");
+        let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+        let usernames: Vec<&str> = document
+            .split("\"username\": \"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert!(usernames.len() >= 3, "{usernames:?}");
+        for username in usernames {
+            assert!(
+                readme.contains(&format!("`{username}`")),
+                "README.md does not list the demo account {username}"
+            );
+        }
+    }
+}
