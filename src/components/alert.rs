@@ -4,8 +4,9 @@
 use crate::state::use_app;
 use leptos::prelude::*;
 use std::time::Duration;
+use tenfour_protocol::press::SETTLE_MS;
 use tenfour_protocol::view::unacknowledged;
-use tenfour_protocol::wire::{AcknowledgePayload, Action};
+use tenfour_protocol::wire::{AcknowledgePayload, Action, Incident};
 
 #[component]
 pub fn AssignmentAlert() -> impl IntoView {
@@ -25,12 +26,27 @@ pub fn AssignmentAlert() -> impl IntoView {
             }
         }
     });
+    // After the tap, the alert stays for the settling time, saying "Acknowledged": the
+    // second tap of a double tap lands on it, not on whatever lies underneath.
+    let answered = RwSignal::new(None::<(Incident, i64)>);
+    let shown = move || {
+        alert
+            .get()
+            .map(|a| (a, false))
+            .or_else(|| answered.get().map(|a| (a, true)))
+    };
     view! {
-        {move || alert.get().map(|(incident, assignment_id)| {
+        {move || shown().map(|((incident, assignment_id), done)| {
+            let answering = incident.clone();
             let acknowledge = move |_| {
-                if !state.take_press() {
+                if done || !state.take_press() {
                     return;
                 }
+                answered.set(Some((answering.clone(), assignment_id)));
+                leptos::task::spawn_local(async move {
+                    gloo_timers::future::TimeoutFuture::new(SETTLE_MS as u32).await;
+                    answered.set(None);
+                });
                 state.act(Action::Acknowledge(AcknowledgePayload { assignment_id }), "Acknowledged".into());
             };
             let cautions = incident.cautions.clone();
@@ -44,7 +60,10 @@ pub fn AssignmentAlert() -> impl IntoView {
                             {cautions.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
                         </ul>
                     })}
-                    <button class="acknowledge" on:click=acknowledge aria-disabled=move || state.settling.get().to_string()>"Acknowledge"</button>
+                    <button class="acknowledge" on:click=acknowledge
+                        aria-disabled=move || (done || state.settling.get()).to_string()>
+                        {if done { "Acknowledged ✓" } else { "Acknowledge" }}
+                    </button>
                 </div>
             }
         })}

@@ -3,7 +3,6 @@
 //! so plainly when there is no connection.
 
 use crate::api::{self, ApiError, admin};
-use crate::components::time::clock;
 use crate::state::use_app;
 use leptos::prelude::*;
 use tenfour_protocol::admin::{
@@ -228,11 +227,11 @@ fn Users() -> impl IntoView {
                             view! {
                                 <tr data-username=user.username.clone()>
                                     <td>{user.username.clone()}</td>
-                                    <td class="cell-edit">
+                                    <td><div class="cell-edit">
                                         <input aria-label=format!("Display name of {}", user.username) prop:value=name
                                             on:input=move |ev| name.set(event_target_value(&ev))/>
                                         <button on:click=move |_| change(id, UserChange { display_name: Some(name.get()), ..UserChange::default() }, "renamed".into())>"Rename"</button>
-                                    </td>
+                                    </div></td>
                                     <td>
                                         <select aria-label=format!("Role of {}", user.username) on:change=move |ev| {
                                             if let Some(r) = Role::parse(&event_target_value(&ev)) {
@@ -245,13 +244,13 @@ fn Users() -> impl IntoView {
                                         </select>
                                     </td>
                                     <td>{state_text}</td>
-                                    <td class="cell-actions">
+                                    <td><div class="cell-actions">
                                         <button on:click=move |_| change(id, UserChange { disabled: Some(!disabled), ..UserChange::default() },
                                             if disabled { "enabled".into() } else { "disabled; their sessions ended".into() })>
                                             {if disabled { "Enable" } else { "Disable" }}
                                         </button>
                                         <button on:click=move |_| reset(for_reset.clone())>"Reset password"</button>
-                                    </td>
+                                    </div></td>
                                 </tr>
                             }
                         }
@@ -337,11 +336,11 @@ fn Units() -> impl IntoView {
                             let retired = unit.retired;
                             view! {
                                 <tr data-callsign=unit.callsign.clone()>
-                                    <td class="cell-edit">
+                                    <td><div class="cell-edit">
                                         <input aria-label=format!("Callsign of {}", unit.callsign) prop:value=new_callsign
                                             on:input=move |ev| new_callsign.set(event_target_value(&ev))/>
                                         <button on:click=move |_| change(id, UnitChange { callsign: Some(new_callsign.get()), ..UnitChange::default() }, "renamed")>"Rename"</button>
-                                    </td>
+                                    </div></td>
                                     <td>{unit.kind.as_str()}</td>
                                     <td>{if retired { "retired" } else { "in service" }}</td>
                                     <td>
@@ -528,6 +527,19 @@ fn Roster() -> impl IntoView {
     }
 }
 
+/// Date and time in the device's zone, for a log that spans days: "2026-11-28 14:02".
+fn when(at: i64) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date(),
+        date.get_hours(),
+        date.get_minutes()
+    )
+}
+
 const AUDIT_ACTIONS: [&str; 15] = [
     "sign_in",
     "sign_in_failed",
@@ -590,7 +602,7 @@ fn Audit() -> impl IntoView {
                 <tbody>
                     {move || entries.get().into_iter().map(|e| view! {
                         <tr>
-                            <td>{clock(e.at)}</td>
+                            <td>{when(e.at)}</td>
                             <td><bdi>{e.actor}</bdi></td>
                             <td>{e.action.replace('_', " ")}</td>
                             <td><bdi>{e.target}</bdi></td>

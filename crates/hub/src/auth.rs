@@ -15,9 +15,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 use tenfour_protocol::wire::{Millis, Role};
 
 pub const SESSION_COOKIE: &str = "tenfour_session";
@@ -249,54 +246,4 @@ fn cookie(parts: &Parts) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == SESSION_COOKIE || *name == SECURE_SESSION_COOKIE)
         .map(|(_, value)| value.to_owned())
-}
-
-/// Slows password guessing: after `LIMIT` failures for one username within `WINDOW`, further
-/// attempts are refused until the window has passed. Kept in memory: a restart forgives.
-pub struct SignInThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl SignInThrottle {
-    const LIMIT: u32 = 5;
-    const WINDOW: Duration = Duration::from_secs(15 * 60);
-
-    pub fn new() -> Self {
-        Self {
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// `Err(seconds to wait)` when the username is locked out.
-    pub fn check(&self, username: &str) -> Result<(), u64> {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        match failures.get(&username.to_lowercase()) {
-            Some((count, since)) if *count >= Self::LIMIT && since.elapsed() < Self::WINDOW => {
-                Err((Self::WINDOW - since.elapsed()).as_secs().max(1))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    pub fn failed(&self, username: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = failures
-            .entry(username.to_lowercase())
-            .or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= Self::WINDOW {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
-    }
-
-    pub fn succeeded(&self, username: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        failures.remove(&username.to_lowercase());
-    }
-}
-
-impl Default for SignInThrottle {
-    fn default() -> Self {
-        Self::new()
-    }
 }

@@ -12,7 +12,9 @@ pub mod ingest;
 pub mod live;
 pub mod records;
 pub mod seed;
+pub mod serve;
 pub mod sessions;
+pub mod throttle;
 pub mod tls;
 
 pub use config::Config;
@@ -142,22 +144,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         // Ends the live streams, which would otherwise hold the shutdown open.
         let _ = stop.send(true);
     };
-    match tls {
-        Some(tls) => {
-            let stopped = shutdown.clone();
-            tokio::spawn(stopping);
-            tls::serve(listener, tls, app, stopped)
-                .await
-                .map_err(StartError::Serve)?;
-        }
-        None => axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(stopping)
+    tokio::spawn(stopping);
+    serve::serve(listener, tls, app, shutdown)
         .await
-        .map_err(StartError::Serve)?,
-    }
+        .map_err(StartError::Serve)?;
     db.close().await;
     tracing::info!("hub stopped cleanly");
     Ok(())

@@ -2,29 +2,15 @@
 //! network get a secure context: browsers give service workers, geolocation and push only to
 //! HTTPS origins (and to localhost).
 //!
-//! One port serves both: a connection that opens with a TLS handshake is served the app;
-//! a plain-HTTP request on the same port is redirected to the same address over HTTPS.
+//! One port serves both (see `serve`): a connection that opens with a TLS handshake is served
+//! the app; a plain-HTTP request on the same port is redirected to the same address over HTTPS.
 
-use axum::Router;
 use axum::body::Body;
-use axum::extract::ConnectInfo;
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
-use tower::ServiceExt;
-
-/// The first byte of every TLS connection: a handshake record.
-const TLS_HANDSHAKE: u8 = 0x16;
-/// How long a new connection may take to say anything (slow or idle openers are dropped).
-const FIRST_BYTE_WITHIN: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
@@ -66,71 +52,8 @@ pub fn load(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsError> {
     Ok(Arc::new(config))
 }
 
-/// Accepts connections until `stop` turns true. Each connection is served on its own task.
-pub async fn serve(
-    listener: TcpListener,
-    config: Arc<ServerConfig>,
-    app: Router,
-    mut stop: watch::Receiver<bool>,
-) -> std::io::Result<()> {
-    let acceptor = TlsAcceptor::from(config);
-    loop {
-        let (stream, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                // Running out of file descriptors and the like: keep serving the others.
-                Err(err) => {
-                    tracing::warn!(error = %err, "cannot accept a connection");
-                    continue;
-                }
-            },
-            _ = stop.changed() => return Ok(()),
-        };
-        let (acceptor, app) = (acceptor.clone(), app.clone());
-        tokio::spawn(async move {
-            let mut first = [0u8; 1];
-            match tokio::time::timeout(FIRST_BYTE_WITHIN, stream.peek(&mut first)).await {
-                Ok(Ok(1)) => {}
-                _ => return,
-            }
-            let served = if first[0] == TLS_HANDSHAKE {
-                let tls =
-                    match tokio::time::timeout(FIRST_BYTE_WITHIN, acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => tls,
-                        Ok(Err(err)) => {
-                            tracing::debug!(%peer, error = %err, "TLS handshake failed");
-                            return;
-                        }
-                        Err(_) => return,
-                    };
-                let service = hyper::service::service_fn(
-                    move |mut request: Request<hyper::body::Incoming>| {
-                        request.extensions_mut().insert(ConnectInfo(peer));
-                        app.clone().oneshot(request.map(Body::new))
-                    },
-                );
-                Builder::new(TokioExecutor::new())
-                    .serve_connection_with_upgrades(TokioIo::new(tls), service)
-                    .await
-            } else {
-                let service = hyper::service::service_fn(
-                    |request: Request<hyper::body::Incoming>| async move {
-                        Ok::<_, std::convert::Infallible>(redirect_to_https(&request))
-                    },
-                );
-                Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-            };
-            if let Err(err) = served {
-                tracing::debug!(%peer, error = %err, "connection ended with an error");
-            }
-        });
-    }
-}
-
 /// `308` to the same host and path over HTTPS (the method and body are kept on retry).
-fn redirect_to_https<B>(request: &Request<B>) -> Response<Body> {
+pub fn redirect_to_https<B>(request: &Request<B>) -> Response<Body> {
     let host = request
         .headers()
         .get(header::HOST)

@@ -64,28 +64,39 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
 }
 
 #[tokio::test]
-async fn repeated_failures_lock_the_username_even_for_the_right_password() {
-    let hub = TestHub::start();
-    let anon = hub.anonymous();
-    for _ in 0..5 {
-        let (status, _) = anon
-            .post(
-                "/api/session",
-                json!({"username": "officer1", "password": "guess"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED);
+async fn repeated_failures_slow_that_address_without_locking_the_user_out() {
+    // Behind a proxy the hub reads each client's address from X-Forwarded-For, so one test
+    // can sign in from two places.
+    let hub = TestHub::start_with(&[], &["--behind-tls-proxy"]);
+    let attempt = |from: &'static str, password: &'static str| {
+        hub.anonymous()
+            .request(Method::POST, "/api/session")
+            .header("x-forwarded-for", from)
+            .json(&json!({"username": "dispatch", "password": password}))
+            .send()
+    };
+    // A few mistakes cost nothing; after the fourth, the next try must wait.
+    for _ in 0..4 {
+        let response = attempt("198.51.100.1", "guess").await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
-    let response = anon
-        .request(Method::POST, "/api/session")
-        .json(&json!({"username": "officer1", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+    // From there, even the right password must wait a little...
+    let response = attempt("198.51.100.1", PASSWORD).await.unwrap();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(response.headers().contains_key("retry-after"));
-    // Another username is not affected.
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    // ...while the dispatch desk, elsewhere, signs in at once, as does another user.
+    let response = attempt("198.51.100.2", PASSWORD).await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
     hub.sign_in("officer2", Some("P9")).await;
+    // After the wait the right password works from the first address too: no lock-out.
+    tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    let response = attempt("198.51.100.1", PASSWORD).await.unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
 }
 
 #[tokio::test]

@@ -37,6 +37,8 @@ test('a double tap on acknowledge and on a status sends one status each', async 
     await doubleTap(page, alert.getByRole('button', { name: 'Acknowledge' }));
     await expect(alert).toBeHidden();
     await expect(page.getByTestId('toast')).toHaveAttribute('data-state', 'delivered');
+    // The second tap landed on the answered alert, not on the list beneath it.
+    await expect(page.getByRole('heading', { name: 'Assignments' })).toBeVisible();
 
     await page.locator('a.assignment').first().click();
     const enRoute = page.locator('[data-status="en_route"]');

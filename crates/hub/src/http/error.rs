@@ -107,6 +107,17 @@ impl From<JsonRejection> for Error {
             }
             other => other.body_text(),
         };
+        // The body-timeout layer cuts a body that trickles in; axum reports it as an
+        // unreadable body, but the client should hear that it was too slow.
+        if detail.contains("timeout") {
+            return Error::Rejected {
+                status: StatusCode::REQUEST_TIMEOUT,
+                detail: format!(
+                    "the request body did not arrive within {} seconds; send it again",
+                    super::BODY_WITHIN.as_secs()
+                ),
+            };
+        }
         Error::Rejected { status, detail }
     }
 }

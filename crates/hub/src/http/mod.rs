@@ -16,9 +16,9 @@ mod sync;
 
 pub use error::{ApiJson, ApiPath, ApiQuery, Error};
 
-use crate::auth::SignInThrottle;
 use crate::db::Db;
 use crate::live::Live;
+use crate::throttle::SignInThrottle;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, OriginalUri};
 use axum::middleware;
@@ -33,6 +33,9 @@ use tower_http::trace::TraceLayer;
 /// characters) fits even when every character takes 4 bytes (about 830 KB). A device that
 /// is still refused with 413 sends fewer entries at a time.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// How long a client may take to send a request body.
+pub const BODY_WITHIN: Duration = Duration::from_secs(30);
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -66,6 +69,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(api_not_found)
         .layer(middleware::from_fn(headers::no_store))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // A body that trickles in is cut off (408), so a slow client cannot hold a request.
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            BODY_WITHIN,
+        ))
         .layer(middleware::from_fn(error::problem_layer));
     let policy = axum::http::HeaderValue::from_str(&headers::content_security_policy(&state.dist))
         .unwrap_or_else(|_| axum::http::HeaderValue::from_static("default-src 'self'"));

@@ -56,11 +56,10 @@ async fn sign_in(
             "username or password is too long".into(),
         ));
     }
-    if let Err(wait) = state.throttle.check(&username) {
+    if let Err(wait) = state.throttle.check(&username, address.as_deref()) {
         return Err(Error::TooManyRequests {
             detail: format!(
-                "too many failed sign-ins for {username}; try again in {} minutes",
-                wait.div_ceil(60)
+                "too many failed sign-ins for {username} from this device; try again in {wait} seconds"
             ),
             retry_after: wait,
         });
@@ -82,7 +81,7 @@ async fn sign_in(
     let user = match user {
         Some(user) if matches => user,
         known => {
-            state.throttle.failed(&username);
+            state.throttle.failed(&username, address.as_deref());
             // A failure is recorded in the agency of the account that was tried; a username
             // nobody has belongs to no agency and goes to the hub's log only.
             if let Some(user) = known {
@@ -110,7 +109,9 @@ async fn sign_in(
             "this account is disabled; ask your agency's administrator to enable it".into(),
         ));
     }
-    state.throttle.succeeded(&username);
+    state
+        .throttle
+        .succeeded(&username, actor.address.as_deref());
     let role = Role::parse(&user.role)
         .ok_or_else(|| Error::Internal(format!("user {} has role {:?}", user.id, user.role)))?;
 
