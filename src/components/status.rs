@@ -11,16 +11,16 @@ pub fn StatusButtons(incident_id: i64) -> impl IntoView {
     let state = use_app();
     let current = move || {
         let unit = state.my_unit()?;
-        Some(unit_status(&unit, &state.overlay_entries()))
+        Some((unit_status(&unit, &state.overlay_entries()), unit.kind))
     };
     view! {
         <div class="status-current" data-testid="my-status">
-            {move || current().map(|s| format!("Status: {}", s.label()))}
+            {move || current().map(|(s, _)| format!("Status: {}", s.label()))}
         </div>
         <div class="status-buttons">
             {move || {
                 current()
-                    .map(|now| now.next().to_vec())
+                    .map(|(now, kind)| now.next_for(kind))
                     .unwrap_or_default()
                     .into_iter()
                     .map(|next| {

@@ -587,7 +587,7 @@ async fn status_refusal(
     incident_id: Option<i64>,
     p: &StatusPayload,
 ) -> Result<Option<String>, sqlx::Error> {
-    if let Err(err) = unit.status.check_transition(p.status) {
+    if let Err(err) = unit.status.check_transition(p.status, unit.kind) {
         return Ok(Some(err.to_string()));
     }
     if !p.status.is_committed() {

@@ -577,3 +577,19 @@ async fn a_full_batch_of_the_longest_notes_in_a_four_byte_script_fits() {
         vec!["applied"; tenfour_protocol::wire::MAX_PUSH_ENTRIES]
     );
 }
+
+/// The hub applies the same per-kind table as the buttons: a fire engine never transports.
+#[tokio::test]
+async fn a_fire_engine_cannot_report_transporting() {
+    let hub = TestHub::start();
+    let fire = hub.sign_in("fire1", Some("E3")).await;
+    let mut device = Device::new();
+    let answer = push(
+        &fire,
+        vec![device.entry("status", json!({"status": "transporting"}))],
+    )
+    .await;
+    assert_eq!(outcomes(&answer), ["rejected"]);
+    let reason = answer.results[0].reason.as_deref().unwrap();
+    assert!(reason.contains("not a status of a fire unit"), "{reason}");
+}

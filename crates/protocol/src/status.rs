@@ -3,6 +3,7 @@
 //! The same table drives the buttons the responder sees and the check the hub applies, so a
 //! button is never offered for a transition the hub would refuse.
 
+use crate::wire::UnitKind;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -93,12 +94,26 @@ impl StatusCode {
         }
     }
 
-    /// Checks a transition a responder asked for.
-    pub fn check_transition(self, to: StatusCode) -> Result<(), TransitionError> {
-        if self.next().contains(&to) {
+    /// The statuses a unit of `kind` may press next: the table above, less the statuses its
+    /// kind never takes (a fire engine or a patrol car does not transport patients).
+    pub fn next_for(self, kind: UnitKind) -> Vec<StatusCode> {
+        self.next()
+            .iter()
+            .copied()
+            .filter(|s| kind.takes(*s))
+            .collect()
+    }
+
+    /// Checks a transition a responder of a unit of `kind` asked for.
+    pub fn check_transition(self, to: StatusCode, kind: UnitKind) -> Result<(), TransitionError> {
+        if self.next_for(kind).contains(&to) {
             Ok(())
         } else {
-            Err(TransitionError { from: self, to })
+            Err(TransitionError {
+                from: self,
+                to,
+                kind,
+            })
         }
     }
 }
@@ -114,11 +129,25 @@ impl fmt::Display for StatusCode {
 pub struct TransitionError {
     pub from: StatusCode,
     pub to: StatusCode,
+    pub kind: UnitKind,
 }
 
 impl fmt::Display for TransitionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let allowed: Vec<&str> = self.from.next().iter().map(|s| s.label()).collect();
+        if !self.kind.takes(self.to) {
+            return write!(
+                f,
+                "{} is not a status of a {} unit",
+                self.to.label(),
+                self.kind.as_str()
+            );
+        }
+        let allowed: Vec<&str> = self
+            .from
+            .next_for(self.kind)
+            .iter()
+            .map(|s| s.label())
+            .collect();
         write!(
             f,
             "cannot go from {} to {}; from {} the next status can be: {}",
@@ -150,7 +179,7 @@ mod tests {
         ];
         for pair in path.windows(2) {
             assert_eq!(
-                pair[0].check_transition(pair[1]),
+                pair[0].check_transition(pair[1], UnitKind::Ems),
                 Ok(()),
                 "{} -> {}",
                 pair[0],
@@ -162,7 +191,7 @@ mod tests {
     #[test]
     fn impossible_transition_explains_what_is_allowed() {
         let err = StatusCode::Available
-            .check_transition(StatusCode::OnScene)
+            .check_transition(StatusCode::OnScene, UnitKind::Ems)
             .unwrap_err();
         let text = err.to_string();
         assert!(
@@ -176,6 +205,17 @@ mod tests {
     fn nobody_presses_dispatched() {
         for s in StatusCode::ALL {
             assert!(!s.next().contains(&StatusCode::Dispatched), "{s}");
+        }
+    }
+
+    #[test]
+    fn only_units_that_transport_are_offered_transporting_and_hospital() {
+        use StatusCode::*;
+        assert_eq!(OnScene.next_for(UnitKind::Ems), [Transporting, Available]);
+        for kind in [UnitKind::Fire, UnitKind::Police] {
+            assert_eq!(OnScene.next_for(kind), [Available], "{kind:?}");
+            let err = OnScene.check_transition(Transporting, kind).unwrap_err();
+            assert!(err.to_string().contains("not a status of a"), "{err}");
         }
     }
 

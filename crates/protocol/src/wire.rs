@@ -66,6 +66,12 @@ impl UnitKind {
         }
     }
 
+    /// Whether units of this kind take `status`: only EMS units transport patients.
+    pub fn takes(self, status: crate::StatusCode) -> bool {
+        use crate::StatusCode::{AtHospital, Transporting};
+        self == UnitKind::Ems || !matches!(status, Transporting | AtHospital)
+    }
+
     pub fn parse(text: &str) -> Option<UnitKind> {
         [UnitKind::Police, UnitKind::Ems, UnitKind::Fire]
             .into_iter()
