@@ -3,6 +3,7 @@
 
 use crate::components::alert::AssignmentAlert;
 use crate::components::banner::{ConnectionBanner, SavedToast, StoreError};
+use crate::components::news::NewsBanner;
 use crate::pages::admin::AdminPage;
 use crate::pages::board::Board;
 use crate::pages::home::Home;
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                         None => view! { <SignIn/> }.into_any(),
                         Some(Role::Responder) => view! {
                             <AssignmentAlert/>
+                            <NewsBanner/>
                             <Routes fallback=NotFound>
                                 <Route path=path!("/") view=Home/>
                                 <Route path=path!("/incident/:id") view=IncidentPage/>

@@ -5,6 +5,7 @@ use crate::store::{Delivered, Rejected, SavedSession, Store, Synced, now_ms};
 use crate::sync::{engine, tabs};
 use leptos::prelude::*;
 use std::cell::RefCell;
+use tenfour_protocol::news::{News, news};
 use tenfour_protocol::press::{PressGuard, SETTLE_MS};
 use tenfour_protocol::wire::{Action, FieldEvent, Incident, Millis, OutboxEntry, Role, Unit};
 
@@ -55,6 +56,8 @@ pub struct AppState {
     pub press: RwSignal<PressGuard>,
     /// True while presses are ignored after one was taken: the buttons show it.
     pub settling: RwSignal<bool>,
+    /// Changes to the calls this unit is on that the crew has not yet marked seen.
+    pub news: RwSignal<Vec<News>>,
 }
 
 thread_local! {
@@ -92,6 +95,7 @@ impl AppState {
             now: RwSignal::new(now_ms()),
             press: RwSignal::new(PressGuard::default()),
             settling: RwSignal::new(false),
+            news: RwSignal::new(Vec::new()),
         }
     }
 
@@ -115,6 +119,7 @@ impl AppState {
         );
         match (session, incidents, units, outbox, rejected, delivered) {
             (Ok(s), Ok(i), Ok(u), Ok(o), Ok(r), Ok(d)) => {
+                self.note_news(&i);
                 self.session.set(s);
                 self.incidents.set(i);
                 self.units.set(u);
@@ -150,6 +155,30 @@ impl AppState {
             }
         }
         self.loaded.set(true);
+    }
+
+    /// Adds what changed on this unit's calls since the records shown now (responders only;
+    /// nothing on the first load, which is the starting point, not a change).
+    fn note_news(self, incoming: &[Synced<Incident>]) {
+        if !self.loaded.get_untracked() {
+            return;
+        }
+        let unit = self.session.with_untracked(|s| {
+            s.as_ref()
+                .filter(|s| s.info.user.role == Role::Responder)
+                .and_then(|s| s.info.unit.as_ref().map(|u| u.id))
+        });
+        let Some(unit) = unit else {
+            return;
+        };
+        let before: Vec<Incident> = self
+            .incidents
+            .with_untracked(|list| list.iter().map(|s| s.record.clone()).collect());
+        let after: Vec<Incident> = incoming.iter().map(|s| s.record.clone()).collect();
+        let fresh = news(&before, &after, unit);
+        if !fresh.is_empty() {
+            self.news.update(|held| held.extend(fresh));
+        }
     }
 
     /// Records what the responder did: into the outbox at once, then on to dispatch.

@@ -71,25 +71,34 @@ pub fn AssignmentAlert() -> impl IntoView {
 }
 
 /// A short two-tone beep and a vibration. Browsers may mute sound until the first tap; the
-/// vibration and the screen still get through.
-fn ring() {
+/// vibration and the screen still get through. One audio context serves the whole page:
+/// browsers limit how many may be open.
+pub fn ring() {
+    thread_local! {
+        static AUDIO: Option<web_sys::AudioContext> = web_sys::AudioContext::new().ok();
+    }
     let Some(window) = web_sys::window() else {
         return;
     };
     let _ = window.navigator().vibrate_with_duration(400);
-    let Ok(audio) = web_sys::AudioContext::new() else {
-        return;
-    };
-    for (i, frequency) in [880.0f32, 660.0].into_iter().enumerate() {
-        let (Ok(oscillator), Ok(gain)) = (audio.create_oscillator(), audio.create_gain()) else {
+    AUDIO.with(|audio| {
+        let Some(audio) = audio else {
             return;
         };
-        oscillator.frequency().set_value(frequency);
-        gain.gain().set_value(0.2);
-        let start = audio.current_time() + i as f64 * 0.25;
-        let _ = oscillator.connect_with_audio_node(&gain);
-        let _ = gain.connect_with_audio_node(&audio.destination());
-        let _ = oscillator.start_with_when(start);
-        let _ = oscillator.stop_with_when(start + 0.2);
-    }
+        // A context made before the first tap starts suspended; each ring asks again.
+        let _ = audio.resume();
+        for (i, frequency) in [880.0f32, 660.0].into_iter().enumerate() {
+            let (Ok(oscillator), Ok(gain)) = (audio.create_oscillator(), audio.create_gain())
+            else {
+                return;
+            };
+            oscillator.frequency().set_value(frequency);
+            gain.gain().set_value(0.2);
+            let start = audio.current_time() + i as f64 * 0.25;
+            let _ = oscillator.connect_with_audio_node(&gain);
+            let _ = gain.connect_with_audio_node(&audio.destination());
+            let _ = oscillator.start_with_when(start);
+            let _ = oscillator.stop_with_when(start + 0.2);
+        }
+    });
 }

@@ -3,5 +3,6 @@
 pub mod alert;
 pub mod banner;
 pub mod connection;
+pub mod news;
 pub mod status;
 pub mod time;

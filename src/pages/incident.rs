@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 use tenfour_protocol::view::{active_assignment, pending_notes};
 use tenfour_protocol::wire::{
-    Action, FieldNotePayload, Incident, MAX_NOTE_CHARS, NoteSource, check_text,
+    Action, FieldNotePayload, Incident, IncidentState, MAX_NOTE_CHARS, NoteSource, check_text,
 };
 
 #[component]
@@ -49,6 +49,20 @@ fn maps_link(incident: &Incident) -> String {
     match (incident.latitude, incident.longitude) {
         (Some(lat), Some(lon)) => format!("geo:{lat},{lon}?q={lat},{lon}({query})"),
         _ => format!("geo:0,0?q={query}"),
+    }
+}
+
+/// Why this call is over for the unit, if it is: said plainly at the top of a call that
+/// stays readable after it ended.
+fn ended(incident: &Incident, unit: Option<i64>) -> Option<&'static str> {
+    match incident.state {
+        IncidentState::Cancelled => Some("Dispatch cancelled this call."),
+        IncidentState::Closed => Some("Dispatch closed this call."),
+        IncidentState::Active => {
+            let was_on = unit.is_some_and(|u| incident.assignments.iter().any(|a| a.unit_id == u));
+            let is_on = unit.is_some_and(|u| active_assignment(incident, u).is_some());
+            (was_on && !is_on).then_some("Your unit is no longer on this call.")
+        }
     }
 }
 
@@ -97,6 +111,9 @@ fn IncidentDetail(incident: Incident, synced_at: i64) -> impl IntoView {
                 {format!("{} · P{} · ", incident.number, incident.priority)}
                 <span data-testid="as-of">{move || as_of(state.now.get(), synced_at)}</span>
             </p>
+            {ended(&incident, state.unit_id()).map(|why| view! {
+                <p class="call-ended" role="status" data-testid="call-ended">{why}</p>
+            })}
             <h1 dir="auto">{incident.nature_text.clone()}</h1>
             <a class="address button" href=maps_link(&incident)><span class="link-kind">"Navigate"</span><bdi>{incident.address.clone()}</bdi></a>
             {(!incident.callback.is_empty()).then(|| view! {

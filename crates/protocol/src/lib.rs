@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod board;
 pub mod natures;
+pub mod news;
 pub mod press;
 pub mod problem;
 pub mod status;
