@@ -178,6 +178,11 @@ pub async fn change_password(token: &str, current: &str, new: &str) -> ApiResult
     .await
 }
 
+/// The agency's incident natures, for the new-incident form and their administration.
+pub async fn natures(token: &str) -> ApiResult<Vec<tenfour_protocol::admin::Nature>> {
+    answer(send(authorized(Request::get("/api/natures"), token)).await?).await
+}
+
 /// Administrator calls: users, units, natures, roster import and the audit log.
 pub mod admin {
     use super::*;
@@ -215,10 +220,6 @@ pub mod admin {
     pub async fn change_unit(token: &str, id: i64, change: &UnitChange) -> ApiResult<AdminUnit> {
         let url = format!("/api/admin/units/{id}");
         answer(send_json(authorized(Request::patch(&url), token), change).await?).await
-    }
-
-    pub async fn natures(token: &str) -> ApiResult<Vec<Nature>> {
-        answer(send(authorized(Request::get("/api/natures"), token)).await?).await
     }
 
     pub async fn put_nature(token: &str, nature: &Nature) -> ApiResult<Nature> {

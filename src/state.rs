@@ -5,9 +5,12 @@ use crate::store::{Delivered, Rejected, SavedSession, Store, Synced, now_ms};
 use crate::sync::{engine, tabs};
 use leptos::prelude::*;
 use std::cell::RefCell;
+use tenfour_protocol::StatusCode;
 use tenfour_protocol::news::{News, news};
 use tenfour_protocol::press::{PressGuard, SETTLE_MS};
-use tenfour_protocol::wire::{Action, FieldEvent, Incident, Millis, OutboxEntry, Role, Unit};
+use tenfour_protocol::wire::{
+    Action, FieldEvent, Incident, Millis, OutboxEntry, Role, StatusPayload, Unit,
+};
 
 /// How many field events the board keeps in memory (the feed pages through them).
 pub const FEED_KEPT: usize = 20_000;
@@ -58,6 +61,23 @@ pub struct AppState {
     pub settling: RwSignal<bool>,
     /// Changes to the calls this unit is on that the crew has not yet marked seen.
     pub news: RwSignal<Vec<News>>,
+    /// A status that ends the unit's part in a call, waiting out its undo time.
+    pub ending: RwSignal<Option<Ending>>,
+}
+
+/// How long an ending status waits, undoable, before it is written to the outbox.
+pub const UNDO_MS: u32 = 5_000;
+
+/// An ending status in its undo time. Nothing is in the outbox yet: an undone press never
+/// reaches dispatch and uses no sequence number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ending {
+    pub status: StatusCode,
+    pub incident_id: Option<i64>,
+    /// When it will be written, on the page's monotonic clock (ms).
+    pub due: f64,
+    /// Tells this press from a later one, so an undone timer never writes a newer press.
+    press: u64,
 }
 
 thread_local! {
@@ -96,6 +116,7 @@ impl AppState {
             press: RwSignal::new(PressGuard::default()),
             settling: RwSignal::new(false),
             news: RwSignal::new(Vec::new()),
+            ending: RwSignal::new(None),
         }
     }
 
@@ -179,6 +200,41 @@ impl AppState {
         if !fresh.is_empty() {
             self.news.update(|held| held.extend(fresh));
         }
+    }
+
+    /// Starts the undo time of a status that ends the unit's part in a call; unless undone,
+    /// it is recorded like any other action when the time is up.
+    pub fn end_after_undo(self, status: StatusCode, incident_id: Option<i64>) {
+        let press = self
+            .ending
+            .with_untracked(|e| e.as_ref().map_or(0, |e| e.press))
+            .wrapping_add(1);
+        self.ending.set(Some(Ending {
+            status,
+            incident_id,
+            due: performance_now() + f64::from(UNDO_MS),
+            press,
+        }));
+        leptos::task::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(UNDO_MS).await;
+            let still = self
+                .ending
+                .with_untracked(|e| e.as_ref().is_some_and(|e| e.press == press));
+            if still {
+                self.ending.set(None);
+                let action = Action::Status(StatusPayload {
+                    status,
+                    incident_id,
+                    location: crate::sync::location::last_known(),
+                });
+                self.act(action, status.label().to_owned());
+            }
+        });
+    }
+
+    /// Takes back an ending status in its undo time: nothing was recorded, nothing is sent.
+    pub fn undo_ending(self) {
+        self.ending.set(None);
     }
 
     /// Records what the responder did: into the outbox at once, then on to dispatch.

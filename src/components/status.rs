@@ -1,10 +1,16 @@
-//! The big status buttons: the next statuses the shared state machine allows, one tap each.
+//! The big status buttons: the next statuses the shared state machine allows for this kind of
+//! unit. One tap each, except the one that ends the unit's part in a call: it must be held,
+//! with visible progress, and then can still be undone for a few seconds before it is sent.
 
 use crate::state::use_app;
 use leptos::prelude::*;
+use std::time::Duration;
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::view::unit_status;
 use tenfour_protocol::wire::{Action, StatusPayload};
+
+/// How long an ending status must be held.
+const HOLD_MS: u64 = 1_200;
 
 #[component]
 pub fn StatusButtons(incident_id: i64) -> impl IntoView {
@@ -17,34 +23,134 @@ pub fn StatusButtons(incident_id: i64) -> impl IntoView {
         <div class="status-current" data-testid="my-status">
             {move || current().map(|(s, _)| format!("Status: {}", s.label()))}
         </div>
-        <div class="status-buttons">
-            {move || {
-                current()
-                    .map(|(now, kind)| now.next_for(kind))
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|next| {
-                        let press = move |_| {
-                            if !state.take_press() {
-                                return;
-                            }
-                            let action = Action::Status(StatusPayload {
-                                status: next,
-                                incident_id: next.is_committed().then_some(incident_id),
-                                location: crate::sync::location::last_known(),
-                            });
-                            state.act(action, next.label().to_owned());
+        {move || match state.ending.get() {
+            Some(ending) => view! { <UndoEnding label=ending.status.label()/> }.into_any(),
+            None => view! {
+                <div class="status-buttons">
+                    {move || {
+                        let Some((now, kind)) = current() else {
+                            return Vec::new();
                         };
-                        let class = if next == StatusCode::Available { "status-button secondary" } else { "status-button" };
-                        view! {
-                            <button class=class data-status=next.as_str() on:click=press
-                                aria-disabled=move || state.settling.get().to_string()>
-                                {next.label()}
-                            </button>
-                        }
-                    })
-                    .collect_view()
-            }}
+                        now.next_for(kind)
+                            .into_iter()
+                            .map(|next| {
+                                let ends_call = now.is_committed() && !next.is_committed();
+                                if ends_call {
+                                    view! { <HoldToEnd status=next incident_id=incident_id/> }.into_any()
+                                } else {
+                                    view! { <StatusButton status=next incident_id=incident_id/> }.into_any()
+                                }
+                            })
+                            .collect::<Vec<_>>()
+                    }}
+                </div>
+            }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn StatusButton(status: StatusCode, incident_id: i64) -> impl IntoView {
+    let state = use_app();
+    let press = move |_| {
+        if !state.take_press() {
+            return;
+        }
+        let action = Action::Status(StatusPayload {
+            status,
+            incident_id: status.is_committed().then_some(incident_id),
+            location: crate::sync::location::last_known(),
+        });
+        state.act(action, status.label().to_owned());
+    };
+    let class = if status == StatusCode::Available {
+        "status-button secondary"
+    } else {
+        "status-button"
+    };
+    view! {
+        <button class=class data-status=status.as_str() on:click=press
+            aria-disabled=move || state.settling.get().to_string()>
+            {status.label()}
+        </button>
+    }
+}
+
+/// A status that ends the call: held for `HOLD_MS` (the fill shows how long is left), or,
+/// from a keyboard, pressed; then the undo time runs.
+#[component]
+fn HoldToEnd(status: StatusCode, incident_id: i64) -> impl IntoView {
+    let state = use_app();
+    let holding = RwSignal::new(0u64);
+    let start = move |_| {
+        if state
+            .press
+            .with_untracked(|g| g.settling(crate::state::performance_now()))
+        {
+            return;
+        }
+        let hold = holding.get_untracked().wrapping_add(1) | 1;
+        holding.set(hold);
+        leptos::task::spawn_local(async move {
+            gloo_timers::future::sleep(Duration::from_millis(HOLD_MS)).await;
+            if holding.try_get_untracked() == Some(hold) && state.take_press() {
+                holding.set(0);
+                state.end_after_undo(status, status.is_committed().then_some(incident_id));
+            }
+        });
+    };
+    let stop = move |_| {
+        if holding.get_untracked() != 0 {
+            holding.set(0);
+        }
+    };
+    // Enter or Space on a focused button makes a click with no pointer behind it (detail 0).
+    let keyboard = move |ev: leptos::ev::MouseEvent| {
+        if ev.detail() == 0 && state.take_press() {
+            state.end_after_undo(status, status.is_committed().then_some(incident_id));
+        }
+    };
+    view! {
+        <button class="status-button secondary hold" data-status=status.as_str()
+            class:holding=move || holding.get() != 0
+            style=format!("--hold-ms: {HOLD_MS}ms")
+            aria-disabled=move || state.settling.get().to_string()
+            aria-describedby="hold-hint"
+            on:pointerdown=start on:pointerup=stop on:pointerleave=stop on:pointercancel=stop
+            on:click=keyboard on:contextmenu=|ev| ev.prevent_default()>
+            <span class="hold-fill" aria-hidden="true"></span>
+            <span class="hold-label">{status.label()}</span>
+            <span class="hold-hint" id="hold-hint">"Hold to end the call"</span>
+        </button>
+    }
+}
+
+/// The undo time of an ending status, in place of the buttons (it covers nothing else).
+#[component]
+fn UndoEnding(label: &'static str) -> impl IntoView {
+    let state = use_app();
+    let tick = RwSignal::new(0u32);
+    let left = move || {
+        tick.track();
+        state.ending.with(|e| {
+            e.as_ref().map_or(0.0, |e| {
+                ((e.due - crate::state::performance_now()) / 1000.0)
+                    .ceil()
+                    .max(0.0)
+            })
+        })
+    };
+    let ticking =
+        set_interval_with_handle(move || tick.update(|t| *t += 1), Duration::from_millis(250));
+    on_cleanup(move || {
+        if let Ok(handle) = ticking {
+            handle.clear();
+        }
+    });
+    view! {
+        <div class="undo-ending" role="status" data-testid="undo-ending">
+            <p>{move || format!("{label} in {} s — not sent yet", left())}</p>
+            <button class="primary undo" on:click=move |_| state.undo_ending()>"Undo"</button>
         </div>
     }
 }

@@ -367,7 +367,7 @@ fn Natures() -> impl IntoView {
     let load = move || {
         let token = state.token();
         leptos::task::spawn_local(async move {
-            match admin::natures(&token).await {
+            match api::natures(&token).await {
                 Ok(list) => natures.set(list),
                 Err(e) => message.set(Some(Err(explain(e)))),
             }

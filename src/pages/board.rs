@@ -10,6 +10,7 @@ use crate::sync::engine;
 use leptos::prelude::*;
 use std::time::Duration;
 use tenfour_protocol::StatusCode;
+use tenfour_protocol::admin::Nature;
 use tenfour_protocol::board::{
     TimelineKind, UnitFlag, is_delayed, neris_times, timeline, unit_flags,
 };
@@ -437,6 +438,25 @@ fn IncidentDetail(id: i64) -> impl IntoView {
 #[component]
 fn NewIncidentForm(on_created: impl Fn(i64) + Copy + Send + Sync + 'static) -> impl IntoView {
     let state = use_app();
+    // The common list at once (the form works offline), then the agency's own.
+    let natures = RwSignal::new(
+        NATURES
+            .iter()
+            .map(|(code, label)| Nature {
+                code: (*code).to_owned(),
+                label: (*label).to_owned(),
+                default_priority: 3,
+            })
+            .collect::<Vec<_>>(),
+    );
+    {
+        let token = state.token();
+        leptos::task::spawn_local(async move {
+            if let Ok(own) = api::natures(&token).await {
+                natures.set(own);
+            }
+        });
+    }
     let nature = RwSignal::new(NATURES[0].0.to_owned());
     let nature_text = RwSignal::new(String::new());
     let priority = RwSignal::new("3".to_owned());
@@ -515,14 +535,21 @@ fn NewIncidentForm(on_created: impl Fn(i64) + Copy + Send + Sync + 'static) -> i
     view! {
         <form class="form new-incident" on:submit=submit data-testid="new-incident">
             <label>"Nature"
-                <select name="nature" on:change=move |ev| nature.set(event_target_value(&ev))>
-                    {NATURES.iter().map(|(code, label)| view! { <option value=*code>{*label}</option> }).collect_view()}
+                <select name="nature" prop:value=nature on:change=move |ev| {
+                    let code = event_target_value(&ev);
+                    // The nature's usual priority, which the dispatcher may still change.
+                    if let Some(p) = natures.with(|all| all.iter().find(|n| n.code == code).map(|n| n.default_priority)) {
+                        priority.set(p.to_string());
+                    }
+                    nature.set(code);
+                }>
+                    {move || natures.get().into_iter().map(|n| view! { <option value=n.code.clone()>{n.label.clone()}</option> }).collect_view()}
                 </select>
             </label>
             {text_input("Nature details", "nature_text", nature_text)}
             <label>"Priority"
-                <select name="priority" on:change=move |ev| priority.set(event_target_value(&ev))>
-                    {(1..=5).map(|p| view! { <option value=p.to_string() selected=p == 3>{format!("P{p}")}</option> }).collect_view()}
+                <select name="priority" prop:value=priority on:change=move |ev| priority.set(event_target_value(&ev))>
+                    {(1..=5).map(|p| view! { <option value=p.to_string()>{format!("P{p}")}</option> }).collect_view()}
                 </select>
             </label>
             {text_input("Address", "address", address)}

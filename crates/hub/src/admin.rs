@@ -405,37 +405,6 @@ pub async fn change_unit(
     unit(conn, actor.agency_id, id).await
 }
 
-/// The agency's incident natures; an agency that has none yet gets the common list.
-pub async fn natures(
-    conn: &mut SqliteConnection,
-    agency_id: i64,
-) -> Result<Vec<Nature>, sqlx::Error> {
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT code, text, default_priority FROM natures WHERE agency_id = ? ORDER BY code",
-    )
-    .bind(agency_id)
-    .fetch_all(conn)
-    .await?;
-    if rows.is_empty() {
-        return Ok(NATURES
-            .iter()
-            .map(|(code, label)| Nature {
-                code: (*code).to_owned(),
-                label: (*label).to_owned(),
-                default_priority: 3,
-            })
-            .collect());
-    }
-    Ok(rows
-        .into_iter()
-        .map(|(code, label, priority)| Nature {
-            code,
-            label,
-            default_priority: priority.clamp(1, 5) as u8,
-        })
-        .collect())
-}
-
 /// Adds or changes one nature. The first change copies the common list into the agency's
 /// own, so editing one nature never makes the others disappear.
 pub async fn put_nature(

@@ -7,7 +7,6 @@ use crate::records;
 use sqlx::SqliteConnection;
 use std::fmt;
 use tenfour_protocol::StatusCode;
-use tenfour_protocol::natures::nature_label;
 use tenfour_protocol::wire::{
     IncidentState, MAX_CAUTIONS, MAX_FIELD_CHARS, MAX_NOTE_CHARS, Millis, NewIncident,
     check_coordinates, check_length, check_text,
@@ -32,9 +31,10 @@ impl fmt::Display for Refusal {
 /// A database failure (outer) or a refusal to show the dispatcher (inner).
 pub type Outcome<T> = Result<Result<T, Refusal>, sqlx::Error>;
 
-fn validate(new: &NewIncident) -> Result<String, Refusal> {
+/// Checks a new incident; `label` is its nature's label in the agency, if the code is one.
+fn validate(new: &NewIncident, label: Option<String>) -> Result<String, Refusal> {
     let invalid = Refusal::Invalid;
-    let label = nature_label(&new.nature_code).ok_or_else(|| {
+    let label = label.ok_or_else(|| {
         invalid(format!(
             "unknown nature code {:?}; GET /api/natures lists the codes",
             new.nature_code
@@ -42,7 +42,7 @@ fn validate(new: &NewIncident) -> Result<String, Refusal> {
     })?;
     let nature_text = match new.nature_text.as_deref().map(str::trim) {
         Some(text) if !text.is_empty() => text.to_owned(),
-        _ => label.to_owned(),
+        _ => label,
     };
     check_length("nature text", &nature_text, MAX_FIELD_CHARS).map_err(invalid)?;
     if !(1..=5).contains(&new.priority) {
@@ -87,7 +87,8 @@ pub async fn create_incident(
     new: &NewIncident,
     now: Millis,
 ) -> Outcome<i64> {
-    let nature_text = match validate(new) {
+    let label = crate::natures::label(tx, agency_id, &new.nature_code).await?;
+    let nature_text = match validate(new, label) {
         Ok(text) => text,
         Err(refusal) => return Ok(Err(refusal)),
     };

@@ -10,6 +10,7 @@ pub mod field;
 pub mod http;
 pub mod ingest;
 pub mod live;
+pub mod natures;
 pub mod records;
 pub mod seed;
 pub mod serve;

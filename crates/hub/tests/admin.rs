@@ -406,6 +406,15 @@ async fn natures_are_the_agencys_own_once_edited() {
             .iter()
             .any(|n| n["code"] == "WATER-RESCUE" && n["default_priority"] == 1)
     );
+    // The new-incident form takes the agency's own nature.
+    let incident: Value = dispatch
+        .ok(
+            Method::POST,
+            "/api/incidents",
+            Some(json!({"nature_code": "WATER-RESCUE", "priority": 1, "address": "Pier 4"})),
+        )
+        .await;
+    assert_eq!(incident["nature_text"], "Water rescue");
     let (status, problem) = admin
         .send(
             Method::PUT,

@@ -16,7 +16,21 @@ async function doubleTap(page, locator, gap = 150) {
   await page.touchscreen.tap(x, y);
 }
 
-test('a double tap on acknowledge and on a status sends one status each', async ({ browser, playwright }) => {
+async function centre(locator) {
+  const box = await locator.boundingBox();
+  return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+}
+
+/** Presses and keeps pressing until the undo bar replaces the button, then lets go. */
+async function hold(page, locator) {
+  const { x, y } = await centre(locator);
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await expect(page.getByTestId('undo-ending')).toBeVisible();
+  await page.mouse.up();
+}
+
+test('a double tap sends one status, and ending the call needs a hold and can be undone', async ({ browser, playwright }) => {
   const hub = new OwnHub();
   await hub.start();
   try {
@@ -49,11 +63,34 @@ test('a double tap on acknowledge and on a status sends one status each', async 
     // Once the press has settled, the next status is one deliberate tap away.
     await expect(page.locator('[data-status="on_scene"]')).toHaveAttribute('aria-disabled', 'false');
 
+    await page.click('[data-status="on_scene"]');
+    await expect(page.getByTestId('my-status')).toHaveText('Status: On scene');
+
+    // "Available" ends the unit's part in the call: a tap does nothing...
+    const available = page.locator('[data-status="available"]');
+    await expect(available).toHaveAttribute('aria-disabled', 'false');
+    await expect(available).toContainText('Hold to end the call');
+    await page.touchscreen.tap(...Object.values(await centre(available)));
+    await expect(page.getByTestId('undo-ending')).toBeHidden();
+    // ...a hold starts the undo time, and Undo sends nothing.
+    await hold(page, available);
+    const undo = page.getByTestId('undo-ending');
+    await expect(undo).toContainText('Available in');
+    await undo.getByRole('button', { name: 'Undo' }).click();
+    await expect(undo).toBeHidden();
+    await expect(page.getByTestId('my-status')).toHaveText('Status: On scene');
+    // Held and left alone, it goes out when the undo time is up.
+    await hold(page, available);
+    await expect(page.getByTestId('my-status')).toHaveText('Status: Available', { timeout: 15_000 });
+    await expect(page.getByTestId('toast')).toHaveAttribute('data-state', 'delivered');
+
     const dispatcher = await Dispatcher.signIn(playwright, hub.url);
     const events = await dispatcher.fieldEvents('M12');
     expect(events.map((e) => `${e.kind}:${e.status}:${e.outcome}`)).toEqual([
       'acknowledge:acknowledged:applied',
       'status:en_route:applied',
+      'status:on_scene:applied',
+      'status:available:applied',
     ]);
     expect(errors).toEqual([]);
     await context.close();

@@ -21,6 +21,7 @@ test('a dispatcher note and a cancellation alert the phone until seen', async ({
     await page.click('[data-unit="M12"]');
     await page.getByTestId('new-assignment').getByRole('button', { name: 'Acknowledge' }).click();
     await expect(page.getByTestId('toast')).toHaveAttribute('data-state', 'delivered');
+    await expect(page.getByTestId('new-assignment')).toBeHidden();
 
     const dispatcher = await Dispatcher.signIn(playwright, hub.url);
     const board = await dispatcher.get('/api/board');

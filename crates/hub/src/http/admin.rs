@@ -38,7 +38,9 @@ async fn natures(
     caller: Caller,
 ) -> Result<Json<Vec<Nature>>, Error> {
     let mut conn = state.db.reader.acquire().await?;
-    Ok(Json(admin::natures(&mut conn, caller.agency_id).await?))
+    Ok(Json(
+        crate::natures::list(&mut conn, caller.agency_id).await?,
+    ))
 }
 
 async fn users(
