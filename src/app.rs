@@ -27,6 +27,7 @@ pub fn App() -> impl IntoView {
     leptos::task::spawn_local(async move {
         state.reload().await;
         ask_for_persistent_storage();
+        crate::sync::location::resume();
         engine::start(state);
         engine::kick();
     });

@@ -30,6 +30,29 @@ pub enum Link {
     SignInAgain,
 }
 
+impl Link {
+    /// The state as one line, for the other tabs.
+    pub fn to_message(&self) -> String {
+        match self {
+            Link::Online => "online".into(),
+            Link::Offline => "offline".into(),
+            Link::Syncing => "syncing".into(),
+            Link::SignInAgain => "signin".into(),
+            Link::Error(reason) => format!("error:{reason}"),
+        }
+    }
+
+    pub fn from_message(message: &str) -> Option<Link> {
+        Some(match message {
+            "online" => Link::Online,
+            "offline" => Link::Offline,
+            "syncing" => Link::Syncing,
+            "signin" => Link::SignInAgain,
+            other => Link::Error(other.strip_prefix("error:")?.to_owned()),
+        })
+    }
+}
+
 /// The most recent action: what the "saved" toast shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LastAction {

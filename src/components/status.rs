@@ -15,20 +15,25 @@ const HOLD_MS: u64 = 1_200;
 #[component]
 pub fn StatusButtons(incident_id: i64) -> impl IntoView {
     let state = use_app();
-    let current = move || {
+    // A memo: the buttons are rebuilt only when the status or the kind changes, not on every
+    // sync (a rebuild under a finger would drop a hold in progress).
+    let current = Memo::new(move |_| {
         let unit = state.my_unit()?;
         Some((unit_status(&unit, &state.overlay_entries()), unit.kind))
-    };
+    });
+    // Which ending status is being held (and which press of it), kept here so that a hold
+    // survives the buttons being rebuilt anyway.
+    let holding = RwSignal::new(None::<(StatusCode, u64)>);
     view! {
         <div class="status-current" data-testid="my-status">
-            {move || current().map(|(s, _)| format!("Status: {}", s.label()))}
+            {move || current.get().map(|(s, _)| format!("Status: {}", s.label()))}
         </div>
         {move || match state.ending.get() {
             Some(ending) => view! { <UndoEnding label=ending.status.label()/> }.into_any(),
             None => view! {
                 <div class="status-buttons">
                     {move || {
-                        let Some((now, kind)) = current() else {
+                        let Some((now, kind)) = current.get() else {
                             return Vec::new();
                         };
                         now.next_for(kind)
@@ -36,7 +41,7 @@ pub fn StatusButtons(incident_id: i64) -> impl IntoView {
                             .map(|next| {
                                 let ends_call = now.is_committed() && !next.is_committed();
                                 if ends_call {
-                                    view! { <HoldToEnd status=next incident_id=incident_id/> }.into_any()
+                                    view! { <HoldToEnd status=next incident_id=incident_id holding=holding/> }.into_any()
                                 } else {
                                     view! { <StatusButton status=next incident_id=incident_id/> }.into_any()
                                 }
@@ -79,9 +84,12 @@ fn StatusButton(status: StatusCode, incident_id: i64) -> impl IntoView {
 /// A status that ends the call: held for `HOLD_MS` (the fill shows how long is left), or,
 /// from a keyboard, pressed; then the undo time runs.
 #[component]
-fn HoldToEnd(status: StatusCode, incident_id: i64) -> impl IntoView {
+fn HoldToEnd(
+    status: StatusCode,
+    incident_id: i64,
+    holding: RwSignal<Option<(StatusCode, u64)>>,
+) -> impl IntoView {
     let state = use_app();
-    let holding = RwSignal::new(0u64);
     let start = move |_| {
         if state
             .press
@@ -89,19 +97,21 @@ fn HoldToEnd(status: StatusCode, incident_id: i64) -> impl IntoView {
         {
             return;
         }
-        let hold = holding.get_untracked().wrapping_add(1) | 1;
-        holding.set(hold);
+        let press = holding
+            .with_untracked(|h| h.map_or(0, |(_, n)| n))
+            .wrapping_add(1);
+        holding.set(Some((status, press)));
         leptos::task::spawn_local(async move {
             gloo_timers::future::sleep(Duration::from_millis(HOLD_MS)).await;
-            if holding.try_get_untracked() == Some(hold) && state.take_press() {
-                holding.set(0);
+            if holding.try_get_untracked() == Some(Some((status, press))) && state.take_press() {
+                holding.set(None);
                 state.end_after_undo(status, status.is_committed().then_some(incident_id));
             }
         });
     };
     let stop = move |_| {
-        if holding.get_untracked() != 0 {
-            holding.set(0);
+        if holding.with_untracked(Option::is_some) {
+            holding.set(None);
         }
     };
     // Enter or Space on a focused button makes a click with no pointer behind it (detail 0).
@@ -112,7 +122,7 @@ fn HoldToEnd(status: StatusCode, incident_id: i64) -> impl IntoView {
     };
     view! {
         <button class="status-button secondary hold" data-status=status.as_str()
-            class:holding=move || holding.get() != 0
+            class:holding=move || holding.with(|h| h.is_some_and(|(s, _)| s == status))
             style=format!("--hold-ms: {HOLD_MS}ms")
             aria-disabled=move || state.settling.get().to_string()
             aria-describedby="hold-hint"

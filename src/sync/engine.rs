@@ -12,7 +12,7 @@ use crate::sync::tabs;
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures::{FutureExt, StreamExt};
 use gloo_timers::future::TimeoutFuture;
-use leptos::prelude::Set;
+use leptos::prelude::{Effect, Get, GetUntracked, Set, set_interval_with_handle};
 use std::cell::{Cell, RefCell};
 use tenfour_protocol::wire::{Change, Outcome};
 use wasm_bindgen::JsCast;
@@ -22,24 +22,84 @@ const LOCK_NAME: &str = "tenfour-sync";
 const PUSH_BATCH: usize = 50;
 /// With nothing to do, look again this often anyway (a missed wake-up costs at most this).
 const IDLE_CHECK_MS: u32 = 30_000;
-const MAX_BACKOFF_MS: u32 = 30_000;
+/// Retries while the hub cannot be reached stay short, so the crew sees "Online" within
+/// seconds of the hub coming back (a refused connection costs the hub nothing).
+const MAX_BACKOFF_MS: u32 = 3_000;
+/// The hub sends a heartbeat on the live stream every 5 s; with none for this long, the
+/// stream is taken as dead (a hub that died, a network that silently dropped).
+const HEARTBEAT_LOST_MS: f64 = 8_000.0;
 
 thread_local! {
     static KICKS: RefCell<Option<UnboundedSender<()>>> = const { RefCell::new(None) };
     static IS_LEADER: Cell<bool> = const { Cell::new(false) };
     static STREAM: RefCell<Option<LiveStream>> = const { RefCell::new(None) };
+    /// When the live stream last said anything (the page's monotonic clock, ms).
+    static HEARD: Cell<f64> = const { Cell::new(0.0) };
+}
+
+/// In the leader, every second: a stream that has been silent past `HEARTBEAT_LOST_MS` is
+/// closed and the link shown as not reaching dispatch, then the engine tries again.
+fn watch_heartbeat(state: AppState) {
+    let check = move || {
+        if !IS_LEADER.with(Cell::get) {
+            return;
+        }
+        let silent_for = crate::state::performance_now() - HEARD.with(Cell::get);
+        // Open or reconnecting by itself: either way it should be hearing heartbeats.
+        let open = STREAM.with(|s| {
+            s.borrow()
+                .as_ref()
+                .is_some_and(|live| live.source.ready_state() != web_sys::EventSource::CLOSED)
+        });
+        if open && silent_for > HEARTBEAT_LOST_MS {
+            close_stream();
+            state
+                .link
+                .set(Link::Error("no word from the hub for 10 s".into()));
+            kick();
+        }
+    };
+    // The watchdog lives as long as the page: its handle is never cleared.
+    let _ = set_interval_with_handle(check, std::time::Duration::from_secs(1));
+}
+
+fn heard_now() {
+    HEARD.with(|h| h.set(crate::state::performance_now()));
 }
 
 /// Starts the engine in this tab if it wins the lock; otherwise follows the leader.
 pub fn start(state: AppState) {
-    tabs::listen(
-        move || leptos::task::spawn_local(state.reload()),
-        move || {
-            if IS_LEADER.with(Cell::get) {
+    let leader = || IS_LEADER.with(Cell::get);
+    tabs::listen(tabs::Listeners {
+        changed: move || leptos::task::spawn_local(state.reload()),
+        kick: move || {
+            if leader() {
                 kick();
             }
         },
-    );
+        // Only the leader talks to the hub: the others show what it knows.
+        link: move |message: &str| {
+            if !leader()
+                && let Some(link) = Link::from_message(message)
+            {
+                state.link.set(link);
+            }
+        },
+        link_asked: move || {
+            if leader() {
+                tabs::announce_link(&state.link.get_untracked().to_message());
+            }
+        },
+    });
+    // Every change of the leader's state reaches the other tabs.
+    Effect::new(move |_| {
+        let link = state.link.get();
+        if leader() {
+            tabs::announce_link(&link.to_message());
+        }
+    });
+    tabs::ask_for_link();
+    watch_heartbeat(state);
     let become_leader = move || {
         IS_LEADER.with(|l| l.set(true));
         let (sender, receiver) = unbounded();
@@ -205,7 +265,9 @@ async fn sync_once(state: AppState) -> Result<(), Stop> {
             tabs::announce_changed();
             Err(Stop::SignInAgain)
         }
-        Err(ApiError::Unreachable(_)) => Err(Stop::Offline),
+        // The device has a network but the hub does not answer: that is not "offline",
+        // and the crew must know dispatch is not getting their updates.
+        Err(ApiError::Unreachable(_)) => Err(Stop::Failed("the hub does not answer".into())),
         Err(ApiError::Refused { detail, .. }) => Err(Stop::Failed(detail)),
         Ok(()) => Ok(()),
     }
@@ -287,6 +349,7 @@ struct LiveStream {
     source: web_sys::EventSource,
     _on_change: Closure<dyn Fn(web_sys::MessageEvent)>,
     _on_resync: Closure<dyn Fn(web_sys::MessageEvent)>,
+    _on_heartbeat: Closure<dyn Fn(web_sys::MessageEvent)>,
     _on_error: Closure<dyn Fn(web_sys::Event)>,
 }
 
@@ -318,6 +381,7 @@ async fn ensure_stream(state: AppState) {
     };
     let on_change =
         Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            heard_now();
             let Some(data) = event.data().as_string() else {
                 return;
             };
@@ -340,7 +404,11 @@ async fn ensure_stream(state: AppState) {
                 }
             });
         });
-    let on_resync = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|_| kick());
+    let on_resync = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|_| {
+        heard_now();
+        kick()
+    });
+    let on_heartbeat = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|_| heard_now());
     let on_error = Closure::<dyn Fn(web_sys::Event)>::new(move |_| {
         // EventSource retries by itself; once it gives up (closed), the engine takes over.
         let closed = STREAM.with(|s| {
@@ -355,12 +423,17 @@ async fn ensure_stream(state: AppState) {
     });
     let _ = source.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
     let _ = source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
+    let _ =
+        source.add_event_listener_with_callback("heartbeat", on_heartbeat.as_ref().unchecked_ref());
+    // Opening counts as hearing from the hub: the first heartbeat is up to 5 s away.
+    heard_now();
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
     STREAM.with(|s| {
         *s.borrow_mut() = Some(LiveStream {
             source,
             _on_change: on_change,
             _on_resync: on_resync,
+            _on_heartbeat: on_heartbeat,
             _on_error: on_error,
         })
     });

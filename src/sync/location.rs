@@ -39,6 +39,14 @@ pub fn set_enabled(on: bool) {
     }
 }
 
+/// At start: follows the position again if the responder had turned location on, so the
+/// setting shown and what is attached to status updates agree after a reload.
+pub fn resume() {
+    if enabled() {
+        watch();
+    }
+}
+
 /// Starts following the position (the browser asks for permission the first time).
 pub fn watch() {
     if WATCHING.with(|w| *w.borrow()) {

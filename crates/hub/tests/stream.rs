@@ -244,3 +244,24 @@ async fn a_live_stream_ends_when_its_session_expires() {
     let (status, _) = medic.get("/api/session").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// An idle stream beats every few seconds, so a page can tell a quiet hub from a dead one.
+#[tokio::test]
+async fn an_idle_stream_sends_heartbeats() {
+    let hub = TestHub::start();
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let mut events = EventReader::new(
+        medic
+            .request(Method::GET, "/api/sync/stream")
+            .send()
+            .await
+            .unwrap(),
+    );
+    events.heartbeat(Duration::from_secs(2)).await;
+    let started = std::time::Instant::now();
+    events.heartbeat(Duration::from_secs(6)).await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "beats are spaced out"
+    );
+}

@@ -88,6 +88,7 @@ class OwnHub {
   }
 
   async kill() {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
     const exited = new Promise((resolve) => this.process.once('exit', resolve));
     this.process.kill('SIGKILL');
     await exited;

@@ -297,12 +297,33 @@ impl EventReader {
         }
     }
 
-    /// The next event (comments such as keep-alives are skipped). Fails the test if none
+    /// The next event (comments and heartbeats are skipped). Fails the test if none
     /// arrives within `within`: a bound on waiting, not a sleep.
     pub async fn next(&mut self, within: Duration) -> SseEvent {
-        tokio::time::timeout(within, self.next_inner())
-            .await
-            .expect("an event arrives in time")
+        tokio::time::timeout(within, async {
+            loop {
+                let event = self.next_inner().await;
+                if event.event != "heartbeat" {
+                    return event;
+                }
+            }
+        })
+        .await
+        .expect("an event arrives in time")
+    }
+
+    /// The next heartbeat, skipping anything else; fails the test if none comes `within`.
+    pub async fn heartbeat(&mut self, within: Duration) -> SseEvent {
+        tokio::time::timeout(within, async {
+            loop {
+                let event = self.next_inner().await;
+                if event.event == "heartbeat" {
+                    return event;
+                }
+            }
+        })
+        .await
+        .expect("a heartbeat arrives in time")
     }
 
     async fn next_inner(&mut self) -> SseEvent {
