@@ -86,6 +86,9 @@ pub struct AppState {
     pub news: RwSignal<Vec<News>>,
     /// A status that ends the unit's part in a call, waiting out its undo time.
     pub ending: RwSignal<Option<Ending>>,
+    /// The ending status being held down now, and which press of it. Kept here, not in the
+    /// button: a sync rebuilds the incident screen, and a hold must survive that.
+    pub holding: RwSignal<Option<(StatusCode, u64)>>,
 }
 
 /// How long an ending status waits, undoable, before it is written to the outbox.
@@ -140,6 +143,7 @@ impl AppState {
             settling: RwSignal::new(false),
             news: RwSignal::new(Vec::new()),
             ending: RwSignal::new(None),
+            holding: RwSignal::new(None),
         }
     }
 

@@ -21,9 +21,6 @@ pub fn StatusButtons(incident_id: i64) -> impl IntoView {
         let unit = state.my_unit()?;
         Some((unit_status(&unit, &state.overlay_entries()), unit.kind))
     });
-    // Which ending status is being held (and which press of it), kept here so that a hold
-    // survives the buttons being rebuilt anyway.
-    let holding = RwSignal::new(None::<(StatusCode, u64)>);
     view! {
         <div class="status-current" data-testid="my-status">
             {move || current.get().map(|(s, _)| format!("Status: {}", s.label()))}
@@ -41,7 +38,7 @@ pub fn StatusButtons(incident_id: i64) -> impl IntoView {
                             .map(|next| {
                                 let ends_call = now.is_committed() && !next.is_committed();
                                 if ends_call {
-                                    view! { <HoldToEnd status=next incident_id=incident_id holding=holding/> }.into_any()
+                                    view! { <HoldToEnd status=next incident_id=incident_id/> }.into_any()
                                 } else {
                                     view! { <StatusButton status=next incident_id=incident_id/> }.into_any()
                                 }
@@ -84,12 +81,9 @@ fn StatusButton(status: StatusCode, incident_id: i64) -> impl IntoView {
 /// A status that ends the call: held for `HOLD_MS` (the fill shows how long is left), or,
 /// from a keyboard, pressed; then the undo time runs.
 #[component]
-fn HoldToEnd(
-    status: StatusCode,
-    incident_id: i64,
-    holding: RwSignal<Option<(StatusCode, u64)>>,
-) -> impl IntoView {
+fn HoldToEnd(status: StatusCode, incident_id: i64) -> impl IntoView {
     let state = use_app();
+    let holding = state.holding;
     let start = move |_| {
         if state
             .press
@@ -103,7 +97,7 @@ fn HoldToEnd(
         holding.set(Some((status, press)));
         leptos::task::spawn_local(async move {
             gloo_timers::future::sleep(Duration::from_millis(HOLD_MS)).await;
-            if holding.try_get_untracked() == Some(Some((status, press))) && state.take_press() {
+            if holding.get_untracked() == Some((status, press)) && state.take_press() {
                 holding.set(None);
                 state.end_after_undo(status, status.is_committed().then_some(incident_id));
             }
@@ -123,7 +117,6 @@ fn HoldToEnd(
     view! {
         <button class="status-button secondary hold" data-status=status.as_str()
             class:holding=move || holding.with(|h| h.is_some_and(|(s, _)| s == status))
-            style=format!("--hold-ms: {HOLD_MS}ms")
             aria-disabled=move || state.settling.get().to_string()
             aria-describedby="hold-hint"
             on:pointerdown=start on:pointerup=stop on:pointerleave=stop on:pointercancel=stop

@@ -350,6 +350,7 @@ struct LiveStream {
     _on_change: Closure<dyn Fn(web_sys::MessageEvent)>,
     _on_resync: Closure<dyn Fn(web_sys::MessageEvent)>,
     _on_heartbeat: Closure<dyn Fn(web_sys::MessageEvent)>,
+    _on_ended: Closure<dyn Fn(web_sys::MessageEvent)>,
     _on_error: Closure<dyn Fn(web_sys::Event)>,
 }
 
@@ -409,6 +410,11 @@ async fn ensure_stream(state: AppState) {
         kick()
     });
     let on_heartbeat = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|_| heard_now());
+    // The hub ended this session (signed out elsewhere, disabled, expired): find out now.
+    let on_ended = Closure::<dyn Fn(web_sys::MessageEvent)>::new(|_| {
+        close_stream();
+        kick();
+    });
     let on_error = Closure::<dyn Fn(web_sys::Event)>::new(move |_| {
         // EventSource retries by itself; once it gives up (closed), the engine takes over.
         let closed = STREAM.with(|s| {
@@ -425,6 +431,8 @@ async fn ensure_stream(state: AppState) {
     let _ = source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
     let _ =
         source.add_event_listener_with_callback("heartbeat", on_heartbeat.as_ref().unchecked_ref());
+    let _ =
+        source.add_event_listener_with_callback("session-ended", on_ended.as_ref().unchecked_ref());
     // Opening counts as hearing from the hub: the first heartbeat is up to 5 s away.
     heard_now();
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
@@ -434,6 +442,7 @@ async fn ensure_stream(state: AppState) {
             _on_change: on_change,
             _on_resync: on_resync,
             _on_heartbeat: on_heartbeat,
+            _on_ended: on_ended,
             _on_error: on_error,
         })
     });

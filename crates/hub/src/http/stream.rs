@@ -167,8 +167,16 @@ async fn follow(
             changed = wake.changed() => if changed.is_err() { return },
             _ = shutdown.changed() => return,
             () = tx.closed() => return,
-            () = session.ended() => return,
-            () = &mut expiry => return,
+            // Say so before closing: the page checks its session at once instead of waiting
+            // for the browser's reconnect delay to learn it was signed out.
+            () = session.ended() => {
+                let _ = tx.send(Ok(Event::default().event("session-ended").data("{}"))).await;
+                return;
+            }
+            () = &mut expiry => {
+                let _ = tx.send(Ok(Event::default().event("session-ended").data("{}"))).await;
+                return;
+            }
             _ = heartbeat.tick() => {
                 let beat = Event::default().event("heartbeat").data(cursor.to_string());
                 if tx.send(Ok(beat)).await.is_err() {
