@@ -83,12 +83,18 @@ pub fn news(before: &[Incident], after: &[Incident], unit_id: i64) -> Vec<News> 
                 kind,
             })
         };
+        // Taken off by dispatch: the assignment the unit was on is now cancelled. (A unit
+        // that cleared itself, by going available, has its assignment cleared instead: its
+        // own doing is not news.)
+        let taken_off = active_assignment(old, unit_id).is_some_and(|was| {
+            new.assignments
+                .iter()
+                .any(|a| a.id == was.id && a.cancelled_at.is_some())
+        });
         match new.state {
             IncidentState::Cancelled => push(NewsKind::Cancelled),
             IncidentState::Closed => push(NewsKind::Closed),
-            IncidentState::Active if active_assignment(new, unit_id).is_none() => {
-                push(NewsKind::Unassigned)
-            }
+            IncidentState::Active if taken_off => push(NewsKind::Unassigned),
             IncidentState::Active => {}
         }
         if new.priority != old.priority {
@@ -213,7 +219,15 @@ mod tests {
 
         let mut off = before.clone();
         off.assignments[0].cancelled_at = Some(5);
-        assert_eq!(news(&[before], &[off], 4)[0].kind, NewsKind::Unassigned);
+        assert_eq!(
+            news(std::slice::from_ref(&before), &[off], 4)[0].kind,
+            NewsKind::Unassigned
+        );
+
+        // Going available clears the unit's own assignment: that is not news.
+        let mut cleared = before.clone();
+        cleared.assignments[0].cleared_at = Some(5);
+        assert!(news(&[before], &[cleared], 4).is_empty());
     }
 
     #[test]

@@ -26,7 +26,8 @@ async function hold(page, locator) {
   const { x, y } = await centre(locator);
   await page.mouse.move(x, y);
   await page.mouse.down();
-  await expect(page.getByTestId('undo-ending')).toBeVisible();
+  // Waits in the page for the undo bar (a DOM condition, polled on each frame).
+  await page.waitForFunction(() => document.querySelector('[data-testid=undo-ending]') !== null, null, { timeout: 15_000 });
   await page.mouse.up();
 }
 
@@ -82,8 +83,11 @@ test('a double tap sends one status, and ending the call needs a hold and can be
     await expect(page.getByTestId('my-status')).toHaveText('Status: On scene');
     // Held and left alone, it goes out when the undo time is up.
     await hold(page, available);
-    await expect(page.getByTestId('my-status')).toHaveText('Status: Available', { timeout: 15_000 });
+    // The unit is off the call: the screen says so and keeps the call readable.
+    await expect(page.getByTestId('call-ended')).toHaveText('Your unit is no longer on this call.', { timeout: 15_000 });
     await expect(page.getByTestId('toast')).toHaveAttribute('data-state', 'delivered');
+    // Clearing oneself is not news from dispatch.
+    await expect(page.getByTestId('news')).toHaveCount(0);
 
     const dispatcher = await Dispatcher.signIn(playwright, hub.url);
     const events = await dispatcher.fieldEvents('M12');
