@@ -84,13 +84,9 @@ fn StatusButton(status: StatusCode, incident_id: i64) -> impl IntoView {
 fn HoldToEnd(status: StatusCode, incident_id: i64) -> impl IntoView {
     let state = use_app();
     let holding = state.holding;
+    // No settling check here: a hold takes 1.2 s, longer than any settling time, and the
+    // press is taken (once) only when the hold completes.
     let start = move |_| {
-        if state
-            .press
-            .with_untracked(|g| g.settling(crate::state::performance_now()))
-        {
-            return;
-        }
         let press = holding
             .with_untracked(|h| h.map_or(0, |(_, n)| n))
             .wrapping_add(1);

@@ -26,8 +26,18 @@ async function hold(page, locator) {
   const { x, y } = await centre(locator);
   await page.mouse.move(x, y);
   await page.mouse.down();
-  // Waits in the page for the undo bar (a DOM condition, polled on each frame).
-  await page.waitForFunction(() => document.querySelector('[data-testid=undo-ending]') !== null, null, { timeout: 15_000 });
+  // Waits in the page for the undo bar to replace the button (a DOM condition).
+  const trace = await page.evaluate(() => new Promise((resolve, reject) => {
+    const seen = [];
+    const started = Date.now();
+    const timer = setInterval(() => {
+      const bar = document.querySelector('[data-testid=undo-ending]');
+      seen.push(bar ? 'U' : (document.querySelector('.holding') ? 'H' : '-'));
+      if (bar) { clearInterval(timer); resolve(seen.join('')); }
+      if (Date.now() - started > 15_000) { clearInterval(timer); reject(new Error(`no undo bar: ${seen.join('')}`)); }
+    }, 50);
+  }));
+  console.log(`hold: ${trace}`);
   await page.mouse.up();
 }
 
