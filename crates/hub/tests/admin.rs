@@ -534,3 +534,29 @@ async fn the_audit_log_records_changes_and_sign_ins_with_who_and_where() {
             .is_err()
     );
 }
+
+/// Sign-in ignores case, so no two usernames may differ only by case: the admin is told, and
+/// the database itself refuses it.
+#[tokio::test]
+async fn usernames_that_differ_only_by_case_are_refused() {
+    let hub = TestHub::start();
+    let admin = hub.sign_in("admin", None).await;
+    let (status, problem) = admin
+        .post(
+            "/api/admin/users",
+            json!({"username": "Medic1", "display_name": "Copy", "role": "responder"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("taken"));
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", hub.database().display()))
+        .await
+        .unwrap();
+    let copy = sqlx::query(
+        "INSERT INTO users (agency_id, username, display_name, role, password_hash)
+         SELECT agency_id, 'MEDIC1', 'x', 'responder', 'x' FROM users WHERE username = 'medic1'",
+    )
+    .execute(&pool)
+    .await;
+    assert!(copy.is_err(), "the database refuses a case-only duplicate");
+}
