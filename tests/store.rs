@@ -8,11 +8,11 @@ use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use serde_json::json;
-use tenfour::store::{CURSOR_BACKWARDS, Store, new_uuid};
+use tenfour::store::{CURSOR_BACKWARDS, SavedSession, Store, new_uuid};
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::wire::{
-    Action, Change, ChangeBody, EntryResult, FieldNotePayload, Outcome, StatusPayload, Unit,
-    UnitKind,
+    Action, AgencyInfo, Change, ChangeBody, EntryResult, FieldNotePayload, Outcome, Role,
+    SessionInfo, StatusPayload, Unit, UnitKind, UserInfo,
 };
 use wasm_bindgen_test::*;
 
@@ -275,4 +275,88 @@ async fn the_cursor_never_goes_backwards_and_old_changes_never_win() {
     let units = store.units().await.unwrap();
     assert_eq!(units[0].record.status, StatusCode::OnScene);
     assert_eq!(units[0].cursor, 10);
+}
+
+fn session_of(user_id: i64) -> SavedSession {
+    SavedSession {
+        token: format!("token-{user_id}"),
+        expired: false,
+        info: SessionInfo {
+            token: None,
+            expires_at: 9_999_999_999_999,
+            user: UserInfo {
+                id: user_id,
+                username: format!("user{user_id}"),
+                display_name: format!("User {user_id}"),
+                role: Role::Responder,
+            },
+            agency: AgencyInfo {
+                id: 1,
+                slug: "demo".into(),
+                name: "Demo".into(),
+            },
+            unit: None,
+            must_change_password: false,
+        },
+    }
+}
+
+#[wasm_bindgen_test]
+async fn another_user_on_a_shared_device_gets_a_device_number_of_their_own() {
+    let (store, _) = fresh().await;
+    store.save_session(&session_of(1)).await.unwrap();
+    let first = store
+        .queue(&status(StatusCode::EnRoute), 1000)
+        .await
+        .unwrap();
+    let waiting = store
+        .queue(&status(StatusCode::OnScene), 2000)
+        .await
+        .unwrap();
+    store
+        .settle(&[result(first.seq, &first.id, Outcome::Applied, None)])
+        .await
+        .unwrap();
+    // Signing out keeps the same user: nothing changes.
+    let mut signed_out = session_of(1);
+    signed_out.expired = true;
+    store.save_session(&signed_out).await.unwrap();
+    assert_eq!(store.outbox().await.unwrap(), vec![waiting.clone()]);
+
+    // Another user signs in: the waiting entry moves, with its id, to a new number from 1.
+    store.save_session(&session_of(2)).await.unwrap();
+    let moved = store.outbox().await.unwrap();
+    assert_eq!(moved.len(), 1);
+    assert_ne!(moved[0].client_id, waiting.client_id);
+    assert_eq!((moved[0].seq, &moved[0].id), (1, &waiting.id));
+    let next = store
+        .queue(&status(StatusCode::Transporting), 3000)
+        .await
+        .unwrap();
+    assert_eq!(
+        (next.client_id.as_str(), next.seq),
+        (moved[0].client_id.as_str(), 2)
+    );
+
+    // Settling under the new numbers keeps the earlier delivered record and adds these.
+    store
+        .settle(&[
+            result(1, &waiting.id, Outcome::Applied, None),
+            result(2, &next.id, Outcome::Rejected, Some("not allowed")),
+        ])
+        .await
+        .unwrap();
+    assert!(store.outbox().await.unwrap().is_empty());
+    let delivered: Vec<String> = store
+        .delivered()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.entry.id)
+        .collect();
+    assert_eq!(delivered, [first.id.clone(), waiting.id.clone()]);
+    let rejected = store.rejected().await.unwrap();
+    assert_eq!(rejected.len(), 1);
+    store.dismiss_rejected(&next.id).await.unwrap();
+    assert!(store.rejected().await.unwrap().is_empty());
 }

@@ -57,10 +57,10 @@ pub fn OutboxPage() -> impl IntoView {
             crate::sync::tabs::announce_changed();
         });
     };
-    let dismiss = move |seq: u64| {
+    let dismiss = move |entry_id: String| {
         leptos::task::spawn_local(async move {
             if let Ok(store) = store().await {
-                let _ = store.dismiss_rejected(seq).await;
+                let _ = store.dismiss_rejected(&entry_id).await;
             }
             state.reload().await;
         });
@@ -92,12 +92,12 @@ pub fn OutboxPage() -> impl IntoView {
                     view! {
                         <ul class="rejected" data-testid="rejected">
                             {refused.into_iter().map(|r| {
-                                let seq = r.entry.seq;
+                                let entry_id = r.entry.id.clone();
                                 view! {
                                     <li>
                                         <strong>{format!("{} · {}", clock(r.entry.at), describe(&r.entry))}</strong>
                                         <p>{r.reason}</p>
-                                        <button on:click=move |_| dismiss(seq)>"Understood"</button>
+                                        <button on:click=move |_| dismiss(entry_id.clone())>"Understood"</button>
                                     </li>
                                 }
                             }).collect_view()}

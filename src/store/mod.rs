@@ -133,6 +133,60 @@ pub fn new_uuid() -> String {
     )
 }
 
+/// The local key of the current device number's entry `seq`: numbers restart at 1 for each
+/// new `client_id`, local keys keep growing, so no list ever reuses a key.
+fn local_key(base: Option<String>, seq: u64) -> Result<f64> {
+    let base = base.map(|v| parse::<u64>(&v)).transpose()?.unwrap_or(0);
+    Ok((base + seq) as f64)
+}
+
+/// Starts a new device number inside the caller's transaction. Entries still queued (a
+/// previous user's, who signed out before they were sent) move to it, in order, with their
+/// ids: an entry the hub already applied under the old number is refused by id, never
+/// applied twice.
+async fn renumber_outbox(
+    meta: &indexed_db_futures::object_store::ObjectStore<'_>,
+    outbox: &indexed_db_futures::object_store::ObjectStore<'_>,
+) -> Result<()> {
+    let base: Option<String> = meta.get("seq_base").primitive()?.await?;
+    let last: Option<String> = meta.get("last_seq").primitive()?.await?;
+    let last = last.map(|v| parse::<u64>(&v)).transpose()?.unwrap_or(0);
+    let old_base = base.map(|v| parse::<u64>(&v)).transpose()?.unwrap_or(0);
+    let new_base = old_base + last;
+    let rows: Vec<String> = outbox
+        .get_all::<String>()
+        .primitive()?
+        .await?
+        .collect::<std::result::Result<_, _>>()?;
+    outbox.clear()?.await?;
+    let client_id = new_uuid();
+    let mut seq = 0;
+    for row in rows {
+        let mut entry: OutboxEntry = parse(&row)?;
+        seq += 1;
+        entry.client_id = client_id.clone();
+        entry.seq = seq;
+        outbox
+            .put(text(&entry)?)
+            .with_key((new_base + seq) as f64)
+            .primitive()?
+            .await?;
+    }
+    meta.put(text(&client_id)?)
+        .with_key("client_id")
+        .primitive()?
+        .await?;
+    meta.put(text(&seq)?)
+        .with_key("last_seq")
+        .primitive()?
+        .await?;
+    meta.put(text(&new_base)?)
+        .with_key("seq_base")
+        .primitive()?
+        .await?;
+    Ok(())
+}
+
 impl Store {
     pub async fn open() -> Result<Store> {
         Store::open_named(DB_NAME).await
@@ -164,24 +218,40 @@ impl Store {
         value.map(|v| parse(&v)).transpose()
     }
 
-    async fn set_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<()> {
-        let tx = self
-            .db
-            .transaction(META)
-            .with_mode(TransactionMode::Readwrite)
-            .build()?;
-        let store = tx.object_store(META)?;
-        store.put(text(value)?).with_key(key).primitive()?.await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     pub async fn session(&self) -> Result<Option<SavedSession>> {
         self.meta("session").await
     }
 
+    /// Keeps the session. When a different user signs in than the one whose device number
+    /// (`client_id`) this is, the device starts a new one: the hub binds a `client_id` to
+    /// the user who first used it and refuses it to anyone else.
     pub async fn save_session(&self, session: &SavedSession) -> Result<()> {
-        self.set_meta("session", session).await
+        let tx = self
+            .db
+            .transaction([META, OUTBOX])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let meta = tx.object_store(META)?;
+        let owner: Option<String> = meta.get("client_user").primitive()?.await?;
+        let owner = owner.map(|v| parse::<i64>(&v)).transpose()?;
+        let user = session.info.user.id;
+        if owner != Some(user) {
+            // No owner yet: a first sign-in, or a device from before owners were kept, whose
+            // number is its user's already.
+            if owner.is_some() {
+                renumber_outbox(&meta, &tx.object_store(OUTBOX)?).await?;
+            }
+            meta.put(text(&user)?)
+                .with_key("client_user")
+                .primitive()?
+                .await?;
+        }
+        meta.put(text(session)?)
+            .with_key("session")
+            .primitive()?
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Forgets the session (signing out). The outbox stays: it is sent after the next sign-in.
@@ -228,6 +298,8 @@ impl Store {
             }
         };
         let seq = last.map(|v| parse::<u64>(&v)).transpose()?.unwrap_or(0) + 1;
+        let base: Option<String> = meta.get("seq_base").primitive()?.await?;
+        let key = local_key(base, seq)?;
         let entry = OutboxEntry {
             client_id,
             seq,
@@ -239,7 +311,7 @@ impl Store {
         let outbox = tx.object_store(OUTBOX)?;
         let (counted, added) = futures::join!(
             meta.put(text(&seq)?).with_key("last_seq").primitive()?,
-            outbox.add(text(&entry)?).with_key(seq as f64).primitive()?,
+            outbox.add(text(&entry)?).with_key(key).primitive()?,
         );
         counted?;
         added?;
@@ -269,14 +341,15 @@ impl Store {
         let now = now_ms();
         let tx = self
             .db
-            .transaction([OUTBOX, REJECTED, DELIVERED])
+            .transaction([META, OUTBOX, REJECTED, DELIVERED])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let outbox = tx.object_store(OUTBOX)?;
         let rejected = tx.object_store(REJECTED)?;
         let delivered = tx.object_store(DELIVERED)?;
+        let base: Option<String> = tx.object_store(META)?.get("seq_base").primitive()?.await?;
         for result in results.iter().filter(|r| r.is_settled()) {
-            let key = result.seq as f64;
+            let key = local_key(base.clone(), result.seq)?;
             let stored: Option<String> = outbox.get(key).primitive()?.await?;
             let Some(stored) = stored else { continue };
             let entry: OutboxEntry = parse(&stored)?;
@@ -333,17 +406,26 @@ impl Store {
         self.all(DELIVERED).await
     }
 
-    /// The responder has read a rejection.
-    pub async fn dismiss_rejected(&self, seq: u64) -> Result<()> {
+    /// The responder has read a rejection (named by its entry id: numbers restart when
+    /// another user signs in on this device).
+    pub async fn dismiss_rejected(&self, entry_id: &str) -> Result<()> {
         let tx = self
             .db
             .transaction(REJECTED)
             .with_mode(TransactionMode::Readwrite)
             .build()?;
-        tx.object_store(REJECTED)?
-            .delete(seq as f64)
+        let store = tx.object_store(REJECTED)?;
+        let keys: Vec<f64> = store
+            .get_all_keys::<f64>()
             .primitive()?
-            .await?;
+            .await?
+            .collect::<std::result::Result<_, _>>()?;
+        let rows = store.get_all::<String>().primitive()?.await?;
+        for (key, row) in keys.into_iter().zip(rows) {
+            if parse::<Rejected>(&row?)?.entry.id == entry_id {
+                store.delete(key).primitive()?.await?;
+            }
+        }
         tx.commit().await?;
         Ok(())
     }

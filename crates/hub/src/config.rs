@@ -22,6 +22,8 @@ pub struct Config {
     /// TLS ends at a proxy in front: cookies are `Secure`, HSTS is sent, and the client's
     /// address is the last one in `X-Forwarded-For`.
     pub behind_tls_proxy: bool,
+    /// Live streams one agency may hold at once.
+    pub max_streams_per_agency: usize,
 }
 
 impl Config {
@@ -35,7 +37,9 @@ impl Config {
   --session-ttl S  how long a sign-in lasts, in seconds (env TENFOUR_SESSION_TTL, default 43200)
   --tls-cert FILE  serve HTTPS with this PEM certificate chain (env TENFOUR_TLS_CERT)
   --tls-key FILE   and this PEM private key (env TENFOUR_TLS_KEY); plain HTTP is redirected
-  --behind-tls-proxy  TLS ends at a proxy in front (env TENFOUR_BEHIND_TLS_PROXY=1)";
+  --behind-tls-proxy  TLS ends at a proxy in front (env TENFOUR_BEHIND_TLS_PROXY=1)
+  --max-streams-per-agency N  live streams one agency may hold at once
+                   (env TENFOUR_MAX_STREAMS_PER_AGENCY, default 20000)";
 
     pub fn from_env_and_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
         let env = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.into());
@@ -48,6 +52,10 @@ impl Config {
             session_ttl: Duration::from_secs(parse_secs(&env("TENFOUR_SESSION_TTL", "43200"))?),
             tls: None,
             behind_tls_proxy: matches!(env("TENFOUR_BEHIND_TLS_PROXY", "").as_str(), "1" | "true"),
+            max_streams_per_agency: parse_count(&env(
+                "TENFOUR_MAX_STREAMS_PER_AGENCY",
+                &crate::sessions::STREAMS_PER_AGENCY.to_string(),
+            ))?,
         };
         let mut cert = std::env::var_os("TENFOUR_TLS_CERT").map(PathBuf::from);
         let mut key = std::env::var_os("TENFOUR_TLS_KEY").map(PathBuf::from);
@@ -64,6 +72,9 @@ impl Config {
                 "--tls-cert" => cert = Some(value()?.into()),
                 "--tls-key" => key = Some(value()?.into()),
                 "--behind-tls-proxy" => config.behind_tls_proxy = true,
+                "--max-streams-per-agency" => {
+                    config.max_streams_per_agency = parse_count(&value()?)?
+                }
                 other => return Err(format!("unknown argument {other:?}")),
             }
         }
@@ -82,4 +93,11 @@ impl Config {
 fn parse_secs(text: &str) -> Result<u64, String> {
     text.parse()
         .map_err(|_| format!("session ttl {text:?} is not a number of seconds"))
+}
+
+fn parse_count(text: &str) -> Result<usize, String> {
+    match text.parse() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("stream cap {text:?} is not a whole number above 0")),
+    }
 }

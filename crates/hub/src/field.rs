@@ -19,6 +19,8 @@ struct DeviceAndUnit {
     #[sqlx(flatten)]
     unit: UnitRow,
     last_seq: Option<i64>,
+    /// The user who first used this device number, if anyone has.
+    device_user: Option<i64>,
     head: i64,
     /// Whether any device, in any agency, already sent an entry with this id.
     id_used: bool,
@@ -140,10 +142,13 @@ async fn process(
     let found: DeviceAndUnit = sqlx::query_as(&format!(
         "SELECT {UNIT_COLUMNS},
                 (SELECT last_seq FROM devices WHERE agency_id = ? AND client_id = ?) AS last_seq,
+                (SELECT user_id FROM devices WHERE agency_id = ? AND client_id = ?) AS device_user,
                 (SELECT last_cursor FROM agencies WHERE id = ?) AS head,
                 EXISTS (SELECT 1 FROM processed_entries WHERE entry_id = ?) AS id_used
          FROM units WHERE agency_id = ? AND id = ?"
     ))
+    .bind(agency_id)
+    .bind(&entry.client_id)
     .bind(agency_id)
     .bind(&entry.client_id)
     .bind(agency_id)
@@ -161,6 +166,17 @@ async fn process(
         reason,
         expected_seq,
     };
+    if found.device_user.is_some_and(|user| user != caller.user_id) {
+        // Another user's device number: refused, and not recorded under it, so nobody can
+        // use up a device's numbers but its own user (the app starts a new number when a
+        // different user signs in).
+        let reason = format!(
+            "device number {} belongs to another user's device; this action was not applied. \
+             Sign out and in again to give this device its own number",
+            entry.client_id
+        );
+        return Ok((result(Outcome::Rejected, None, Some(reason), None), None));
+    }
     match judge_seq(last_seq.unwrap_or(0) as u64, entry.seq) {
         SeqVerdict::Gap { expected } => {
             let reason = format!(
@@ -269,8 +285,7 @@ async fn record(
          INSERT INTO devices (agency_id, client_id, user_id, last_seq, last_seen_at)
          VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (agency_id, client_id)
-         DO UPDATE SET last_seq = excluded.last_seq, user_id = excluded.user_id,
-                       last_seen_at = excluded.last_seen_at;
+         DO UPDATE SET last_seq = excluded.last_seq, last_seen_at = excluded.last_seen_at;
          UPDATE units SET last_heard_at = ? WHERE id = ? RETURNING {UNIT_COLUMNS};"
     ))
     .bind(agency_id)

@@ -117,6 +117,10 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         dist: std::sync::Arc::new(config.dist.clone()),
         live,
         sessions: Default::default(),
+        streams: std::sync::Arc::new(crate::sessions::StreamSlots::new(
+            crate::sessions::STREAMS_PER_SESSION,
+            config.max_streams_per_agency,
+        )),
         ingest,
         throttle: Default::default(),
         session_ttl: config.session_ttl,

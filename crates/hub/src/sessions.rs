@@ -5,10 +5,10 @@
 //! `SessionWatch::end` with the token hashes, and every stream of those sessions stops.
 
 use sqlx::SqliteConnection;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tenfour_protocol::wire::Millis;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 #[derive(Default)]
 pub struct SessionWatch {
@@ -70,6 +70,112 @@ impl SessionWatch {
     /// How many sessions have a stream open (for tests and figures).
     pub fn watched(&self) -> usize {
         self.open.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+/// Live streams a session may hold at once: a browser keeps one (its leader tab), a few more
+/// allow for a board and a phone on one sign-in and for a reconnect racing its old stream.
+pub const STREAMS_PER_SESSION: usize = 4;
+/// Live streams one agency may hold at once, unless configured otherwise.
+pub const STREAMS_PER_AGENCY: usize = 20_000;
+
+/// Caps on live streams. A session over its cap loses its OLDEST stream (a stale one, most
+/// likely: a phone that changed network before the hub noticed), so a person is never locked
+/// out; an agency at its cap is refused new streams until one closes.
+pub struct StreamSlots {
+    per_session: usize,
+    per_agency: usize,
+    held: Mutex<Held>,
+}
+
+#[derive(Default)]
+struct Held {
+    next: u64,
+    by_session: HashMap<Vec<u8>, VecDeque<(u64, Arc<Notify>)>>,
+    by_agency: HashMap<i64, usize>,
+}
+
+/// One live stream's place; `superseded()` resolves when a newer stream of the same session
+/// took it. Dropping it frees the place.
+pub struct Slot {
+    slots: Arc<StreamSlots>,
+    id: u64,
+    token_hash: Vec<u8>,
+    agency_id: i64,
+    superseded: Arc<Notify>,
+}
+
+impl Slot {
+    pub async fn superseded(&self) {
+        self.superseded.notified().await
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut held = self.slots.held.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(open) = held.by_session.get_mut(&self.token_hash) {
+            open.retain(|(id, _)| *id != self.id);
+            if open.is_empty() {
+                held.by_session.remove(&self.token_hash);
+            }
+        }
+        if let Some(count) = held.by_agency.get_mut(&self.agency_id) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                held.by_agency.remove(&self.agency_id);
+            }
+        }
+    }
+}
+
+impl StreamSlots {
+    pub fn new(per_session: usize, per_agency: usize) -> StreamSlots {
+        StreamSlots {
+            per_session: per_session.max(1),
+            per_agency: per_agency.max(1),
+            held: Mutex::default(),
+        }
+    }
+
+    /// A place for a new stream of this session, or `None` when the agency is at its cap.
+    pub fn take(self: &Arc<Self>, token_hash: &[u8], agency_id: i64) -> Option<Slot> {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let in_agency = held.by_agency.get(&agency_id).copied().unwrap_or(0);
+        if in_agency >= self.per_agency {
+            return None;
+        }
+        *held.by_agency.entry(agency_id).or_default() += 1;
+        held.next += 1;
+        let id = held.next;
+        let superseded = Arc::new(Notify::new());
+        let open = held.by_session.entry(token_hash.to_vec()).or_default();
+        open.push_back((id, superseded.clone()));
+        while open.len() > self.per_session {
+            if let Some((_, oldest)) = open.pop_front() {
+                // A stored permit: the oldest stream sees it even if it is busy sending.
+                oldest.notify_one();
+            }
+        }
+        Some(Slot {
+            slots: self.clone(),
+            id,
+            token_hash: token_hash.to_vec(),
+            agency_id,
+            superseded,
+        })
+    }
+
+    /// Live streams the agency holds now.
+    pub fn in_agency(&self, agency_id: i64) -> usize {
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.by_agency.get(&agency_id).copied().unwrap_or(0)
+    }
+}
+
+impl Default for StreamSlots {
+    fn default() -> StreamSlots {
+        StreamSlots::new(STREAMS_PER_SESSION, STREAMS_PER_AGENCY)
     }
 }
 

@@ -265,3 +265,100 @@ async fn an_idle_stream_sends_heartbeats() {
         "beats are spaced out"
     );
 }
+
+#[tokio::test]
+async fn a_session_over_its_stream_cap_loses_its_oldest_stream_not_the_newest() {
+    let hub = TestHub::start();
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let open = || async {
+        EventReader::new(
+            dispatch
+                .request(Method::GET, "/api/sync/stream")
+                .send()
+                .await
+                .unwrap(),
+        )
+    };
+    let mut oldest = open().await;
+    let mut others = Vec::new();
+    for _ in 0..4 {
+        others.push(open().await);
+    }
+    let event = oldest.next(WITHIN).await;
+    assert_eq!(event.event, "superseded");
+    oldest.closed().await;
+    // The four newest stay open and live.
+    for stream in &mut others {
+        stream.heartbeat(WITHIN).await;
+    }
+}
+
+#[tokio::test]
+async fn an_agency_at_its_stream_cap_is_refused_with_a_problem_until_one_closes() {
+    let hub = TestHub::start_with(&[], &["--max-streams-per-agency", "2"]);
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let first = EventReader::new(
+        dispatch
+            .request(Method::GET, "/api/sync/stream")
+            .send()
+            .await
+            .unwrap(),
+    );
+    let _second = EventReader::new(
+        medic
+            .request(Method::GET, "/api/sync/stream")
+            .send()
+            .await
+            .unwrap(),
+    );
+    let refused = medic
+        .request(Method::GET, "/api/sync/stream")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.headers()["retry-after"], "30");
+    assert_eq!(
+        refused.headers()["content-type"],
+        "application/problem+json"
+    );
+    let problem: serde_json::Value = refused.json().await.unwrap();
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("syncs by pulling"),
+        "{problem}"
+    );
+
+    // Another agency is not held back by this one.
+    let other = hub.sign_in("other-medic", Some("X1")).await;
+    let mut elsewhere = EventReader::new(
+        other
+            .request(Method::GET, "/api/sync/stream")
+            .send()
+            .await
+            .unwrap(),
+    );
+    elsewhere.heartbeat(WITHIN).await;
+
+    // Once a stream closes, its place is free again (the hub notices within a heartbeat).
+    drop(first);
+    let deadline = tokio::time::Instant::now() + WITHIN;
+    loop {
+        let again = medic
+            .request(Method::GET, "/api/sync/stream")
+            .send()
+            .await
+            .unwrap();
+        if again.status() == StatusCode::OK {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the place never came free"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

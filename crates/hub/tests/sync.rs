@@ -593,3 +593,36 @@ async fn a_fire_engine_cannot_report_transporting() {
     let reason = answer.results[0].reason.as_deref().unwrap();
     assert!(reason.contains("not a status of a fire unit"), "{reason}");
 }
+
+#[tokio::test]
+async fn a_device_number_serves_only_the_user_who_first_used_it() {
+    let hub = TestHub::start();
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let mut device = Device::new();
+    let first = device.entry("status", json!({"status": "en_route"}));
+    let answer = push(&medic, vec![first]).await;
+    assert_eq!(outcomes(&answer), ["applied"], "{answer:?}");
+
+    // Another responder pushes under medic1's device number, with the numbers that come next.
+    let intruder = hub.sign_in("medic2", Some("M14")).await;
+    let mut forged_device = Device {
+        client_id: device.client_id.clone(),
+        seq: device.seq,
+    };
+    let forged = vec![
+        forged_device.entry("status", json!({"status": "on_scene"})),
+        forged_device.entry("status", json!({"status": "en_route"})),
+    ];
+    let answer = push(&intruder, forged).await;
+    assert_eq!(outcomes(&answer), ["rejected", "rejected"], "{answer:?}");
+    let reason = answer.results[0].reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("another user's device"), "{reason}");
+
+    // medic1's genuine next entry still has its number.
+    let genuine = device.entry("status", json!({"status": "on_scene"}));
+    let answer = push(&medic, vec![genuine]).await;
+    assert_eq!(outcomes(&answer), ["applied"], "{answer:?}");
+    let history = status_history(&hub, "M12").await;
+    assert_eq!(history.len(), 2);
+    assert!(status_history(&hub, "M14").await.is_empty());
+}

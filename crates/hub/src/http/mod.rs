@@ -45,6 +45,8 @@ pub struct AppState {
     pub live: Arc<Live>,
     /// Closes the live streams of sessions that end.
     pub sessions: Arc<crate::sessions::SessionWatch>,
+    /// Caps on live streams per session and per agency.
+    pub streams: Arc<crate::sessions::StreamSlots>,
     pub ingest: crate::ingest::Ingest,
     pub throttle: Arc<SignInThrottle>,
     pub session_ttl: Duration,

@@ -10,7 +10,7 @@ use super::sync::{future_cursor, view_of};
 use super::{ApiQuery, AppState, Error};
 use crate::auth::{Caller, now_ms};
 use crate::records;
-use crate::sessions::Watched;
+use crate::sessions::{Slot, Watched};
 use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -73,20 +73,30 @@ async fn stream(
     if since > head {
         return Err(future_cursor(since, head));
     }
+    let Some(slot) = state.streams.take(&caller.token_hash, caller.agency_id) else {
+        return Err(Error::TooManyRequests {
+            detail: "the hub is serving as many live streams for your agency as it is set \
+                     to; this device keeps working and syncs by pulling — try again shortly"
+                .into(),
+            retry_after: 30,
+        });
+    };
     let (tx, rx) = mpsc::channel(64);
     let session = state.sessions.watch(&caller.token_hash);
-    tokio::spawn(follow(state, caller, session, since, tx));
+    tokio::spawn(follow(state, caller, session, slot, since, tx));
     // No comment keep-alives: the heartbeat events below keep proxies from timing out and,
     // unlike comments, reach the page, which takes silence as a dead link.
     Ok(Sse::new(ReceiverStream::new(rx)))
 }
 
 /// Sends the changes after `cursor` as they commit, until the client leaves, its session
-/// ends (sign-out, expiry, a change of unit, an administrator) or the hub stops.
+/// ends (sign-out, expiry, a change of unit, an administrator), a newer stream of the session
+/// takes its place (`sessions::STREAMS_PER_SESSION`) or the hub stops.
 async fn follow(
     state: AppState,
     caller: Caller,
     mut session: Watched,
+    slot: Slot,
     mut cursor: u64,
     tx: mpsc::Sender<Result<Event, Infallible>>,
 ) {
@@ -175,6 +185,11 @@ async fn follow(
             }
             () = &mut expiry => {
                 let _ = tx.send(Ok(Event::default().event("session-ended").data("{}"))).await;
+                return;
+            }
+            // A newer stream of the same session took this one's place.
+            () = slot.superseded() => {
+                let _ = tx.send(Ok(Event::default().event("superseded").data("{}"))).await;
                 return;
             }
             _ = heartbeat.tick() => {
