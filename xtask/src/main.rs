@@ -4,6 +4,7 @@
 
 mod bootstrap;
 mod first_run;
+mod fuzz;
 mod hub;
 mod sh;
 
@@ -16,10 +17,12 @@ commands:
   run [--bind ADDR]   install what is missing, build the app, start the hub on SQLite (./data)
                       with a demo agency and print the URL (default 127.0.0.1:8080)
   test [LAYER...]     install what is missing, then run every test layer, or only the ones
-                      named: lint, native, wasm, e2e, first-run
+                      named: lint, native, wasm, fuzz, e2e, first-run
   bench               build release binaries and print the figures that matter
   chaos [N]           the chaos end-to-end test with N actions (default 1000)
-  fuzz [CASES]        the wire decoders against random bytes and JSON (default 3,000,000 cases, about 2 minutes)
+  fuzz [SECONDS]      coverage-guided fuzzing (cargo fuzz, libFuzzer) of every target in
+                      crates/fuzz for SECONDS each (default 60); `test` runs each for 10
+  props [CASES]       the decoder property tests with many more cases (default 3,000,000)
   bootstrap           only install what is missing";
 
 fn main() -> ExitCode {
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(),
         Some("chaos") => chaos(&args[1..]),
         Some("fuzz") => fuzz(&args[1..]),
+        Some("props") => props(&args[1..]),
         Some("bootstrap") => bootstrap::ensure_all(&root()).map(|_| ()),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
@@ -88,12 +92,23 @@ fn run(args: &[String]) -> Result<(), String> {
     )
 }
 
-/// The decoder property tests with many more cases: a few minutes of fuzzing. (cargo-fuzz
-/// needs a nightly toolchain, which these machines cannot install.)
+/// Coverage-guided fuzzing of every target for SECONDS each.
 fn fuzz(args: &[String]) -> Result<(), String> {
+    let seconds: u64 = match args.first() {
+        Some(n) => n
+            .parse()
+            .map_err(|_| format!("fuzz time {n:?} is not a number of seconds"))?,
+        None => 60,
+    };
+    let root = root();
+    fuzz::run_all(&root, &bootstrap::Tools::minimal(), seconds)
+}
+
+/// The decoder property tests with many more cases.
+fn props(args: &[String]) -> Result<(), String> {
     let cases = args.first().map_or("3000000", String::as_str);
     let root = root();
-    sh::banner(&format!("fuzz: wire decoders, {cases} cases per property"));
+    sh::banner(&format!("props: wire decoders, {cases} cases per property"));
     sh::run(
         sh::cargo(&root, &bootstrap::Tools::minimal())
             .args([
@@ -133,7 +148,7 @@ fn chaos(args: &[String]) -> Result<(), String> {
 }
 
 fn test(layers: &[String]) -> Result<(), String> {
-    const ALL: [&str; 5] = ["lint", "native", "wasm", "e2e", "first-run"];
+    const ALL: [&str; 6] = ["lint", "native", "wasm", "fuzz", "e2e", "first-run"];
     for layer in layers {
         if !ALL.contains(&layer.as_str()) {
             return Err(format!("unknown test layer {layer:?}; choose from {ALL:?}"));
@@ -190,6 +205,11 @@ fn test(layers: &[String]) -> Result<(), String> {
                 ),
         )?;
         ran.push("wasm");
+    }
+    if wanted("fuzz") {
+        sh::banner("fuzz: every cargo fuzz target for 10 s from its seed corpus");
+        fuzz::run_all(&root, &tools, 10)?;
+        ran.push("fuzz");
     }
     if wanted("e2e") {
         sh::banner(

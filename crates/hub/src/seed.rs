@@ -1,54 +1,18 @@
 //! Seeding an agency from a JSON document: the built-in demo agency, or a file of one's own
 //! (`--seed FILE`). An agency whose slug already exists is left as it is.
 
-use crate::auth::{hash_password, now_ms};
+use crate::admin::hash_off_thread;
+use crate::auth::now_ms;
 use crate::{dispatch, records};
-use serde::Deserialize;
 use sqlx::SqlitePool;
-use tenfour_protocol::wire::{NewIncident, Role, UnitKind};
+pub use tenfour_protocol::seed::{SeedAgency, parse_seed};
 
 pub const DEMO: &str = include_str!("demo-agency.json");
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedAgency {
-    pub slug: String,
-    pub name: String,
-    pub users: Vec<SeedUser>,
-    pub units: Vec<SeedUnit>,
-    #[serde(default)]
-    pub incidents: Vec<SeedIncident>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedUser {
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    pub password: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedUnit {
-    pub callsign: String,
-    pub kind: UnitKind,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedIncident {
-    pub incident: NewIncident,
-    /// Callsigns to assign at once.
-    #[serde(default)]
-    pub assign: Vec<String>,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
-    #[error("the seed document is not valid: {0}")]
-    Document(#[from] serde_json::Error),
+    #[error("{0}")]
+    Document(String),
     #[error("cannot hash a password: {0}")]
     Password(String),
     #[error("seed refers to unknown unit {0}")]
@@ -63,7 +27,7 @@ pub enum SeedError {
 /// for the hub to print at start: read from the very document that seeds them, so the list
 /// and the accounts cannot drift apart.
 pub fn sign_in_lines(document: &str) -> Result<Vec<String>, SeedError> {
-    let agency: SeedAgency = serde_json::from_str(document)?;
+    let agency = parse_seed(document).map_err(SeedError::Document)?;
     Ok(agency
         .users
         .iter()
@@ -82,15 +46,26 @@ pub fn sign_in_lines(document: &str) -> Result<Vec<String>, SeedError> {
 /// Creates the agency described by `document` unless its slug exists. Returns whether it
 /// created it.
 pub async fn seed(db: &SqlitePool, document: &str) -> Result<bool, SeedError> {
-    let agency: SeedAgency = serde_json::from_str(document)?;
-    let mut tx = db.begin().await?;
+    let agency: SeedAgency = parse_seed(document).map_err(SeedError::Document)?;
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM agencies WHERE slug = ?")
         .bind(&agency.slug)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(db)
         .await?;
     if exists.is_some() {
         return Ok(false);
     }
+    // Hashing holds a core for tens of milliseconds each: off the async threads, before the
+    // transaction, so the writer is held only for the writes (the slug's uniqueness still
+    // refuses a second creation that raced this one).
+    let mut hashes = Vec::with_capacity(agency.users.len());
+    for user in &agency.users {
+        hashes.push(
+            hash_off_thread(user.password.clone())
+                .await
+                .map_err(SeedError::Password)?,
+        );
+    }
+    let mut tx = db.begin().await?;
     let now = now_ms();
     let agency_id: i64 =
         sqlx::query_scalar("INSERT INTO agencies (slug, name) VALUES (?, ?) RETURNING id")
@@ -98,8 +73,7 @@ pub async fn seed(db: &SqlitePool, document: &str) -> Result<bool, SeedError> {
             .bind(&agency.name)
             .fetch_one(&mut *tx)
             .await?;
-    for user in &agency.users {
-        let hash = hash_password(&user.password).map_err(|e| SeedError::Password(e.to_string()))?;
+    for (user, hash) in agency.users.iter().zip(hashes) {
         sqlx::query(
             "INSERT INTO users (agency_id, username, display_name, role, password_hash)
              VALUES (?, ?, ?, ?, ?)",

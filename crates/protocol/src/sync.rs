@@ -29,6 +29,22 @@ pub fn judge_seq(last_seq: u64, seq: u64) -> SeqVerdict {
     }
 }
 
+/// Reads a change cursor as a client sends it (`Last-Event-ID`, or a stored `since`): a
+/// whole number of at most 19 digits, surrounding spaces allowed. Anything else is refused
+/// with a message that says what was expected.
+pub fn parse_cursor(text: &str) -> Result<u64, String> {
+    let digits = text.trim();
+    if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        let shown: String = digits.chars().take(24).collect();
+        return Err(format!(
+            "a change cursor is a whole number such as 42; got {shown:?}"
+        ));
+    }
+    digits
+        .parse()
+        .map_err(|_| format!("the change cursor {digits} is out of range"))
+}
+
 /// A device's queue of actions waiting for the hub, in `seq` order.
 #[derive(Debug, Clone)]
 pub struct Outbox<T> {
@@ -114,5 +130,30 @@ mod tests {
         outbox.settle(&[result(1, Outcome::Applied), result(2, Outcome::Gap)]);
         assert_eq!(outbox.batch(10), vec![(2, "b"), (3, "c")]);
         assert_eq!(outbox.push("d"), 4);
+    }
+}
+
+#[cfg(test)]
+mod cursor_tests {
+    use super::parse_cursor;
+
+    #[test]
+    fn cursors_are_whole_numbers_only() {
+        assert_eq!(parse_cursor(" 42 "), Ok(42));
+        assert_eq!(parse_cursor("0"), Ok(0));
+        assert_eq!(parse_cursor("9223372036854775807"), Ok(i64::MAX as u64));
+        for bad in [
+            "",
+            " ",
+            "-1",
+            "+1",
+            "1.0",
+            "1e3",
+            "42abc",
+            "99999999999999999999",
+            "٤٢",
+        ] {
+            assert!(parse_cursor(bad).is_err(), "{bad:?} accepted");
+        }
     }
 }

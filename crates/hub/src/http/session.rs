@@ -35,9 +35,16 @@ struct UserRow {
 
 /// A hash to verify against when the username is unknown, so that the answer takes as
 /// long as for a known one and does not reveal which usernames exist.
-fn decoy_hash() -> &'static str {
+/// Made once, off the async threads like every Argon2 call.
+async fn decoy_hash() -> Result<String, Error> {
     static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| crate::auth::hash_password("decoy").unwrap_or_default())
+    if let Some(hash) = DECOY.get() {
+        return Ok(hash.clone());
+    }
+    let hash = crate::admin::hash_off_thread("decoy".into())
+        .await
+        .map_err(|e| Error::Internal(format!("cannot make the decoy hash: {e}")))?;
+    Ok(DECOY.get_or_init(|| hash).clone())
 }
 
 async fn sign_in(
@@ -71,9 +78,10 @@ async fn sign_in(
     .bind(&username)
     .fetch_optional(&state.db.reader)
     .await?;
-    let hash = user
-        .as_ref()
-        .map_or_else(|| decoy_hash().to_owned(), |u| u.password_hash.clone());
+    let hash = match &user {
+        Some(user) => user.password_hash.clone(),
+        None => decoy_hash().await?,
+    };
     let password = body.password.clone();
     let matches = crate::auth::check_password(password, hash)
         .await

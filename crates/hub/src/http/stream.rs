@@ -21,6 +21,7 @@ use serde::Deserialize;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
+use tenfour_protocol::sync::parse_cursor;
 use tenfour_protocol::wire::Resync;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -52,13 +53,9 @@ async fn stream(
         Some(value) => Some(
             value
                 .to_str()
-                .ok()
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .ok_or_else(|| {
-                    Error::BadRequest(
-                        "Last-Event-ID must be a change cursor (a whole number)".into(),
-                    )
-                })?,
+                .map_err(|_| "it holds bytes that are not text".to_owned())
+                .and_then(parse_cursor)
+                .map_err(|e| Error::BadRequest(format!("Last-Event-ID: {e}")))?,
         ),
         None => None,
     };
