@@ -7,12 +7,10 @@
 
 use crate::bootstrap::Tools;
 use crate::sh;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 /// One printed `sign in: USER / PASSWORD  (role, name)` line.
 #[derive(Debug, PartialEq)]
@@ -119,50 +117,9 @@ pub fn check(root: &Path, tools: &Tools) -> Result<(), String> {
     Ok(())
 }
 
-/// `POST /api/session` over a plain socket (xtask has no dependencies); the status code.
+/// `POST /api/session`; the status code.
 fn post_sign_in(address: &str, sign_in: &SignIn) -> Result<u16, String> {
-    let body = format!(
-        "{{\"username\":{},\"password\":{}}}",
-        json_string(&sign_in.username),
-        json_string(&sign_in.password)
-    );
-    let request = format!(
-        "POST /api/session HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let mut stream = TcpStream::connect(address)
-        .map_err(|e| format!("cannot reach the hub at {address}: {e}"))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .map_err(|e| e.to_string())?;
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| format!("cannot send a sign-in: {e}"))?;
-    let mut answer = Vec::new();
-    stream
-        .read_to_end(&mut answer)
-        .map_err(|e| format!("no answer to a sign-in: {e}"))?;
-    let answer = String::from_utf8_lossy(&answer);
-    answer
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| format!("the hub's answer is not HTTP: {answer:.200}"))
-}
-
-fn json_string(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    crate::http::sign_in(address, &sign_in.username, &sign_in.password, None).map(|(code, _)| code)
 }
 
 #[cfg(test)]

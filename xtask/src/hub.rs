@@ -105,8 +105,28 @@ pub fn spawn(
     dist: &Path,
     extra_args: &[&str],
 ) -> Result<Running, String> {
-    let mut child = hub_command(bin, tools, bind, database, dist)
-        .args(extra_args)
+    let mut command = hub_command(bin, tools, bind, database, dist);
+    command.args(extra_args);
+    start(command, bin)
+}
+
+/// `spawn`, logging only warnings and errors (for runs that make thousands of refused
+/// requests on purpose).
+pub fn spawn_quiet(
+    bin: &Path,
+    tools: &Tools,
+    bind: &str,
+    database: &Path,
+    dist: &Path,
+    extra_args: &[&str],
+) -> Result<Running, String> {
+    let mut command = hub_command(bin, tools, bind, database, dist);
+    command.args(extra_args).env("RUST_LOG", "warn");
+    start(command, bin)
+}
+
+fn start(mut command: Command, bin: &Path) -> Result<Running, String> {
+    let mut child = command
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;

@@ -2,9 +2,11 @@
 //!
 //! Each step checks what is there before it installs anything, so a second run takes seconds.
 
+mod api;
 mod bootstrap;
 mod first_run;
 mod fuzz;
+mod http;
 mod hub;
 mod sh;
 
@@ -17,7 +19,7 @@ commands:
   run [--bind ADDR]   install what is missing, build the app, start the hub on SQLite (./data)
                       with a demo agency and print the URL (default 127.0.0.1:8080)
   test [LAYER...]     install what is missing, then run every test layer, or only the ones
-                      named: lint, native, wasm, fuzz, e2e, first-run
+                      named: lint, native, wasm, fuzz, api, e2e, first-run
   bench               build release binaries and print the figures that matter
   chaos [N]           the chaos end-to-end test with N actions (default 1000)
   fuzz [SECONDS]      coverage-guided fuzzing (cargo fuzz, libFuzzer) of every target in
@@ -148,7 +150,7 @@ fn chaos(args: &[String]) -> Result<(), String> {
 }
 
 fn test(layers: &[String]) -> Result<(), String> {
-    const ALL: [&str; 6] = ["lint", "native", "wasm", "fuzz", "e2e", "first-run"];
+    const ALL: [&str; 7] = ["lint", "native", "wasm", "fuzz", "api", "e2e", "first-run"];
     for layer in layers {
         if !ALL.contains(&layer.as_str()) {
             return Err(format!("unknown test layer {layer:?}; choose from {ALL:?}"));
@@ -210,6 +212,13 @@ fn test(layers: &[String]) -> Result<(), String> {
         sh::banner("fuzz: every cargo fuzz target for 10 s from its seed corpus");
         fuzz::run_all(&root, &tools, 10)?;
         ran.push("fuzz");
+    }
+    if wanted("api") {
+        sh::banner("api: Schemathesis (every check) against the hub's OpenAPI document");
+        build_app(&root, &tools)?;
+        let hub_bin = hub::build(&root, hub::Profile::Dev)?;
+        api::check(&root, &tools, &hub_bin)?;
+        ran.push("api");
     }
     if wanted("e2e") {
         sh::banner(

@@ -508,3 +508,82 @@ async fn hostile_requests_get_problems_and_change_nothing() {
         cases.len()
     );
 }
+
+#[tokio::test]
+async fn whole_numbers_written_with_a_fraction_are_accepted_as_json_schema_allows() {
+    let hub = TestHub::start();
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let board: Board = dispatch.ok(Method::GET, "/api/board", None).await;
+    let incident = board.incidents[0].id;
+    let free = board
+        .units
+        .iter()
+        .find(|u| u.incident_id.is_none())
+        .unwrap()
+        .id;
+    let (status, body) = dispatch
+        .post(
+            &format!("/api/incidents/{incident}/assignments"),
+            json!({"unit_id": free as f64}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // The same inside a device's entry payload.
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let mut device = common::Device::new();
+    let mut entry = device.entry("field_note", json!({"incident_id": 1.0, "text": "x"}));
+    entry["payload"]["incident_id"] = json!(incident as f64);
+    entry["at"] = json!(1_764_000_000_000.0);
+    let (status, body) = medic
+        .post("/api/sync/push", json!({"entries": [entry]}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["results"][0]["outcome"], "applied", "{body}");
+
+    // A fraction that is not whole stays an error that says so.
+    let (status, body) = dispatch
+        .post(
+            &format!("/api/incidents/{incident}/assignments"),
+            json!({"unit_id": 4.5}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}
+
+#[tokio::test]
+async fn a_body_that_is_an_array_is_refused_not_read_as_fields() {
+    let hub = TestHub::start();
+    let admin = hub.sign_in("admin", None).await;
+    let before = snapshot(&hub).await;
+    let (status, body) = admin
+        .send(
+            Method::PATCH,
+            "/api/admin/users/2",
+            Some(json!([null, null])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("JSON object"));
+    assert_eq!(snapshot(&hub).await, before);
+}
+
+#[tokio::test]
+async fn a_wrong_current_password_is_forbidden_before_the_policy_is_explained() {
+    let hub = TestHub::start();
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let (status, body) = medic
+        .send(
+            Method::PUT,
+            "/api/session/password",
+            Some(json!({"current_password": "not it at all", "new_password": "aaaa"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("current password")
+    );
+}

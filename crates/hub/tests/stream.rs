@@ -362,3 +362,34 @@ async fn an_agency_at_its_stream_cap_is_refused_with_a_problem_until_one_closes(
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+#[tokio::test]
+async fn an_empty_last_event_id_is_no_id_and_a_wrong_one_is_explained() {
+    let hub = TestHub::start();
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let empty = dispatch
+        .request(Method::GET, "/api/sync/stream")
+        .header("last-event-id", "")
+        .send()
+        .await
+        .unwrap();
+    EventReader::new(empty).heartbeat(WITHIN).await;
+    let (status, problem) = {
+        let response = dispatch
+            .request(Method::GET, "/api/sync/stream")
+            .header("last-event-id", "12abc")
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json::<serde_json::Value>().await.unwrap())
+    };
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Last-Event-ID: a change cursor is a whole number"),
+        "{problem}"
+    );
+}

@@ -410,7 +410,17 @@ impl OutboxEntry {
             kind: ActionKind,
             value: &serde_json::Value,
         ) -> Result<T, String> {
-            T::deserialize(value).map_err(|e| format!("payload of a {} entry: {e}", kind.as_str()))
+            T::deserialize(value)
+                .or_else(|e| {
+                    // 5.0 for 5 (JSON Schema calls both integers): decode again, mended.
+                    let mut mended = value.clone();
+                    if whole_numbers_as_integers(&mut mended) {
+                        T::deserialize(&mended).map_err(|_| e)
+                    } else {
+                        Err(e)
+                    }
+                })
+                .map_err(|e| format!("payload of a {} entry: {e}", kind.as_str()))
         }
         let action = match self.kind {
             ActionKind::Acknowledge => Action::Acknowledge(decode(self.kind, &self.payload)?),
@@ -447,6 +457,30 @@ impl OutboxEntry {
             return Err(format!("at {} is not a time in Unix milliseconds", self.at));
         }
         self.action()
+    }
+}
+
+/// Rewrites every whole number written with a fraction (`5.0`) as an integer, in place;
+/// whether it changed anything. JSON does not tell the two apart and JSON Schema calls both
+/// integers, so a client may send either.
+pub fn whole_numbers_as_integers(value: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => match n.as_f64() {
+            // Within the integers an f64 holds exactly.
+            Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                *value = Value::from(f as i64);
+                true
+            }
+            _ => false,
+        },
+        Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |m, v| whole_numbers_as_integers(v) | m),
+        Value::Object(map) => map
+            .values_mut()
+            .fold(false, |m, v| whole_numbers_as_integers(v) | m),
+        _ => false,
     }
 }
 

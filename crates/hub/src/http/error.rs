@@ -94,32 +94,37 @@ impl From<Refusal> for Error {
 
 impl From<JsonRejection> for Error {
     fn from(rejection: JsonRejection) -> Self {
-        let status = match rejection.status() {
-            // An unreadable body because it is too long is the one case worth its own code.
-            StatusCode::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
-            s if s == StatusCode::UNSUPPORTED_MEDIA_TYPE => s,
-            s if s == StatusCode::UNPROCESSABLE_ENTITY => s,
-            _ => StatusCode::BAD_REQUEST,
-        };
         let detail = match &rejection {
-            JsonRejection::MissingJsonContentType(_) => {
-                "send the body as JSON with 'Content-Type: application/json'".to_owned()
-            }
+            JsonRejection::MissingJsonContentType(_) => JSON_PLEASE.to_owned(),
             other => other.body_text(),
         };
-        // The body-timeout layer cuts a body that trickles in; axum reports it as an
-        // unreadable body, but the client should hear that it was too slow.
-        if detail.contains("timeout") {
-            return Error::Rejected {
-                status: StatusCode::REQUEST_TIMEOUT,
-                detail: format!(
-                    "the request body did not arrive within {} seconds; send it again",
-                    super::BODY_WITHIN.as_secs()
-                ),
-            };
-        }
-        Error::Rejected { status, detail }
+        body_refusal(rejection.status(), detail)
     }
+}
+
+const JSON_PLEASE: &str = "send the body as JSON with 'Content-Type: application/json'";
+
+/// A body the hub could not read or decode, as the client should hear it.
+fn body_refusal(status: StatusCode, detail: String) -> Error {
+    let status = match status {
+        // An unreadable body because it is too long is the one case worth its own code.
+        StatusCode::PAYLOAD_TOO_LARGE => StatusCode::PAYLOAD_TOO_LARGE,
+        s if s == StatusCode::UNSUPPORTED_MEDIA_TYPE => s,
+        s if s == StatusCode::UNPROCESSABLE_ENTITY => s,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    // The body-timeout layer cuts a body that trickles in; axum reports it as an
+    // unreadable body, but the client should hear that it was too slow.
+    if detail.contains("timeout") {
+        return Error::Rejected {
+            status: StatusCode::REQUEST_TIMEOUT,
+            detail: format!(
+                "the request body did not arrive within {} seconds; send it again",
+                super::BODY_WITHIN.as_secs()
+            ),
+        };
+    }
+    Error::Rejected { status, detail }
 }
 
 impl From<QueryRejection> for Error {
@@ -214,9 +219,58 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Error;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Error> {
-        let axum::Json(value) = axum::Json::<T>::from_request(request, state).await?;
-        Ok(ApiJson(value))
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(is_json_type);
+        if !is_json {
+            return Err(Error::Rejected {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                detail: JSON_PLEASE.to_owned(),
+            });
+        }
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|r| body_refusal(r.status(), r.body_text()))?;
+        // Every body this API takes is an object; serde would also read a struct from an
+        // array of its fields, which no client means.
+        if bytes.trim_ascii_start().first() == Some(&b'[') {
+            return Err(Error::Unprocessable(
+                "the body must be a JSON object ({ ... }); see /api/openapi.json".into(),
+            ));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => match with_whole_numbers_as_integers(&bytes) {
+                Some(value) => Ok(ApiJson(value)),
+                None => Err(rejection.into()),
+            },
+        }
     }
+}
+
+/// `application/json`, or any `application/…+json`, with or without parameters.
+fn is_json_type(value: &str) -> bool {
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// A body that failed only because a whole number was written with a fraction (`5.0`) is
+/// decoded again with such numbers as integers (tried only after a failure, so the usual
+/// path parses once).
+fn with_whole_numbers_as_integers<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    if !tenfour_protocol::wire::whole_numbers_as_integers(&mut value) {
+        return None;
+    }
+    serde_json::from_value(value).ok()
 }
 
 /// `Path<T>` whose refusals are problem documents.

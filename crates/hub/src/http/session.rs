@@ -303,20 +303,21 @@ async fn change_password(
             .bind(caller.user_id)
             .fetch_one(&state.db.reader)
             .await?;
+    // The current password first: whoever does not know it learns nothing more.
+    let current = crate::auth::check_password(body.current_password.clone(), hash)
+        .await
+        .map_err(|e| Error::Internal(format!("password check failed: {e}")))?;
+    if !current {
+        return Err(Error::Forbidden(
+            "current_password: that is not your current password".into(),
+        ));
+    }
     if let Err(reason) = check_password(&body.new_password, &username) {
         return Err(Error::Unprocessable(format!("new_password: {reason}")));
     }
     if body.new_password == body.current_password {
         return Err(Error::Unprocessable(
             "new_password: choose a password different from the current one".into(),
-        ));
-    }
-    let current = crate::auth::check_password(body.current_password.clone(), hash)
-        .await
-        .map_err(|e| Error::Internal(format!("password check failed: {e}")))?;
-    if !current {
-        return Err(Error::Unprocessable(
-            "current_password: that is not your current password".into(),
         ));
     }
     let new_hash = crate::admin::hash_off_thread(body.new_password.clone())

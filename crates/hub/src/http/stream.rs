@@ -49,7 +49,11 @@ async fn stream(
     headers: HeaderMap,
     ApiQuery(query): ApiQuery<StreamQuery>,
 ) -> Result<impl IntoResponse, Error> {
-    let last_event_id = match headers.get("last-event-id") {
+    // An empty Last-Event-ID is no id at all (as in the EventSource standard).
+    let last_event_id = match headers
+        .get("last-event-id")
+        .filter(|v| !v.as_bytes().trim_ascii().is_empty())
+    {
         Some(value) => Some(
             value
                 .to_str()
