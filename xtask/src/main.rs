@@ -21,6 +21,9 @@ commands:
   test [LAYER...]     install what is missing, then run every test layer, or only the ones
                       named: lint, native, wasm, fuzz, api, e2e, first-run
   bench               build release binaries and print the figures that matter
+  soak [MINUTES] [UNITS]  a fleet (default 2,000 units) connected for MINUTES (default 30):
+                      pushes, reconnects, memory and files sampled each minute; the figures
+                      go into BENCHMARKS.md's Soak section
   chaos [N]           the chaos end-to-end test with N actions (default 1000)
   fuzz [SECONDS]      coverage-guided fuzzing (cargo fuzz, libFuzzer) of every target in
                       crates/fuzz for SECONDS each (default 60); `test` runs each for 10
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("bench") => bench(),
+        Some("soak") => soak(&args[1..]),
         Some("chaos") => chaos(&args[1..]),
         Some("fuzz") => fuzz(&args[1..]),
         Some("props") => props(&args[1..]),
@@ -260,6 +264,77 @@ fn test(layers: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The load generator, built in the `hub` profile beside the optimized hub.
+fn build_bench(root: &Path, tools: &bootstrap::Tools, hub_bin: &Path) -> Result<PathBuf, String> {
+    sh::banner("building the load generator");
+    sh::run(sh::cargo(root, tools).args([
+        "build",
+        "--package",
+        "tenfour-bench",
+        "--profile",
+        "hub",
+    ]))?;
+    Ok(hub_bin.with_file_name("tenfour-bench"))
+}
+
+fn soak(args: &[String]) -> Result<(), String> {
+    let number = |i: usize, default: usize, what: &str| -> Result<usize, String> {
+        args.get(i).map_or(Ok(default), |n| {
+            n.parse()
+                .map_err(|_| format!("soak {what} {n:?} is not a number"))
+        })
+    };
+    let minutes = number(0, 30, "minutes")?;
+    let units = number(1, 2000, "units")?;
+    let root = root();
+    let tools = bootstrap::ensure_all(&root)?;
+    build_app(&root, &tools)?;
+    let hub_bin = hub::build(&root, hub::Profile::Optimized)?;
+    let bench_bin = build_bench(&root, &tools, &hub_bin)?;
+    let scratch = sh::Scratch::new("soak")?;
+    let seed = scratch.path().join("soak-agency.json");
+    sh::run(
+        sh::command(&bench_bin.display().to_string(), &tools)
+            .arg("seed")
+            .arg(&seed)
+            .arg(units.to_string()),
+    )?;
+    let seed_arg = seed.display().to_string();
+    let running = hub::spawn_quiet(
+        &hub_bin,
+        &tools,
+        "127.0.0.1:0",
+        &scratch.path().join("soak.db"),
+        &root.join("dist"),
+        &["--seed", &seed_arg],
+    )?;
+    sh::banner(&format!("soak: {units} units for {minutes} minutes"));
+    let figures = sh::capture(
+        sh::command(&bench_bin.display().to_string(), &tools)
+            .arg("soak")
+            .arg(running.url())
+            .arg(running.pid().to_string())
+            .arg(minutes.to_string())
+            .arg(units.to_string()),
+    );
+    running.stop();
+    let figures = figures?;
+    let path = root.join("BENCHMARKS.md");
+    let old = std::fs::read_to_string(&path).unwrap_or_else(|_| "# tenfour benchmarks\n".into());
+    let before_soak = old.find("\n## Soak").map_or(old.as_str(), |at| &old[..at]);
+    let date = sh::output(std::process::Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
+        .unwrap_or_default();
+    let section = figures.trim_start().replacen(
+        "## Soak\n",
+        &format!("## Soak\n\nMeasured on {}.\n", date.trim()),
+        1,
+    );
+    std::fs::write(&path, format!("{}\n\n{}", before_soak.trim_end(), section))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("\nxtask: soak figures written to BENCHMARKS.md");
+    Ok(())
+}
+
 fn bench() -> Result<(), String> {
     let root = root();
     let tools = bootstrap::ensure_all(&root)?;
@@ -268,15 +343,7 @@ fn bench() -> Result<(), String> {
     report.push_str(&first_load_table(&root)?);
 
     let hub_bin = hub::build(&root, hub::Profile::Optimized)?;
-    sh::banner("building the load generator");
-    sh::run(sh::cargo(&root, &tools).args([
-        "build",
-        "--package",
-        "tenfour-bench",
-        "--profile",
-        "hub",
-    ]))?;
-    let bench_bin = hub_bin.with_file_name("tenfour-bench");
+    let bench_bin = build_bench(&root, &tools, &hub_bin)?;
     let scratch = sh::Scratch::new("bench")?;
     let seed = scratch.path().join("bench-agency.json");
     sh::run(
@@ -327,6 +394,12 @@ fn bench() -> Result<(), String> {
         date.trim()
     );
     println!("{document}");
+    // The soak has its own command and takes half an hour: keep its last figures.
+    let kept_soak = std::fs::read_to_string(root.join("BENCHMARKS.md"))
+        .ok()
+        .and_then(|old| old.find("\n## Soak").map(|at| old[at..].to_owned()))
+        .unwrap_or_default();
+    let document = format!("{document}{kept_soak}");
     std::fs::write(root.join("BENCHMARKS.md"), &document)
         .map_err(|e| format!("cannot write BENCHMARKS.md: {e}"))
 }

@@ -4,6 +4,9 @@
 //!
 //! - `tenfour-bench seed FILE UNITS` writes an agency with UNITS units for `--seed`.
 //! - `tenfour-bench run HUB_URL HUB_PID [POUCH_URL POUCH_PID]` runs every scenario.
+//! - `tenfour-bench soak HUB_URL HUB_PID MINUTES UNITS` holds a fleet connected for minutes.
+
+mod soak;
 
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -34,8 +37,14 @@ async fn main() {
             let pouch = args.get(3).map(|url| (url.as_str(), pid(4)));
             run(&args[1], pid(2), pouch).await
         }
+        Some("soak") if args.len() == 5 => {
+            let minutes = args[3].parse().unwrap_or(30);
+            let units = args[4].parse().unwrap_or(2000);
+            soak::soak(&args[1], pid(2), minutes, units).await
+        }
         _ => Err(
-            "usage: tenfour-bench seed FILE UNITS | run HUB_URL HUB_PID [POUCH_URL POUCH_PID]"
+            "usage: tenfour-bench seed FILE UNITS | run HUB_URL HUB_PID [POUCH_URL POUCH_PID] \
+             | soak HUB_URL HUB_PID MINUTES UNITS"
                 .into(),
         ),
     };
