@@ -343,14 +343,25 @@ impl AppState {
     /// has not come back in a pull yet (a push can land just before the network drops), then
     /// those still waiting. Delivered status changes count only if newer than the synced unit.
     pub fn overlay_entries(&self) -> Vec<OutboxEntry> {
-        let status_at = self.my_unit().map_or(0, |u| u.status_at);
+        let unit_synced_at = self.unit_id().map_or(0, |id| {
+            self.units.with(|units| {
+                units
+                    .iter()
+                    .find(|u| u.record.id == id)
+                    .map_or(0, |u| u.synced_at)
+            })
+        });
         let mut entries: Vec<OutboxEntry> = self.delivered.with(|delivered| {
             delivered
                 .iter()
-                .map(|d| d.entry.clone())
-                .filter(|e| {
-                    e.kind != tenfour_protocol::wire::ActionKind::Status || e.at > status_at
+                .filter(|d| {
+                    tenfour_protocol::view::applied_not_yet_pulled(
+                        &d.entry,
+                        d.settled_at,
+                        unit_synced_at,
+                    )
                 })
+                .map(|d| d.entry.clone())
                 .collect()
         });
         entries.sort_by_key(|e| e.seq);

@@ -180,6 +180,24 @@ enum Stop {
     Offline,
     SignInAgain,
     Failed(String),
+    /// The device's own storage failed: a fault of this device, not of the link.
+    Storage(String),
+}
+
+/// What can stop a push or a pull: the hub's answer, or this device's storage.
+enum SyncError {
+    Api(ApiError),
+    Storage(String),
+}
+
+impl From<ApiError> for SyncError {
+    fn from(err: ApiError) -> Self {
+        SyncError::Api(err)
+    }
+}
+
+fn storage<E: std::fmt::Display>(err: E) -> SyncError {
+    SyncError::Storage(err.to_string())
 }
 
 async fn run(state: AppState, mut kicks: UnboundedReceiver<()>) {
@@ -203,6 +221,13 @@ async fn run(state: AppState, mut kicks: UnboundedReceiver<()>) {
                     Stop::Failed(reason) => {
                         failures += 1;
                         state.link.set(Link::Error(reason));
+                    }
+                    Stop::Storage(reason) => {
+                        failures += 1;
+                        state.store_error.set(Some(reason));
+                        state
+                            .link
+                            .set(Link::Error("this device's storage failed".into()));
                     }
                 }
             }
@@ -232,11 +257,11 @@ fn backoff_ms(failures: u32) -> u32 {
 }
 
 async fn sync_once(state: AppState) -> Result<(), Stop> {
-    let store = store().await.map_err(Stop::Failed)?;
+    let store = store().await.map_err(Stop::Storage)?;
     let session = store
         .session()
         .await
-        .map_err(|e| Stop::Failed(e.to_string()))?;
+        .map_err(|e| Stop::Storage(e.to_string()))?;
     let Some(session) = session else {
         return Err(Stop::NoSession);
     };
@@ -255,7 +280,8 @@ async fn sync_once(state: AppState) -> Result<(), Stop> {
     state.reload().await;
     tabs::announce_changed();
     match result {
-        Err(ApiError::SignedOut(_)) => {
+        Err(SyncError::Storage(reason)) => Err(Stop::Storage(reason)),
+        Err(SyncError::Api(ApiError::SignedOut(_))) => {
             let expired = SavedSession {
                 expired: true,
                 ..session
@@ -267,21 +293,20 @@ async fn sync_once(state: AppState) -> Result<(), Stop> {
         }
         // The device has a network but the hub does not answer: that is not "offline",
         // and the crew must know dispatch is not getting their updates.
-        Err(ApiError::Unreachable(_)) => Err(Stop::Failed("the hub does not answer".into())),
-        Err(ApiError::Refused { detail, .. }) => Err(Stop::Failed(detail)),
+        Err(SyncError::Api(ApiError::Unreachable(_))) => {
+            Err(Stop::Failed("the hub does not answer".into()))
+        }
+        Err(SyncError::Api(ApiError::Refused { detail, .. })) => Err(Stop::Failed(detail)),
         Ok(()) => Ok(()),
     }
 }
 
 /// Sends the outbox in order until it is empty or the hub stops settling entries.
-async fn push_all(session: &SavedSession) -> Result<(), ApiError> {
-    let store = store().await.map_err(ApiError::Unreachable)?;
+async fn push_all(session: &SavedSession) -> Result<(), SyncError> {
+    let store = store().await.map_err(storage)?;
     let mut batch_size = PUSH_BATCH;
     loop {
-        let outbox = store
-            .outbox()
-            .await
-            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        let outbox = store.outbox().await.map_err(storage)?;
         if outbox.is_empty() {
             return Ok(());
         }
@@ -295,40 +320,31 @@ async fn push_all(session: &SavedSession) -> Result<(), ApiError> {
             }
             other => other?,
         };
-        store
-            .settle(&response.results)
-            .await
-            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        store.settle(&response.results).await.map_err(storage)?;
         // No reload here: the records that show these actions' effects come with the pull
         // that follows, and showing the settled outbox first would flash stale state.
         if let Some(gap) = response.results.iter().find(|r| r.outcome == Outcome::Gap) {
             // The hub misses an entry this device no longer has: it cannot be sent again.
-            return Err(ApiError::Refused {
+            return Err(SyncError::Api(ApiError::Refused {
                 status: 409,
                 detail: gap
                     .reason
                     .clone()
                     .unwrap_or_else(|| "the hub is waiting for an earlier action".into()),
-            });
+            }));
         }
     }
 }
 
 /// Pulls pages until the hub has nothing newer.
-async fn pull_all(session: &SavedSession) -> Result<(), ApiError> {
-    let store = store().await.map_err(ApiError::Unreachable)?;
+async fn pull_all(session: &SavedSession) -> Result<(), SyncError> {
+    let store = store().await.map_err(storage)?;
     loop {
-        let since = store
-            .cursor()
-            .await
-            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+        let since = store.cursor().await.map_err(storage)?;
         let page = match api::changes(&session.token, since).await {
             Err(ApiError::Refused { status: 409, .. }) => {
                 // Our cursor is ahead of the hub (a reset hub): start over from its records.
-                store
-                    .forget_synced()
-                    .await
-                    .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+                store.forget_synced().await.map_err(storage)?;
                 continue;
             }
             other => other?,
@@ -336,7 +352,7 @@ async fn pull_all(session: &SavedSession) -> Result<(), ApiError> {
         store
             .apply_changes(&page.changes, page.cursor)
             .await
-            .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+            .map_err(storage)?;
         if !page.more {
             return Ok(());
         }

@@ -26,6 +26,19 @@ pub fn unit_status(unit: &Unit, pending: &[OutboxEntry]) -> StatusCode {
         .unwrap_or(unit.status)
 }
 
+/// Whether an action the hub has applied must still be laid over the synced records: until
+/// a copy of the unit that arrived after the hub's answer shows its effect. Both times are
+/// this device's own clock (when the answer was recorded, when the unit copy was stored), so
+/// a device clock minutes off the hub's changes nothing; comparing the press time with the
+/// hub's `status_at` would.
+pub fn applied_not_yet_pulled(
+    entry: &OutboxEntry,
+    settled_at: Millis,
+    unit_synced_at: Millis,
+) -> bool {
+    entry.kind != crate::wire::ActionKind::Status || settled_at >= unit_synced_at
+}
+
 /// The unit's active assignment on an incident, if any.
 pub fn active_assignment(incident: &Incident, unit_id: i64) -> Option<&Assignment> {
     incident
@@ -226,5 +239,41 @@ mod tests {
         assert_eq!(age(10_000, 0), "just now");
         assert_eq!(age(9 * 60_000, 0), "9 min ago");
         assert_eq!(age(3 * 3_600_000, 0), "3 h ago");
+    }
+}
+
+#[cfg(test)]
+mod applied_tests {
+    use super::applied_not_yet_pulled;
+    use crate::wire::{ActionKind, OutboxEntry};
+
+    fn status_entry(at: i64) -> OutboxEntry {
+        OutboxEntry {
+            client_id: "c".into(),
+            seq: 1,
+            id: "i".into(),
+            at,
+            kind: ActionKind::Status,
+            payload: serde_json::json!({"status": "en_route"}),
+        }
+    }
+
+    #[test]
+    fn an_applied_status_shows_until_a_later_copy_of_the_unit_arrives_whatever_the_clocks() {
+        // The device clock runs ten minutes behind the hub: the press time is "older" than
+        // the status_at the hub keeps, yet until a newer copy arrives the press must show.
+        let pressed = 1_000_000;
+        let settled = pressed + 300;
+        assert!(applied_not_yet_pulled(
+            &status_entry(pressed),
+            settled,
+            settled - 5_000
+        ));
+        // Once a copy stored after the answer is there, the synced record speaks.
+        assert!(!applied_not_yet_pulled(
+            &status_entry(pressed),
+            settled,
+            settled + 200
+        ));
     }
 }
