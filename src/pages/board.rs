@@ -12,7 +12,8 @@ use std::time::Duration;
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::admin::Nature;
 use tenfour_protocol::board::{
-    TimelineKind, UnitFlag, is_delayed, neris_times, timeline, unit_flags,
+    IncidentFlag, TimelineKind, UnitFlag, incident_flags, is_delayed, neris_times, priority_word,
+    timeline, unit_flags,
 };
 use tenfour_protocol::natures::NATURES;
 use tenfour_protocol::view::age;
@@ -23,14 +24,31 @@ use tenfour_protocol::wire::{
 const PAGE: usize = 100;
 const STALE_SETTING: &str = "tenfour.stale-minutes";
 const DEFAULT_STALE_MINUTES: f64 = 20.0;
+const ACK_SETTING: &str = "tenfour.ack-seconds";
+/// How long a P1/P2 assignment may wait for its acknowledgement before it is flagged.
+const DEFAULT_ACK_SECONDS: f64 = 60.0;
 
-fn stored_stale_minutes() -> f64 {
+fn stored_number(key: &str, default: f64) -> f64 {
     web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
-        .and_then(|s| s.get_item(STALE_SETTING).ok().flatten())
-        .and_then(|v| v.parse().ok())
-        .filter(|m: &f64| *m > 0.0)
-        .unwrap_or(DEFAULT_STALE_MINUTES)
+        .and_then(|s| s.get_item(key).ok().flatten())
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| *v > 0.0)
+        .unwrap_or(default)
+}
+
+fn store_number(key: &str, value: f64) {
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(key, &value.to_string());
+    }
+}
+
+/// Keys pressed in a text field belong to the field.
+fn typing_in_a_field(ev: &web_sys::KeyboardEvent) -> bool {
+    use wasm_bindgen::JsCast;
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
 }
 
 fn explain(err: ApiError) -> String {
@@ -46,22 +64,39 @@ fn explain(err: ApiError) -> String {
 pub fn Board() -> impl IntoView {
     let state = use_app();
     let selected = RwSignal::new(None::<i64>);
-    let stale_minutes = RwSignal::new(stored_stale_minutes());
+    let creating = RwSignal::new(false);
+    let stale_minutes = RwSignal::new(stored_number(STALE_SETTING, DEFAULT_STALE_MINUTES));
+    let ack_seconds = RwSignal::new(stored_number(ACK_SETTING, DEFAULT_ACK_SECONDS));
     // The board's clock runs faster than the app's: flags must appear on time.
     let tick = set_interval_with_handle(move || state.now.set(now_ms()), Duration::from_secs(2));
+    // Keyboard: N opens the new-incident form, Escape closes the form, then the incident.
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        match ev.key().as_str() {
+            "n" | "N" if !typing_in_a_field(&ev) => {
+                ev.prevent_default();
+                creating.set(true);
+            }
+            "Escape" if creating.get_untracked() => creating.set(false),
+            "Escape" => selected.set(None),
+            _ => {}
+        }
+    });
     on_cleanup(move || {
         if let Ok(handle) = tick {
             handle.clear();
         }
+        keys.remove();
     });
-    let set_stale = move |ev: leptos::ev::Event| {
-        if let Ok(minutes) = event_target_value(&ev).parse::<f64>()
-            && minutes > 0.0
-        {
-            stale_minutes.set(minutes);
-            if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+    let setting = move |signal: RwSignal<f64>, key: &'static str| {
+        move |ev: leptos::ev::Event| {
+            if let Ok(value) = event_target_value(&ev).parse::<f64>()
+                && value > 0.0
             {
-                let _ = storage.set_item(STALE_SETTING, &minutes.to_string());
+                signal.set(value);
+                store_number(key, value);
             }
         }
     };
@@ -73,13 +108,20 @@ pub fn Board() -> impl IntoView {
                         <h1>"Units"</h1>
                         <label class="inline">"Flag after (min)"
                             <input type="number" min="0" step="any" name="stale-minutes"
-                                prop:value=move || stale_minutes.get().to_string() on:change=set_stale/>
+                                prop:value=move || stale_minutes.get().to_string()
+                                on:change=setting(stale_minutes, STALE_SETTING)/>
                         </label>
                     </div>
                     <UnitTable stale_minutes=stale_minutes selected=selected/>
                 </div>
                 <div class="panel">
-                    <IncidentsPanel selected=selected/>
+                    <IncidentsPanel selected=selected creating=creating ack_seconds=ack_seconds/>
+                    <label class="inline setting">"Flag P1/P2 not acknowledged after (s)"
+                        <input type="number" min="0" step="any" name="ack-seconds"
+                            prop:value=move || ack_seconds.get().to_string()
+                            on:change=setting(ack_seconds, ACK_SETTING)/>
+                    </label>
+                    <p class="muted keys">"Keys: N new incident · Esc close"</p>
                 </div>
                 <div class="panel">
                     <h1>"Field feed"</h1>
@@ -247,9 +289,12 @@ fn FieldFeed() -> impl IntoView {
 }
 
 #[component]
-fn IncidentsPanel(selected: RwSignal<Option<i64>>) -> impl IntoView {
+fn IncidentsPanel(
+    selected: RwSignal<Option<i64>>,
+    creating: RwSignal<bool>,
+    ack_seconds: RwSignal<f64>,
+) -> impl IntoView {
     let state = use_app();
-    let creating = RwSignal::new(false);
     let active = move || {
         let mut list: Vec<Incident> = state.incidents.with(|l| {
             l.iter()
@@ -263,7 +308,7 @@ fn IncidentsPanel(selected: RwSignal<Option<i64>>) -> impl IntoView {
     view! {
         <div class="panel-head">
             <h1>"Incidents"</h1>
-            <button class="primary" on:click=move |_| creating.update(|c| *c = !*c)>
+            <button class="primary" aria-keyshortcuts="N" on:click=move |_| creating.update(|c| *c = !*c)>
                 {move || if creating.get() { "Close form" } else { "New incident" }}
             </button>
         </div>
@@ -271,20 +316,44 @@ fn IncidentsPanel(selected: RwSignal<Option<i64>>) -> impl IntoView {
             <NewIncidentForm on_created=move |id| { selected.set(Some(id)); creating.set(false); }/>
         </Show>
         <ul class="incident-list" data-testid="incident-list">
-            {move || active().into_iter().map(|i| {
-                let id = i.id;
-                let units: Vec<String> = i.assignments.iter().filter(|a| a.is_active()).map(|a| a.callsign.clone()).collect();
-                view! {
-                    <li>
-                        <button class="incident-row" class:selected=move || selected.get() == Some(id)
-                            data-incident=i.number.clone() on:click=move |_| selected.set(Some(id))>
-                            <span class="priority">{format!("P{}", i.priority)}</span>
-                            <span>{format!("{} · {} · {}", i.number, i.nature_text, i.address)}</span>
-                            <span class="muted">{units.join(", ")}</span>
-                        </button>
-                    </li>
-                }
-            }).collect_view()}
+            {move || {
+                let now = state.now.get();
+                let ack_within = (ack_seconds.get() * 1000.0) as Millis;
+                active().into_iter().map(|i| {
+                    let id = i.id;
+                    let units: Vec<String> = i.assignments.iter().filter(|a| a.is_active()).map(|a| a.callsign.clone()).collect();
+                    let flags = incident_flags(&i, now, ack_within);
+                    let flag_names = flags
+                        .iter()
+                        .map(|f| match f {
+                            IncidentFlag::NoUnit => "no-unit",
+                            IncidentFlag::NotAcknowledged(_) => "not-acknowledged",
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    view! {
+                        <li>
+                            <button class="incident-row" class:selected=move || selected.get() == Some(id)
+                                data-incident=i.number.clone() data-flags=flag_names
+                                on:click=move |_| selected.set(Some(id))>
+                                <span class=format!("priority p{}", i.priority)>
+                                    {format!("P{} {}", i.priority, priority_word(i.priority))}
+                                </span>
+                                <span class="incident-what">
+                                    <bdi>{format!("{} · {} · {}", i.number, i.nature_text, i.address)}</bdi>
+                                    <span class="muted">{if units.is_empty() { String::new() } else { units.join(", ") }}</span>
+                                    {flags.into_iter().map(|f| match f {
+                                        IncidentFlag::NoUnit => view! { <span class="flag">"No unit"</span> }.into_any(),
+                                        IncidentFlag::NotAcknowledged(late) => view! {
+                                            <span class="flag urgent">{format!("Not acknowledged: {}", late.join(", "))}</span>
+                                        }.into_any(),
+                                    }).collect_view()}
+                                </span>
+                            </button>
+                        </li>
+                    }
+                }).collect_view()
+            }}
         </ul>
         {move || selected.get().map(|id| view! { <IncidentDetail id=id/> })}
     }
@@ -351,6 +420,18 @@ fn IncidentDetail(id: i64) -> impl IntoView {
             }));
         }
     };
+    let unassign = move |unit_id: i64, callsign: String| {
+        let question = format!("Take {callsign} off this incident? The unit becomes available.");
+        let confirmed = web_sys::window()
+            .and_then(|w| w.confirm_with_message(&question).ok())
+            .unwrap_or(false);
+        if confirmed {
+            let token = state.token();
+            run(Box::pin(async move {
+                api::dispatch::unassign(&token, id, unit_id).await
+            }));
+        }
+    };
     // Available units first, then the rest with their status.
     let candidates = move || {
         let mut units: Vec<Unit> = state
@@ -367,7 +448,10 @@ fn IncidentDetail(id: i64) -> impl IntoView {
             let active = i.state == IncidentState::Active;
             view! {
                 <article class="incident-detail" data-testid="incident-detail">
-                    <h2>{format!("{} · P{} · {}", i.number, i.priority, i.nature_text)}</h2>
+                    <h2>
+                        <span class=format!("priority p{}", i.priority)>{format!("P{} {}", i.priority, priority_word(i.priority))}</span>
+                        " "<bdi>{format!("{} · {}", i.number, i.nature_text)}</bdi>
+                    </h2>
                     {(!i.cautions.is_empty()).then(|| view! { <p class="cautions-box">{format!("Caution: {}", i.cautions.join(" · "))}</p> })}
                     <p>{i.address.clone()}</p>
                     <p class="muted">{format!("Caller {} · {} · {}", i.caller_name, i.callback, i.state.as_str())}</p>
@@ -383,6 +467,27 @@ fn IncidentDetail(id: i64) -> impl IntoView {
                             <button on:click=move |_| finish("close")>"Close"</button>
                             <button on:click=move |_| finish("cancel")>"Cancel"</button>
                         </div>
+                    })}
+                    {active.then(|| {
+                        let on_call: Vec<(i64, String, bool)> = i.assignments.iter()
+                            .filter(|a| a.is_active())
+                            .map(|a| (a.unit_id, a.callsign.clone(), a.acknowledged_at.is_some()))
+                            .collect();
+                        view! {
+                            <ul class="on-call" data-testid="on-call">
+                                {on_call.into_iter().map(|(unit_id, callsign, acknowledged)| {
+                                    let label = format!("Unassign {callsign}");
+                                    let name = callsign.clone();
+                                    view! {
+                                        <li data-unit=callsign.clone()>
+                                            <strong>{callsign.clone()}</strong>
+                                            <span class="muted">{if acknowledged { "acknowledged" } else { "not acknowledged yet" }}</span>
+                                            <button class="secondary" aria-label=label on:click=move |_| unassign(unit_id, name.clone())>"Unassign"</button>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }
                     })}
                     {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
                     <h3>"Timeline"</h3>

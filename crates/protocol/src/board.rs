@@ -173,6 +173,57 @@ pub fn unit_flags(unit: &Unit, now: Millis, stale_after: Millis) -> Vec<UnitFlag
     flags
 }
 
+/// Why an active incident deserves the dispatcher's attention.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IncidentFlag {
+    /// No unit is on it.
+    NoUnit,
+    /// A P1 or P2 call whose units (callsigns) have not acknowledged within the allowed time.
+    NotAcknowledged(Vec<String>),
+}
+
+/// Priorities at or under this number must be acknowledged in time.
+pub const ACK_WATCHED_PRIORITY: u8 = 2;
+
+/// The flags of an incident at `now`; `ack_within` is how long a P1/P2 assignment may stay
+/// unacknowledged.
+pub fn incident_flags(incident: &Incident, now: Millis, ack_within: Millis) -> Vec<IncidentFlag> {
+    let mut flags = Vec::new();
+    if incident.state != crate::wire::IncidentState::Active {
+        return flags;
+    }
+    let active: Vec<_> = incident
+        .assignments
+        .iter()
+        .filter(|a| a.is_active())
+        .collect();
+    if active.is_empty() {
+        flags.push(IncidentFlag::NoUnit);
+    }
+    if incident.priority <= ACK_WATCHED_PRIORITY {
+        let late: Vec<String> = active
+            .iter()
+            .filter(|a| a.acknowledged_at.is_none() && now - a.dispatched_at > ack_within)
+            .map(|a| a.callsign.clone())
+            .collect();
+        if !late.is_empty() {
+            flags.push(IncidentFlag::NotAcknowledged(late));
+        }
+    }
+    flags
+}
+
+/// The priority in words, shown beside its number and colour.
+pub fn priority_word(priority: u8) -> &'static str {
+    match priority {
+        1 => "Emergency",
+        2 => "Urgent",
+        3 => "Prompt",
+        4 => "Routine",
+        _ => "Low",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -293,5 +344,46 @@ mod tests {
             ..unit
         };
         assert!(unit_flags(&available, 9_000, 3_000).is_empty());
+    }
+
+    #[test]
+    fn incidents_without_a_unit_and_late_acknowledgements_are_flagged() {
+        let mut call = incident();
+        call.assignments.clear();
+        assert_eq!(
+            incident_flags(&call, 10_000, 60_000),
+            [IncidentFlag::NoUnit]
+        );
+
+        call.assignments.push(Assignment {
+            id: 1,
+            unit_id: 4,
+            callsign: "M12".into(),
+            dispatched_at: 1_000,
+            acknowledged_at: None,
+            cleared_at: None,
+            cancelled_at: None,
+        });
+        // P2, within the time allowed: nothing yet; past it: flagged with the callsign.
+        assert!(incident_flags(&call, 60_000, 60_000).is_empty());
+        assert_eq!(
+            incident_flags(&call, 61_001, 60_000),
+            [IncidentFlag::NotAcknowledged(vec!["M12".into()])]
+        );
+        // Acknowledged, or a P3: no acknowledgement flag.
+        call.priority = 3;
+        assert!(incident_flags(&call, 600_000, 60_000).is_empty());
+        call.priority = 1;
+        call.assignments[0].acknowledged_at = Some(2_000);
+        assert!(incident_flags(&call, 600_000, 60_000).is_empty());
+        // A cleared unit leaves the call without a unit.
+        call.assignments[0].cleared_at = Some(3_000);
+        assert_eq!(
+            incident_flags(&call, 600_000, 60_000),
+            [IncidentFlag::NoUnit]
+        );
+        // Closed calls are not flagged.
+        call.state = IncidentState::Closed;
+        assert!(incident_flags(&call, 600_000, 60_000).is_empty());
     }
 }
