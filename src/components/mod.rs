@@ -3,6 +3,7 @@
 pub mod alert;
 pub mod banner;
 pub mod connection;
+pub mod draft;
 pub mod news;
 pub mod status;
 pub mod time;

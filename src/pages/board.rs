@@ -3,6 +3,7 @@
 //! and NERIS unit times. Kept live by the sync engine; long lists are paged.
 
 use crate::api::{self, ApiError};
+use crate::components::draft::{draft, draft_or, forget};
 use crate::components::time::clock;
 use crate::state::{AppState, use_app};
 use crate::store::now_ms;
@@ -313,7 +314,8 @@ fn IncidentsPanel(
             </button>
         </div>
         <Show when=move || creating.get()>
-            <NewIncidentForm on_created=move |id| { selected.set(Some(id)); creating.set(false); }/>
+            <NewIncidentForm on_created=move |id| { selected.set(Some(id)); creating.set(false); }
+                on_discard=move || creating.set(false)/>
         </Show>
         <ul class="incident-list" data-testid="incident-list">
             {move || {
@@ -370,7 +372,7 @@ fn IncidentDetail(id: i64) -> impl IntoView {
         })
     };
     let error = RwSignal::new(None::<String>);
-    let note = RwSignal::new(String::new());
+    let note = draft(&format!("caller-note.{id}"));
     let unit_choice = RwSignal::new(String::new());
     let run = move |call: std::pin::Pin<
         Box<dyn std::future::Future<Output = Result<Incident, ApiError>>>,
@@ -541,7 +543,10 @@ fn IncidentDetail(id: i64) -> impl IntoView {
 }
 
 #[component]
-fn NewIncidentForm(on_created: impl Fn(i64) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn NewIncidentForm(
+    on_created: impl Fn(i64) + Copy + Send + Sync + 'static,
+    on_discard: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let state = use_app();
     // The common list at once (the form works offline), then the agency's own.
     let natures = RwSignal::new(
@@ -562,16 +567,18 @@ fn NewIncidentForm(on_created: impl Fn(i64) + Copy + Send + Sync + 'static) -> i
             }
         });
     }
-    let nature = RwSignal::new(NATURES[0].0.to_owned());
-    let nature_text = RwSignal::new(String::new());
-    let priority = RwSignal::new("3".to_owned());
-    let address = RwSignal::new(String::new());
-    let latitude = RwSignal::new(String::new());
-    let longitude = RwSignal::new(String::new());
-    let caller = RwSignal::new(String::new());
-    let callback = RwSignal::new(String::new());
-    let cautions = RwSignal::new(String::new());
-    let notes = RwSignal::new(String::new());
+    // Every field is a draft kept on the device until the incident is created or the draft
+    // discarded: a reload in the middle of a call loses nothing.
+    let nature = draft_or("new-incident.nature", NATURES[0].0);
+    let nature_text = draft("new-incident.nature_text");
+    let priority = draft_or("new-incident.priority", "3");
+    let address = draft("new-incident.address");
+    let latitude = draft("new-incident.latitude");
+    let longitude = draft("new-incident.longitude");
+    let caller = draft("new-incident.caller_name");
+    let callback = draft("new-incident.callback");
+    let cautions = draft("new-incident.cautions");
+    let notes = draft("new-incident.caller_notes");
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let coordinate = |text: String, what: &str| -> Result<Option<f64>, String> {
@@ -619,6 +626,7 @@ fn NewIncidentForm(on_created: impl Fn(i64) + Copy + Send + Sync + 'static) -> i
         leptos::task::spawn_local(async move {
             match api::dispatch::create(&token, &new).await {
                 Ok(incident) => {
+                    forget("new-incident.");
                     engine::kick();
                     // Last: this closes the form, and with it these signals.
                     on_created(incident.id);
@@ -670,7 +678,16 @@ fn NewIncidentForm(on_created: impl Fn(i64) + Copy + Send + Sync + 'static) -> i
             <label>"Caller notes"
                 <textarea name="caller_notes" rows="3" prop:value=notes on:input=move |ev| notes.set(event_target_value(&ev))></textarea>
             </label>
-            <button type="submit" class="primary" disabled=move || busy.get()>"Create incident"</button>
+            <div class="row">
+                <button type="submit" class="primary" disabled=move || busy.get()>"Create incident"</button>
+                <button type="button" class="secondary" on:click=move |_| {
+                    for field in [nature_text, address, latitude, longitude, caller, callback, cautions, notes] {
+                        field.set(String::new());
+                    }
+                    forget("new-incident.");
+                    on_discard();
+                }>"Discard draft"</button>
+            </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </form>
     }

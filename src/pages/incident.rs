@@ -158,7 +158,8 @@ fn IncidentDetail(incident: Incident, synced_at: i64) -> impl IntoView {
 #[component]
 fn NoteComposer(incident_id: i64) -> impl IntoView {
     let state = use_app();
-    let text = RwSignal::new(String::new());
+    // Kept on the device until sent: a reload or a crash does not lose half a note.
+    let text = crate::components::draft::draft(&format!("note.{incident_id}"));
     let error = RwSignal::new(None::<String>);
     let send = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -53,6 +53,8 @@ pub fn OutboxPage() -> impl IntoView {
                     None => store.clear_session().await,
                 };
             }
+            // Half-written notes and forms belong to the person signing out.
+            crate::components::draft::forget("");
             state.reload().await;
             crate::sync::tabs::announce_changed();
         });

@@ -111,3 +111,53 @@ test('calls needing attention are flagged, priorities are in words, a unit comes
   await expect(form).toHaveCount(0);
   await context.close();
 });
+
+test('half-written notes and forms survive a reload until sent or discarded', async ({ browser }) => {
+  // The dispatcher's new-incident form.
+  const { context, page } = await signInDesk(browser, { width: 1280, height: 800 });
+  await page.getByRole('button', { name: 'New incident' }).click();
+  let form = page.getByTestId('new-incident');
+  await form.locator('input[name=address]').fill('12 Quay Street');
+  await form.locator('textarea[name=caller_notes]').fill('Caller on the second floor, smoke in hall');
+  await page.reload();
+  await expect(page.getByTestId('board-units').locator('tr[data-unit]')).toHaveCount(44);
+  await page.getByRole('button', { name: 'New incident' }).click();
+  form = page.getByTestId('new-incident');
+  await expect(form.locator('input[name=address]')).toHaveValue('12 Quay Street');
+  await expect(form.locator('textarea[name=caller_notes]')).toHaveValue('Caller on the second floor, smoke in hall');
+  await form.getByRole('button', { name: 'Discard draft' }).click();
+  await expect(form).toHaveCount(0);
+  await page.reload();
+  await page.getByRole('button', { name: 'New incident' }).click();
+  await expect(page.getByTestId('new-incident').locator('input[name=address]')).toHaveValue('');
+  await context.close();
+
+  // The responder's field note.
+  const crew = await browser.newContext({ viewport: { width: 360, height: 640 }, baseURL: hub.url, hasTouch: true, isMobile: true });
+  const phone = await crew.newPage();
+  await phone.goto('/');
+  await phone.fill('input[name=username]', 'crew');
+  await phone.fill('input[name=password]', PASSWORD);
+  await phone.getByRole('button', { name: 'Sign in' }).click();
+  await phone.click('[data-unit="U02"]');
+  await expect(phone.getByRole('heading', { name: 'Assignments' })).toBeVisible();
+  // U02 has no call: put it on the theft, then write a note there.
+  const desk = await signInDesk(browser, { width: 1280, height: 800 });
+  await desk.page.getByTestId('incident-list').locator('button.incident-row', { hasText: '7 Mill Lane' }).click();
+  const detail = desk.page.getByTestId('incident-detail');
+  const u02 = await detail.locator('select[aria-label="Unit to assign"] option', { hasText: 'U02' }).getAttribute('value');
+  await detail.locator('select[aria-label="Unit to assign"]').selectOption(u02);
+  await detail.getByRole('button', { name: 'Assign' }).click();
+  await phone.getByTestId('new-assignment').getByRole('button', { name: 'Acknowledge' }).click();
+  await phone.locator('a.assignment').first().click();
+  await phone.fill('#field-note', 'Rear door forced, owner says laptop and');
+  await phone.reload();
+  await expect(phone.locator('#field-note')).toHaveValue('Rear door forced, owner says laptop and');
+  await phone.fill('#field-note', 'Rear door forced, owner says laptop and TV gone');
+  await phone.getByRole('button', { name: 'Add note' }).click();
+  await expect(phone.locator('#field-note')).toHaveValue('');
+  await phone.reload();
+  await expect(phone.locator('#field-note')).toHaveValue('');
+  await crew.close();
+  await desk.context.close();
+});
