@@ -66,6 +66,16 @@ fn ended(incident: &Incident, unit: Option<i64>) -> Option<&'static str> {
     }
 }
 
+/// The newest caller or dispatch note: what the crew needs above the fold on a phone.
+fn latest_from_dispatch(incident: &Incident) -> Option<(i64, String, String)> {
+    incident
+        .notes
+        .iter()
+        .filter(|n| n.source != NoteSource::Field)
+        .max_by_key(|n| (n.at, n.id))
+        .map(|n| (n.at, n.author.clone(), n.text.clone()))
+}
+
 fn tel_link(number: &str) -> String {
     let digits: String = number
         .chars()
@@ -121,7 +131,14 @@ fn IncidentDetail(incident: Incident, synced_at: i64) -> impl IntoView {
                     <span class="link-kind">"Call"</span><bdi data-testid="caller-name">{incident.caller_name.clone()}</bdi>" · "<bdi dir="ltr" data-testid="callback">{incident.callback.clone()}</bdi>
                 </a>
             })}
-            {mine.then(|| view! { <StatusButtons incident_id=id/> })}
+            {latest_from_dispatch(&incident).map(|(at, who, text)| view! {
+                <p class="latest-note" data-testid="latest-note">
+                    <span class="note-meta">{format!("Latest · {} · {}", clock(at), who)}</span>
+                    <span class="latest-text" dir="auto">{text}</span>
+                </p>
+            })}
+            // On a phone the buttons sit in a dock at the bottom, within thumb reach.
+            {mine.then(|| view! { <div class="status-dock" data-testid="status-dock"><StatusButtons incident_id=id/></div> })}
             </div>
             <div class="incident-side">
             <h2>"Notes"</h2>
