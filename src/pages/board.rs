@@ -44,6 +44,13 @@ fn store_number(key: &str, value: f64) {
     }
 }
 
+/// Asks the dispatcher to confirm what cannot be taken back.
+fn confirm(question: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(question).ok())
+        .unwrap_or(false)
+}
+
 /// Keys pressed in a text field belong to the field.
 fn typing_in_a_field(ev: &web_sys::KeyboardEvent) -> bool {
     use wasm_bindgen::JsCast;
@@ -412,10 +419,7 @@ fn IncidentDetail(id: i64) -> impl IntoView {
             "{} this incident? Every unit on it is released.",
             if verb == "close" { "Close" } else { "Cancel" }
         );
-        let confirmed = web_sys::window()
-            .and_then(|w| w.confirm_with_message(&question).ok())
-            .unwrap_or(false);
-        if confirmed {
+        if confirm(&question) {
             let token = state.token();
             run(Box::pin(async move {
                 api::dispatch::finish(&token, id, verb).await
@@ -423,11 +427,9 @@ fn IncidentDetail(id: i64) -> impl IntoView {
         }
     };
     let unassign = move |unit_id: i64, callsign: String| {
-        let question = format!("Take {callsign} off this incident? The unit becomes available.");
-        let confirmed = web_sys::window()
-            .and_then(|w| w.confirm_with_message(&question).ok())
-            .unwrap_or(false);
-        if confirmed {
+        if confirm(&format!(
+            "Take {callsign} off this incident? The unit becomes available."
+        )) {
             let token = state.token();
             run(Box::pin(async move {
                 api::dispatch::unassign(&token, id, unit_id).await

@@ -59,13 +59,16 @@ pub fn check(root: &Path, tools: &Tools, hub_bin: &Path) -> Result<(), String> {
         ));
         // A fresh hub for each caller, so one run's changes cannot hide the other's failures.
         let scratch = sh::Scratch::new(&format!("api-{username}"))?;
-        let running = hub::spawn_quiet(
+        let running = hub::spawn(
             hub_bin,
             tools,
-            "127.0.0.1:0",
-            &scratch.path().join("tenfour.db"),
-            &root.join("dist"),
+            (
+                "127.0.0.1:0",
+                &scratch.path().join("tenfour.db"),
+                &root.join("dist"),
+            ),
             &["--demo"],
+            hub::Logs::Quiet,
         )?;
         let address = running.url().trim_start_matches("http://").to_owned();
         let result = token(&address, username, unit).and_then(|main| {

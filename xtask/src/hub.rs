@@ -96,32 +96,28 @@ impl Running {
     }
 }
 
+/// How much a background hub logs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Logs {
+    /// Its usual info lines.
+    Info,
+    /// Warnings and errors only, for runs that make thousands of refused requests on purpose.
+    Quiet,
+}
+
 /// Starts the hub and waits for its `listening on URL` line.
 pub fn spawn(
     bin: &Path,
     tools: &Tools,
-    bind: &str,
-    database: &Path,
-    dist: &Path,
+    (bind, database, dist): (&str, &Path, &Path),
     extra_args: &[&str],
+    logs: Logs,
 ) -> Result<Running, String> {
     let mut command = hub_command(bin, tools, bind, database, dist);
     command.args(extra_args);
-    start(command, bin)
-}
-
-/// `spawn`, logging only warnings and errors (for runs that make thousands of refused
-/// requests on purpose).
-pub fn spawn_quiet(
-    bin: &Path,
-    tools: &Tools,
-    bind: &str,
-    database: &Path,
-    dist: &Path,
-    extra_args: &[&str],
-) -> Result<Running, String> {
-    let mut command = hub_command(bin, tools, bind, database, dist);
-    command.args(extra_args).env("RUST_LOG", "warn");
+    if logs == Logs::Quiet {
+        command.env("RUST_LOG", "warn");
+    }
     start(command, bin)
 }
 

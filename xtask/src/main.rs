@@ -234,10 +234,13 @@ fn test(layers: &[String]) -> Result<(), String> {
         let running = hub::spawn(
             &hub_bin,
             &tools,
-            "127.0.0.1:0",
-            &scratch.path().join("tenfour.db"),
-            &root.join("dist"),
+            (
+                "127.0.0.1:0",
+                &scratch.path().join("tenfour.db"),
+                &root.join("dist"),
+            ),
             &["--demo"],
+            hub::Logs::Info,
         )?;
         let result = sh::run(
             sh::command("npx", &tools)
@@ -300,13 +303,16 @@ fn soak(args: &[String]) -> Result<(), String> {
             .arg(units.to_string()),
     )?;
     let seed_arg = seed.display().to_string();
-    let running = hub::spawn_quiet(
+    let running = hub::spawn(
         &hub_bin,
         &tools,
-        "127.0.0.1:0",
-        &scratch.path().join("soak.db"),
-        &root.join("dist"),
+        (
+            "127.0.0.1:0",
+            &scratch.path().join("soak.db"),
+            &root.join("dist"),
+        ),
         &["--seed", &seed_arg],
+        hub::Logs::Quiet,
     )?;
     sh::banner(&format!("soak: {units} units for {minutes} minutes"));
     let figures = sh::capture(
@@ -356,10 +362,13 @@ fn bench() -> Result<(), String> {
     let running = hub::spawn(
         &hub_bin,
         &tools,
-        "127.0.0.1:0",
-        &scratch.path().join("bench.db"),
-        &root.join("dist"),
+        (
+            "127.0.0.1:0",
+            &scratch.path().join("bench.db"),
+            &root.join("dist"),
+        ),
         &["--demo", "--seed", &seed_arg],
+        hub::Logs::Info,
     )?;
 
     let pouch = pouchdb_server(&root, &tools, &scratch.path().join("pouchdb"))?;
@@ -381,9 +390,14 @@ fn bench() -> Result<(), String> {
             .current_dir(root.join("tests/e2e"))
             .env("TENFOUR_URL", running.url()),
     );
+    sh::banner(
+        "accessibility: Lighthouse 12 on the sign-in page, the responder's screens and the board",
+    );
+    let accessibility = lighthouse_table(&root, &tools, running.url());
     running.stop();
     report.push_str(&hub_figures?);
     report.push_str(&device_table(&device?)?);
+    report.push_str(&accessibility?);
 
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let date = sh::output(std::process::Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
@@ -452,6 +466,34 @@ fn pouchdb_server(root: &Path, tools: &bootstrap::Tools, dir: &Path) -> Result<B
         child,
         url: format!("http://127.0.0.1:{port}"),
     })
+}
+
+/// Lighthouse accessibility scores of the screens people work on, signed in (installs
+/// Lighthouse from `crates/bench/lighthouse/package-lock.json` the first time).
+fn lighthouse_table(root: &Path, tools: &bootstrap::Tools, url: &str) -> Result<String, String> {
+    let package = root.join("crates/bench/lighthouse");
+    bootstrap::ensure_npm_dir(&package, "lighthouse 12.8.2 (benchmarks only)")?;
+    let output = sh::capture(
+        sh::command("node", tools)
+            .arg(package.join("a11y.js"))
+            .current_dir(&package)
+            .env("TENFOUR_URL", url),
+    )?;
+    let rows: Vec<&str> = output
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("LIGHTHOUSE_ROW "))
+        .collect();
+    if rows.is_empty() {
+        return Err("the Lighthouse run printed no scores".into());
+    }
+    let mut table = String::from(
+        "\n### Accessibility (Lighthouse 12, signed in)\n\n| screen | score | failing audits |\n|---|---:|---|\n",
+    );
+    for row in rows {
+        table.push_str(row);
+        table.push('\n');
+    }
+    Ok(table)
 }
 
 /// Brotli sizes of what a first visit fetches, as the hub serves them.

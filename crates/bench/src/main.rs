@@ -559,21 +559,12 @@ async fn fanout(
     }
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let latencies: Arc<Mutex<Vec<f64>>> = Arc::default();
-    let mut board = server.listen(&dispatcher.sender).await?;
+    let board = server.listen(&dispatcher.sender).await?;
     let after = rss_kb(server.pid);
-    let (reader_server, sent_r, lat_r) = (server.clone(), sent.clone(), latencies.clone());
-    let reader = tokio::spawn(async move {
-        let mut buffer = String::new();
-        while let Ok(Some(chunk)) = board.chunk().await {
-            let arrived = Instant::now();
-            buffer.push_str(&String::from_utf8_lossy(&chunk));
-            for id in reader_server.arrived(&mut buffer) {
-                if let Some(at) = sent_r.lock().map(|mut s| s.remove(&id)).ok().flatten()
-                    && let Ok(mut l) = lat_r.lock()
-                {
-                    l.push(arrived.duration_since(at).as_secs_f64() * 1000.0);
-                }
-            }
+    let lat_r = latencies.clone();
+    let reader = follow_board(server.clone(), board, sent.clone(), move |ms| {
+        if let Ok(mut l) = lat_r.lock() {
+            l.push(ms);
         }
     });
     // Whatever the server manages within the budget is what it delivered.
@@ -621,6 +612,28 @@ async fn fanout(
             .zip(after)
             .map(|(b, a)| a.saturating_sub(b) as f64 / units as f64),
         rss_kb: after,
+    })
+}
+
+/// Reads the dispatcher's feed and reports, for each update in `sent`, how long it took to
+/// arrive (ms).
+fn follow_board(
+    server: Server,
+    mut board: reqwest::Response,
+    sent: Arc<Mutex<HashMap<String, Instant>>>,
+    arrived_ms: impl Fn(f64) + Send + 'static,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut buffer = String::new();
+        while let Ok(Some(chunk)) = board.chunk().await {
+            let arrived = Instant::now();
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            for id in server.arrived(&mut buffer) {
+                if let Some(at) = sent.lock().ok().and_then(|mut s| s.remove(&id)) {
+                    arrived_ms(arrived.duration_since(at).as_secs_f64() * 1000.0);
+                }
+            }
+        }
     })
 }
 

@@ -62,21 +62,11 @@ pub async fn soak(hub_url: &str, hub_pid: u32, minutes: usize, units: usize) -> 
     let minute = Arc::new(Mutex::new(Minute::default()));
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     // The board: when each update reaches the dispatcher.
-    let mut board = server.listen(&dispatcher.sender).await?;
-    let (reader_server, sent_r, minute_r) = (server.clone(), sent.clone(), minute.clone());
-    let reader = tokio::spawn(async move {
-        let mut buffer = String::new();
-        while let Ok(Some(chunk)) = board.chunk().await {
-            let arrived = Instant::now();
-            buffer.push_str(&String::from_utf8_lossy(&chunk));
-            for id in reader_server.arrived(&mut buffer) {
-                if let Some(at) = sent_r.lock().ok().and_then(|mut s| s.remove(&id))
-                    && let Ok(mut m) = minute_r.lock()
-                {
-                    m.board_ms
-                        .push(arrived.duration_since(at).as_secs_f64() * 1000.0);
-                }
-            }
+    let board = server.listen(&dispatcher.sender).await?;
+    let minute_r = minute.clone();
+    let reader = crate::follow_board(server.clone(), board, sent.clone(), move |ms| {
+        if let Ok(mut m) = minute_r.lock() {
+            m.board_ms.push(ms);
         }
     });
 

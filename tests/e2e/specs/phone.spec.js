@@ -58,11 +58,15 @@ test('a phone shows the call and its status buttons on one screen', async ({ bro
       const toast = page.getByTestId('toast');
       await expect(toast).toBeVisible();
       await expect(toast).toContainText(status === 'en_route' ? 'En route' : 'On scene');
-      const toastBox = await toast.boundingBox();
-      for (const button of await dock.locator('.status-button').all()) {
-        expect(overlaps(toastBox, await button.boundingBox())).toBe(false);
-      }
       await expect(page.getByTestId('my-status')).toContainText(status === 'en_route' ? 'En route' : 'On scene');
+      // Measured in one go in the page: the buttons are rebuilt when the status changes.
+      const covered = await page.evaluate(() => {
+        const toast = document.querySelector('[data-testid=toast]').getBoundingClientRect();
+        return [...document.querySelectorAll('[data-testid=status-dock] .status-button')]
+          .map((b) => b.getBoundingClientRect())
+          .some((b) => toast.left < b.right && b.left < toast.right && toast.top < b.bottom && b.top < toast.bottom);
+      });
+      expect(covered).toBe(false);
       // The next press must not come inside the double-tap guard.
       await page.waitForFunction(() => !document.querySelector('.status-button[aria-disabled="true"]'));
     }
