@@ -3,6 +3,7 @@
 //! Schemathesis comes from PyPI at a pinned version, in a virtual environment of its own.
 
 use crate::bootstrap::Tools;
+use crate::tally::{self, Tally};
 use crate::{http, hub, sh};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -50,7 +51,9 @@ fn token(address: &str, username: &str, unit: Option<&str>) -> Result<String, St
     http::token_of(&body).ok_or_else(|| format!("no token in the sign-in answer: {body:.300}"))
 }
 
-pub fn check(root: &Path, tools: &Tools, hub_bin: &Path) -> Result<(), String> {
+/// Runs Schemathesis once per role; the test cases it generated and passed.
+pub fn check(root: &Path, tools: &Tools, hub_bin: &Path) -> Result<Tally, String> {
+    let mut total = Tally::default();
     let st = ensure_schemathesis()?;
     let seed = std::env::var("TENFOUR_API_SEED").unwrap_or_else(|_| DEFAULT_SEED.into());
     for (username, unit) in [("dispatch", None), ("medic1", Some("M12")), ("admin", None)] {
@@ -74,7 +77,7 @@ pub fn check(root: &Path, tools: &Tools, hub_bin: &Path) -> Result<(), String> {
         let result = token(&address, username, unit).and_then(|main| {
             // Signing out ends a session: that operation gets a session of its own.
             let sign_out = token(&address, username, unit)?;
-            sh::run(
+            tally::run(
                 Command::new(&st)
                     .arg("--config-file")
                     .arg(root.join("tests/api/schemathesis.toml"))
@@ -88,7 +91,7 @@ pub fn check(root: &Path, tools: &Tools, hub_bin: &Path) -> Result<(), String> {
             )
         });
         running.stop();
-        result?;
+        total.add(result?);
     }
-    Ok(())
+    Ok(total)
 }

@@ -53,12 +53,15 @@ fn target_dir(root: &Path) -> PathBuf {
     }
 }
 
-/// Runs every target for `seconds`. A failure names the input that caused it and where to
-/// put it so that it becomes a regression test.
-pub fn run_all(root: &Path, tools: &Tools, seconds: u64) -> Result<(), String> {
+/// Runs every target for `seconds` and returns how many ran clean. libFuzzer's progress
+/// lines (thousands a target) go to a log; its final statistics are printed, and on a
+/// failure the end of the log. A failure names the input that caused it and where to put it
+/// so that it becomes a regression test.
+pub fn run_all(root: &Path, tools: &Tools, seconds: u64) -> Result<u64, String> {
     ensure_cargo_fuzz(root, tools)?;
     let scratch = sh::Scratch::new("fuzz")?;
     let fuzz_dir = root.join("crates/fuzz");
+    let mut ran = 0;
     for target in targets(root)? {
         sh::banner(&format!("fuzz: {target} for {seconds} s"));
         let learned = scratch.path().join("corpus").join(&target);
@@ -67,6 +70,9 @@ pub fn run_all(root: &Path, tools: &Tools, seconds: u64) -> Result<(), String> {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
+        let log_path = scratch.path().join(format!("{target}.log"));
+        let log = std::fs::File::create(&log_path)
+            .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
         let mut command: Command = sh::cargo(root, tools);
         command
             .env("CARGO_TARGET_DIR", target_dir(root))
@@ -79,8 +85,25 @@ pub fn run_all(root: &Path, tools: &Tools, seconds: u64) -> Result<(), String> {
             .arg("--")
             .arg(format!("-max_total_time={seconds}"))
             .arg(format!("-artifact_prefix={}/", artifacts.display()))
-            .arg("-print_final_stats=1");
-        if let Err(failure) = sh::run(&mut command) {
+            .arg("-print_final_stats=1")
+            .stderr(log);
+        let result = sh::run(&mut command);
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        if result.is_ok() {
+            for line in lines.iter().filter(|l| {
+                l.starts_with("stat::number_of_executed_units")
+                    || l.starts_with("stat::new_units_added")
+                    || l.starts_with("Done ")
+            }) {
+                println!("  {line}");
+            }
+        } else {
+            for line in &lines[lines.len().saturating_sub(80)..] {
+                println!("  {line}");
+            }
+        }
+        if let Err(failure) = result {
             let found: Vec<String> = std::fs::read_dir(&artifacts)
                 .map(|d| {
                     d.filter_map(|e| Some(e.ok()?.path().display().to_string()))
@@ -102,6 +125,7 @@ pub fn run_all(root: &Path, tools: &Tools, seconds: u64) -> Result<(), String> {
                 kept.display()
             ));
         }
+        ran += 1;
     }
-    Ok(())
+    Ok(ran)
 }

@@ -9,6 +9,7 @@ mod fuzz;
 mod http;
 mod hub;
 mod sh;
+mod tally;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -107,7 +108,9 @@ fn fuzz(args: &[String]) -> Result<(), String> {
         None => 60,
     };
     let root = root();
-    fuzz::run_all(&root, &bootstrap::Tools::minimal(), seconds)
+    let ran = fuzz::run_all(&root, &bootstrap::Tools::minimal(), seconds)?;
+    println!("fuzz: {ran} targets ran {seconds} s each with no failure");
+    Ok(())
 }
 
 /// The decoder property tests with many more cases.
@@ -164,10 +167,17 @@ fn test(layers: &[String]) -> Result<(), String> {
     let root = root();
     let tools = bootstrap::ensure_all(&root)?;
     let mut ran = Vec::new();
+    let mut total = tally::Tally::default();
+    // A check that exits 0 counts as one passed.
+    let one = tally::Tally {
+        passed: 1,
+        ..tally::Tally::default()
+    };
 
     if wanted("lint") {
         sh::banner("lint: cargo fmt --check, cargo clippy -D warnings (native and wasm32)");
         sh::run(sh::cargo(&root, &tools).args(["fmt", "--all", "--check"]))?;
+        total.add(one);
         sh::run(sh::cargo(&root, &tools).args([
             "clippy",
             "--workspace",
@@ -176,6 +186,7 @@ fn test(layers: &[String]) -> Result<(), String> {
             "-D",
             "warnings",
         ]))?;
+        total.add(one);
         sh::run(sh::cargo(&root, &tools).args([
             "clippy",
             "--package",
@@ -187,16 +198,22 @@ fn test(layers: &[String]) -> Result<(), String> {
             "-D",
             "warnings",
         ]))?;
+        total.add(one);
         ran.push("lint");
     }
     if wanted("native") {
         sh::banner("native tests: tenfour-protocol, tenfour-hub (real hub over HTTP), xtask");
-        sh::run(sh::cargo(&root, &tools).args(["test", "--workspace", "--exclude", "tenfour"]))?;
+        total.add(tally::run(sh::cargo(&root, &tools).args([
+            "test",
+            "--workspace",
+            "--exclude",
+            "tenfour",
+        ]))?);
         ran.push("native");
     }
     if wanted("wasm") {
         sh::banner("browser tests: wasm-bindgen-test in headless Chromium (real IndexedDB)");
-        sh::run(
+        total.add(tally::run(
             sh::cargo(&root, &tools)
                 .args([
                     "test",
@@ -209,19 +226,21 @@ fn test(layers: &[String]) -> Result<(), String> {
                     "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
                     "wasm-bindgen-test-runner",
                 ),
-        )?;
+        )?);
         ran.push("wasm");
     }
     if wanted("fuzz") {
         sh::banner("fuzz: every cargo fuzz target for 10 s from its seed corpus");
-        fuzz::run_all(&root, &tools, 10)?;
+        for _ in 0..fuzz::run_all(&root, &tools, 10)? {
+            total.add(one);
+        }
         ran.push("fuzz");
     }
     if wanted("api") {
         sh::banner("api: Schemathesis (every check) against the hub's OpenAPI document");
         build_app(&root, &tools)?;
         let hub_bin = hub::build(&root, hub::Profile::Dev)?;
-        api::check(&root, &tools, &hub_bin)?;
+        total.add(api::check(&root, &tools, &hub_bin)?);
         ran.push("api");
     }
     if wanted("e2e") {
@@ -242,7 +261,7 @@ fn test(layers: &[String]) -> Result<(), String> {
             &["--demo"],
             hub::Logs::Info,
         )?;
-        let result = sh::run(
+        let result = tally::run(
             sh::command("npx", &tools)
                 .args(["playwright", "test"])
                 .current_dir(root.join("tests/e2e"))
@@ -252,18 +271,22 @@ fn test(layers: &[String]) -> Result<(), String> {
                 .env("TENFOUR_DIST", root.join("dist")),
         );
         running.stop();
-        result?;
+        total.add(result?);
         ran.push("e2e");
     }
     if wanted("first-run") {
         sh::banner("first run: `cargo xtask run` on an empty data folder; every printed sign-in");
-        first_run::check(&root, &tools)?;
+        for _ in 0..first_run::check(&root, &tools)? {
+            total.add(one);
+        }
         ran.push("first-run");
     }
     println!(
         "\nxtask: all requested test layers passed: {}",
         ran.join(", ")
     );
+    // Last, alone on its line: what every layer counted.
+    println!("xtask: {}", total.line());
     Ok(())
 }
 
