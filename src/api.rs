@@ -52,8 +52,34 @@ async fn send(builder: RequestBuilder) -> ApiResult<Response> {
         .map_err(|e| ApiError::Unreachable(e.to_string()))
 }
 
+thread_local! {
+    /// How far the hub's clock is ahead of this device's, learnt from the `Date` header of
+    /// its answers (whole seconds, so within about half a second).
+    static HUB_AHEAD_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// How far to move this device's clock to read it on the hub's: times the hub stamped
+/// (dispatched, heard) are compared with that, so a desk whose clock is wrong flags nothing
+/// early or late.
+pub fn hub_ahead_ms() -> tenfour_protocol::wire::Millis {
+    HUB_AHEAD_MS.with(std::cell::Cell::get) as tenfour_protocol::wire::Millis
+}
+
+fn learn_hub_clock(response: &Response) {
+    let Some(date) = response.headers().get("date") else {
+        return;
+    };
+    let hub = js_sys::Date::parse(&date);
+    if hub.is_finite() {
+        // The header drops the milliseconds: the hub's clock was on average half a second on.
+        let ahead = hub + 500.0 - js_sys::Date::now();
+        HUB_AHEAD_MS.with(|cell| cell.set(ahead));
+    }
+}
+
 /// The body of a successful answer, or the problem it carries.
 async fn answer<T: DeserializeOwned>(response: Response) -> ApiResult<T> {
+    learn_hub_clock(&response);
     let status = response.status();
     if (200..300).contains(&status) {
         return response

@@ -28,6 +28,8 @@ const DEFAULT_STALE_MINUTES: f64 = 20.0;
 const ACK_SETTING: &str = "tenfour.ack-seconds";
 /// How long a P1/P2 assignment may wait for its acknowledgement before it is flagged.
 const DEFAULT_ACK_SECONDS: f64 = 60.0;
+/// Up to this many units the table rows are tall enough for 24 px targets.
+const DENSE_AFTER: usize = 20;
 
 fn stored_number(key: &str, default: f64) -> f64 {
     web_sys::window()
@@ -198,11 +200,14 @@ fn UnitTable(stale_minutes: RwSignal<f64>, selected: RwSignal<Option<i64>>) -> i
                 <option value="time">"Longest in status"</option>
             </select>
         </div>
-        <table class="units" data-testid="board-units">
+        // Comfortable rows (24 px targets) while the fleet fits; dense rows past that, so a
+        // busy shift still sees 20 units at 1280×800 and 40 at 1920×1080.
+        <table class="units" class:dense=move || state.units.with(|u| u.len() > DENSE_AFTER) data-testid="board-units">
             <thead><tr><th>"Unit"</th><th>"Status"</th><th>"Incident"</th><th>"In status"</th><th>"Heard"</th></tr></thead>
             <tbody>
                 {move || {
-                    let now = state.now.get();
+                    // The hub's clock: these times were stamped there.
+                    let now = state.now.get() + crate::api::hub_ahead_ms();
                     let stale_after = (stale_minutes.get() * 60_000.0) as Millis;
                     rows().into_iter().skip(page.get() * PAGE).take(PAGE).map(|u| {
                         let flags = unit_flags(&u, now, stale_after);
@@ -326,7 +331,7 @@ fn IncidentsPanel(
         </Show>
         <ul class="incident-list" data-testid="incident-list">
             {move || {
-                let now = state.now.get();
+                let now = state.now.get() + crate::api::hub_ahead_ms();
                 let ack_within = (ack_seconds.get() * 1000.0) as Millis;
                 active().into_iter().map(|i| {
                     let id = i.id;

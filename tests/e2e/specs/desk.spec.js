@@ -73,6 +73,29 @@ test('a 1280×800 desk shows 20 units at once, a 1920×1080 desk 40', async ({ b
   await large.context.close();
 });
 
+// First in the file: the seeded P1 was dispatched moments ago, and U01 is still on it.
+test('a desk whose clock runs ten minutes fast flags nothing early: times are read on the hub clock', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: hub.url });
+  await context.clock.install({ time: Date.now() + 10 * 60_000 });
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.fill('input[name=username]', 'desk');
+  await page.fill('input[name=password]', PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const p1 = page.getByTestId('incident-list').locator('button.incident-row', { hasText: '1 Harbor Road' });
+  await expect(p1.locator('.priority')).toHaveText('P1 Emergency');
+  // Read on the desk's clock, U01's status would be 10 minutes old and the P1 flagged from
+  // the first paint; both are drawn from the same moment.
+  const u01 = page.getByTestId('board-units').locator('tr[data-unit="U01"]');
+  await expect(u01).toContainText('just now');
+  await expect(p1).not.toHaveAttribute('data-flags', /not-acknowledged/);
+  // The flag itself still works on that desk.
+  await page.fill('input[name=ack-seconds]', '1');
+  await page.locator('input[name=ack-seconds]').dispatchEvent('change');
+  await expect(p1).toHaveAttribute('data-flags', /not-acknowledged/);
+  await context.close();
+});
+
 test('calls needing attention are flagged, priorities are in words, a unit comes off a call', async ({ browser }) => {
   const { context, page } = await signInDesk(browser, { width: 1280, height: 800 });
   const list = page.getByTestId('incident-list');
@@ -109,6 +132,14 @@ test('calls needing attention are flagged, priorities are in words, a unit comes
   await expect(form.locator('input[name=address]')).toHaveValue('Nine Elms');
   await page.keyboard.press('Escape');
   await expect(form).toHaveCount(0);
+  // Whatever the keyboard reaches shows a ring a desk can see across the room.
+  await page.keyboard.press('Tab');
+  const ring = await page.evaluate(() => {
+    const style = getComputedStyle(document.activeElement);
+    return { tag: document.activeElement.tagName, style: style.outlineStyle, width: style.outlineWidth };
+  });
+  expect(ring.tag).not.toBe('BODY');
+  expect(ring).toMatchObject({ style: 'solid', width: '3px' });
   await context.close();
 });
 
