@@ -188,6 +188,26 @@ pub mod dispatch {
     }
 }
 
+/// Dispatcher calls on responders' emergencies: each answers with the emergency as it now
+/// stands.
+pub mod emergencies {
+    use super::*;
+    use tenfour_protocol::wire::{Emergency, EndEmergency};
+
+    pub async fn acknowledge(token: &str, id: i64) -> ApiResult<Emergency> {
+        let url = format!("/api/emergencies/{id}/acknowledge");
+        answer(send(authorized(Request::post(&url), token)).await?).await
+    }
+
+    pub async fn end(token: &str, id: i64, reason: &str) -> ApiResult<Emergency> {
+        let url = format!("/api/emergencies/{id}/end");
+        let body = EndEmergency {
+            reason: reason.to_owned(),
+        };
+        answer(send_json(authorized(Request::post(&url), token), &body).await?).await
+    }
+}
+
 /// Choosing one's own password (a temporary one must be replaced before anything else).
 pub async fn change_password(token: &str, current: &str, new: &str) -> ApiResult<SessionInfo> {
     let body = tenfour_protocol::admin::ChangePassword {

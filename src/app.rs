@@ -3,6 +3,7 @@
 
 use crate::components::alert::AssignmentAlert;
 use crate::components::banner::{ConnectionBanner, SavedToast, StoreError};
+use crate::components::emergency::{EmergencyButton, EmergencyPanel};
 use crate::components::news::NewsBanner;
 use crate::pages::admin::AdminPage;
 use crate::pages::board::Board;
@@ -54,6 +55,9 @@ pub fn App() -> impl IntoView {
                     <A href="/admin" attr:class="header-link">"Admin"</A>
                 </Show>
                 <ConnectionBanner/>
+                <Show when=move || role.get() == Some(Role::Responder) && state.unit_id().is_some()>
+                    <EmergencyButton/>
+                </Show>
             </header>
             <StoreError/>
             <main class="shell-main">
@@ -61,6 +65,7 @@ pub fn App() -> impl IntoView {
                     {move || match role.get() {
                         None => view! { <SignIn/> }.into_any(),
                         Some(Role::Responder) => view! {
+                            <EmergencyPanel/>
                             <AssignmentAlert/>
                             <NewsBanner/>
                             <Routes fallback=NotFound>

@@ -4,6 +4,7 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod pages;
+pub mod settings;
 pub mod state;
 pub mod store;
 pub mod sync;

@@ -9,7 +9,7 @@ use tenfour_protocol::StatusCode;
 use tenfour_protocol::news::{News, news};
 use tenfour_protocol::press::{PressGuard, SETTLE_MS};
 use tenfour_protocol::wire::{
-    Action, FieldEvent, Incident, Millis, OutboxEntry, Role, StatusPayload, Unit,
+    Action, Emergency, FieldEvent, Incident, Millis, OutboxEntry, Role, StatusPayload, Unit,
 };
 
 /// How many field events the board keeps in memory (the feed pages through them).
@@ -68,6 +68,9 @@ pub struct AppState {
     pub session: RwSignal<Option<SavedSession>>,
     pub incidents: RwSignal<Vec<Synced<Incident>>>,
     pub units: RwSignal<Vec<Synced<Unit>>>,
+    /// Emergencies this device was sent: every one for dispatchers; a responder's own unit's
+    /// and those of the units on its calls.
+    pub emergencies: RwSignal<Vec<Synced<Emergency>>>,
     pub outbox: RwSignal<Vec<OutboxEntry>>,
     pub rejected: RwSignal<Vec<Rejected>>,
     pub delivered: RwSignal<Vec<Delivered>>,
@@ -127,6 +130,7 @@ impl AppState {
             session: RwSignal::new(None),
             incidents: RwSignal::new(Vec::new()),
             units: RwSignal::new(Vec::new()),
+            emergencies: RwSignal::new(Vec::new()),
             outbox: RwSignal::new(Vec::new()),
             rejected: RwSignal::new(Vec::new()),
             delivered: RwSignal::new(Vec::new()),
@@ -184,6 +188,14 @@ impl AppState {
                     .next();
                 self.store_error.set(error);
             }
+        }
+        match store.emergencies().await {
+            Ok(list) => {
+                if self.emergencies.with_untracked(|held| *held != list) {
+                    self.emergencies.set(list);
+                }
+            }
+            Err(err) => self.store_error.set(Some(err.to_string())),
         }
         if self.role().is_some_and(Role::dispatches) {
             // Field events never change: read only what is new since the last load.
@@ -339,10 +351,13 @@ impl AppState {
         })
     }
 
-    /// The actions to lay over the synced records: those the hub applied but whose effect
-    /// has not come back in a pull yet (a push can land just before the network drops), then
-    /// those still waiting. Delivered status changes count only if newer than the synced unit.
-    pub fn overlay_entries(&self) -> Vec<OutboxEntry> {
+    /// Actions the hub applied that `keep(entry, settled_at, unit_synced_at)` says must
+    /// still count, oldest first. Every applied action republishes the unit, so a unit copy
+    /// stored after the hub's answer means the pull carrying the action's effect has landed.
+    fn applied_entries(
+        &self,
+        keep: impl Fn(&OutboxEntry, Millis, Millis) -> bool,
+    ) -> Vec<OutboxEntry> {
         let unit_synced_at = self.unit_id().map_or(0, |id| {
             self.units.with(|units| {
                 units
@@ -354,20 +369,49 @@ impl AppState {
         let mut entries: Vec<OutboxEntry> = self.delivered.with(|delivered| {
             delivered
                 .iter()
-                .filter(|d| {
-                    tenfour_protocol::view::applied_not_yet_pulled(
-                        &d.entry,
-                        d.settled_at,
-                        unit_synced_at,
-                    )
-                })
+                .filter(|d| keep(&d.entry, d.settled_at, unit_synced_at))
                 .map(|d| d.entry.clone())
                 .collect()
         });
         entries.sort_by_key(|e| e.seq);
+        entries
+    }
+
+    /// The actions the hub applied after this device last stored a copy of its unit's
+    /// emergency: their effect on it has not come back yet. (A copy that arrived on the live
+    /// stream before the hub's answer was settled is older, but then it shows the emergency
+    /// active, which is what the panel shows anyway.)
+    pub fn applied_after_my_emergency(&self) -> Vec<OutboxEntry> {
+        let unit = self.unit_id();
+        let newest = self.emergencies.with(|list| {
+            list.iter()
+                .filter(|e| Some(e.record.unit_id) == unit)
+                .map(|e| e.synced_at)
+                .max()
+                .unwrap_or(0)
+        });
+        self.applied_entries(|_, settled_at, _| settled_at > newest)
+    }
+
+    /// The actions to lay over the synced records: those applied but not yet pulled (status
+    /// changes only until the unit shows them; notes and acknowledgements until the records
+    /// that show them replace the overlay), then those still waiting.
+    pub fn overlay_entries(&self) -> Vec<OutboxEntry> {
+        let mut entries = self.applied_entries(tenfour_protocol::view::applied_not_yet_pulled);
         self.outbox
             .with(|pending| entries.extend(pending.iter().cloned()));
         entries
+    }
+
+    /// The newest emergency of this device's unit that the device holds.
+    pub fn my_emergency(&self) -> Option<Emergency> {
+        let unit = self.unit_id()?;
+        self.emergencies.with(|list| {
+            list.iter()
+                .filter(|e| e.record.unit_id == unit)
+                .max_by_key(|e| e.record.id)
+                .map(|e| e.record.clone())
+        })
     }
 
     pub fn incident_records(&self) -> Vec<Incident> {

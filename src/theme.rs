@@ -1,10 +1,8 @@
 //! Day and night themes: follow the device, or the responder's choice kept on the device.
 
-const SETTING: &str = "tenfour.theme";
+use crate::settings::storage;
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
-}
+const SETTING: &str = "tenfour.theme";
 
 /// "system", "day" or "night".
 pub fn current() -> String {

@@ -294,6 +294,7 @@ fn session_of(user_id: i64) -> SavedSession {
                 id: 1,
                 slug: "demo".into(),
                 name: "Demo".into(),
+                emergency_phone: String::new(),
             },
             unit: None,
             must_change_password: false,

@@ -7,9 +7,7 @@ use leptos::prelude::*;
 
 const PREFIX: &str = "tenfour.draft.";
 
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
-}
+use crate::settings::storage;
 
 /// A text signal for the draft `key`, starting from what was kept (or `default`) and kept
 /// on the device at every change; an empty value forgets it.

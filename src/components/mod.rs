@@ -4,6 +4,7 @@ pub mod alert;
 pub mod banner;
 pub mod connection;
 pub mod draft;
+pub mod emergency;
 pub mod news;
 pub mod status;
 pub mod time;

@@ -32,8 +32,7 @@ const DEFAULT_ACK_SECONDS: f64 = 60.0;
 const DENSE_AFTER: usize = 20;
 
 fn stored_number(key: &str, default: f64) -> f64 {
-    web_sys::window()
-        .and_then(|w| w.local_storage().ok().flatten())
+    crate::settings::storage()
         .and_then(|s| s.get_item(key).ok().flatten())
         .and_then(|v| v.parse::<f64>().ok())
         .filter(|v| *v > 0.0)
@@ -41,7 +40,7 @@ fn stored_number(key: &str, default: f64) -> f64 {
 }
 
 fn store_number(key: &str, value: f64) {
-    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+    if let Some(storage) = crate::settings::storage() {
         let _ = storage.set_item(key, &value.to_string());
     }
 }
@@ -112,6 +111,7 @@ pub fn Board() -> impl IntoView {
     };
     view! {
         <section class="board">
+            <crate::components::emergency::EmergencyAlarm/>
             <div class="board-grid">
                 <div class="panel">
                     <div class="panel-head">
@@ -183,6 +183,12 @@ fn UnitTable(stale_minutes: RwSignal<f64>, selected: RwSignal<Option<i64>>) -> i
         units
     };
     let number_of = move |incident_id| incident_number(&state, incident_id);
+    let in_emergency = move |unit_id: i64| {
+        state.emergencies.with(|l| {
+            l.iter()
+                .any(|e| e.record.unit_id == unit_id && e.record.is_active())
+        })
+    };
     view! {
         <div class="filters">
             <select aria-label="Filter by status" on:change=move |ev| { status_filter.set(event_target_value(&ev)); page.set(0); }>
@@ -222,7 +228,7 @@ fn UnitTable(stale_minutes: RwSignal<f64>, selected: RwSignal<Option<i64>>) -> i
                         let incident_id = u.incident_id;
                         view! {
                             <tr data-unit=u.callsign.clone() data-status=u.status.as_str()
-                                data-flags=flag_names>
+                                data-flags=flag_names class:emergency=in_emergency(u.id)>
                                 <td><strong>{u.callsign.clone()}</strong>" "<span class="kind">{u.kind.as_str()}</span></td>
                                 <td><span class=status_class(u.status)>{u.status.label()}</span>
                                     {flags.iter().map(|f| view! {
@@ -265,6 +271,8 @@ fn describe(event: &FieldEvent) -> String {
         ActionKind::Acknowledge => "Acknowledged".into(),
         ActionKind::Status => event.status.map_or("Status", StatusCode::label).into(),
         ActionKind::FieldNote => format!("Note: {}", event.text.clone().unwrap_or_default()),
+        ActionKind::Emergency => "EMERGENCY".into(),
+        ActionKind::EmergencyCancel => "Emergency cancelled by the responder".into(),
     }
 }
 

@@ -13,6 +13,8 @@ fn describe(entry: &OutboxEntry) -> String {
         Ok(Action::Status(s)) => format!("Status: {}", s.status.label()),
         Ok(Action::Acknowledge(_)) => "Acknowledged assignment".into(),
         Ok(Action::FieldNote(n)) => format!("Note: {}", n.text),
+        Ok(Action::Emergency(_)) => "EMERGENCY".into(),
+        Ok(Action::EmergencyCancel(_)) => "Emergency cancelled".into(),
         Err(e) => format!("Unreadable action: {e}"),
     }
 }
@@ -21,6 +23,7 @@ fn describe(entry: &OutboxEntry) -> String {
 pub fn OutboxPage() -> impl IntoView {
     let state = use_app();
     let share = RwSignal::new(location::enabled());
+    let silent = RwSignal::new(crate::components::emergency::silent());
     let sign_out = move |_| {
         let waiting = state.outbox.with(Vec::len);
         if waiting > 0 {
@@ -116,6 +119,14 @@ pub fn OutboxPage() -> impl IntoView {
                         location::set_enabled(on);
                     }/>
                     "Attach my location to status updates"
+                </label>
+                <label class="inline">
+                    <input type="checkbox" name="silent-emergency" prop:checked=silent on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        silent.set(on);
+                        crate::components::emergency::set_silent(on);
+                    }/>
+                    "Silent emergency: no sound, vibration or bright screen on this device"
                 </label>
                 <ThemeSwitch/>
                 <OwnPassword/>

@@ -16,14 +16,14 @@ use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use serde::{Deserialize, Serialize};
 use tenfour_protocol::wire::{
-    Action, Change, ChangeBody, EntryResult, FieldEvent, Incident, Millis, OutboxEntry, Outcome,
-    SessionInfo, Unit,
+    Action, Change, ChangeBody, Emergency, EntryResult, FieldEvent, Incident, Millis, OutboxEntry,
+    Outcome, SessionInfo, Unit,
 };
 
 pub const DB_NAME: &str = "tenfour";
 /// v1: meta, outbox, incidents, units. v2 adds the rejected and delivered lists. v3 adds
 /// the field feed (dispatchers).
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 const META: &str = "meta";
 const OUTBOX: &str = "outbox";
@@ -32,7 +32,17 @@ const UNITS: &str = "units";
 const REJECTED: &str = "rejected";
 const DELIVERED: &str = "delivered";
 const FEED: &str = "feed";
-const STORES: [&str; 7] = [META, OUTBOX, INCIDENTS, UNITS, REJECTED, DELIVERED, FEED];
+const EMERGENCIES: &str = "emergencies";
+const STORES: [&str; 8] = [
+    META,
+    OUTBOX,
+    INCIDENTS,
+    UNITS,
+    REJECTED,
+    DELIVERED,
+    FEED,
+    EMERGENCIES,
+];
 
 /// How many delivered actions the device remembers (for "delivered" marks).
 const DELIVERED_KEPT: usize = 200;
@@ -436,7 +446,7 @@ impl Store {
         let now = now_ms();
         let tx = self
             .db
-            .transaction([META, INCIDENTS, UNITS, FEED])
+            .transaction([META, INCIDENTS, UNITS, FEED, EMERGENCIES])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let meta = tx.object_store(META)?;
@@ -448,6 +458,7 @@ impl Store {
         let incidents = tx.object_store(INCIDENTS)?;
         let units = tx.object_store(UNITS)?;
         let feed = tx.object_store(FEED)?;
+        let emergencies = tx.object_store(EMERGENCIES)?;
         for change in changes {
             let (store, key, row) = match &change.body {
                 ChangeBody::Incident(i) => (
@@ -466,6 +477,15 @@ impl Store {
                         cursor: change.cursor,
                         synced_at: now,
                         record: u,
+                    })?,
+                ),
+                ChangeBody::Emergency(e) => (
+                    &emergencies,
+                    e.id,
+                    text(&Synced {
+                        cursor: change.cursor,
+                        synced_at: now,
+                        record: e,
                     })?,
                 ),
                 ChangeBody::FieldEvent(event) => {
@@ -527,15 +547,21 @@ impl Store {
         self.all(UNITS).await
     }
 
+    /// Every emergency the device was sent (its unit's, and those on its calls), in id order.
+    pub async fn emergencies(&self) -> Result<Vec<Synced<Emergency>>> {
+        self.all(EMERGENCIES).await
+    }
+
     /// Forgets synced records and the cursor (another hub, or a reset one); keeps the
     /// session and the outbox.
     pub async fn forget_synced(&self) -> Result<()> {
         let tx = self
             .db
-            .transaction([META, INCIDENTS, UNITS, FEED])
+            .transaction([META, INCIDENTS, UNITS, FEED, EMERGENCIES])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         tx.object_store(FEED)?.clear()?.await?;
+        tx.object_store(EMERGENCIES)?.clear()?.await?;
         tx.object_store(INCIDENTS)?.clear()?.await?;
         tx.object_store(UNITS)?.clear()?.await?;
         tx.object_store(META)?.delete("cursor").primitive()?.await?;

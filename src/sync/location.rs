@@ -17,21 +17,13 @@ pub fn last_known() -> Option<Location> {
     LAST.with(|l| l.borrow().clone())
 }
 
-fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
-}
-
 /// Whether the responder turned location on (remembered on the device).
 pub fn enabled() -> bool {
-    local_storage()
-        .and_then(|s| s.get_item(SETTING).ok().flatten())
-        .is_some_and(|v| v == "on")
+    crate::settings::flag(SETTING)
 }
 
 pub fn set_enabled(on: bool) {
-    if let Some(storage) = local_storage() {
-        let _ = storage.set_item(SETTING, if on { "on" } else { "off" });
-    }
+    crate::settings::set_flag(SETTING, on);
     if on {
         watch();
     } else {

@@ -6,6 +6,7 @@
 
 use crate::auth::Caller;
 use crate::records::{self, Audience, UNIT_COLUMNS, UnitRow};
+use crate::safety;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::sync::{SeqVerdict, judge_seq};
@@ -239,6 +240,32 @@ async fn process(
             Action::FieldNote(p) => {
                 field_note(tx, caller, unit_id, &unit.callsign, entry, p, received_at).await?
             }
+            Action::Emergency(p) => {
+                let who = (agency_id, caller.user_id, caller.display_name.as_str());
+                let id = safety::raise(tx, who, &unit, entry, p, received_at).await?;
+                let effect = Effect {
+                    incident_id: unit.incident_id,
+                    text: Some("EMERGENCY".into()),
+                    emergency: Some(id),
+                    ..Effect::default()
+                };
+                (Decision::Applied, effect)
+            }
+            Action::EmergencyCancel(_) => {
+                let who = (caller.user_id, caller.display_name.as_str());
+                match safety::cancel(tx, who, &unit, entry.at).await? {
+                    Ok(id) => {
+                        let effect = Effect {
+                            incident_id: unit.incident_id,
+                            text: Some("emergency cancelled by the responder".into()),
+                            emergency: Some(id),
+                            ..Effect::default()
+                        };
+                        (Decision::Applied, effect)
+                    }
+                    Err(reason) => (Decision::Rejected(reason), Effect::default()),
+                }
+            }
         }
     };
     let outcome = Recorded {
@@ -327,6 +354,9 @@ async fn record(
     for incident_id in event.touched {
         changes.push(records::incident_change(tx, agency_id, incident_id).await?);
     }
+    if let Some(id) = event.emergency {
+        changes.push(safety::change(tx, agency_id, id).await?);
+    }
     changes.push((Audience::Dispatch, ChangeBody::FieldEvent(feed)));
     let cursor = records::record_changes_after(tx, agency_id, head, changes).await?;
     let result = EntryResult {
@@ -347,6 +377,8 @@ struct Effect {
     status: Option<StatusCode>,
     text: Option<String>,
     touched: Vec<i64>,
+    /// The emergency the entry raised or ended.
+    emergency: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]

@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod live;
 pub mod natures;
 pub mod records;
+pub mod safety;
 pub mod seed;
 pub mod serve;
 pub mod sessions;

@@ -67,12 +67,14 @@ pub async fn seed(db: &SqlitePool, document: &str) -> Result<bool, SeedError> {
     }
     let mut tx = db.begin().await?;
     let now = now_ms();
-    let agency_id: i64 =
-        sqlx::query_scalar("INSERT INTO agencies (slug, name) VALUES (?, ?) RETURNING id")
-            .bind(&agency.slug)
-            .bind(&agency.name)
-            .fetch_one(&mut *tx)
-            .await?;
+    let agency_id: i64 = sqlx::query_scalar(
+        "INSERT INTO agencies (slug, name, emergency_phone) VALUES (?, ?, ?) RETURNING id",
+    )
+    .bind(&agency.slug)
+    .bind(&agency.name)
+    .bind(&agency.emergency_phone)
+    .fetch_one(&mut *tx)
+    .await?;
     for (user, hash) in agency.users.iter().zip(hashes) {
         sqlx::query(
             "INSERT INTO users (agency_id, username, display_name, role, password_hash)

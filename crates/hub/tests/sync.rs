@@ -23,13 +23,7 @@ fn incident<'a>(board: &'a Board, nature: &str) -> &'a Incident {
 }
 
 async fn push(client: &Client, entries: Vec<Value>) -> PushResponse {
-    client
-        .ok(
-            Method::POST,
-            "/api/sync/push",
-            Some(json!({"entries": entries})),
-        )
-        .await
+    client.push(entries).await
 }
 
 fn outcomes(response: &PushResponse) -> Vec<String> {
@@ -253,6 +247,7 @@ async fn responders_pull_their_own_incidents_and_every_unit() {
                 units.insert(u.callsign.clone());
             }
             ChangeBody::FieldEvent(_) => panic!("the field feed is for dispatchers"),
+            ChangeBody::Emergency(e) => panic!("no emergency was raised here: {e:?}"),
         }
     }
     incidents.dedup();

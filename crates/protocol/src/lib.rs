@@ -7,6 +7,7 @@ pub mod natures;
 pub mod news;
 pub mod press;
 pub mod problem;
+pub mod safety;
 pub mod seed;
 pub mod status;
 pub mod sync;

@@ -11,6 +11,9 @@ use serde::Deserialize;
 pub struct SeedAgency {
     pub slug: String,
     pub name: String,
+    /// Called or texted by a responder whose emergency has not reached the hub.
+    #[serde(default)]
+    pub emergency_phone: String,
     pub users: Vec<SeedUser>,
     pub units: Vec<SeedUnit>,
     #[serde(default)]
@@ -66,6 +69,7 @@ impl SeedAgency {
         if self.name.trim().is_empty() || self.name.chars().count() > 200 {
             return Err("the agency needs a name of 1 to 200 characters".into());
         }
+        check_phone(&self.emergency_phone)?;
         let mut usernames: Vec<String> = Vec::new();
         for (i, user) in self.users.iter().enumerate() {
             let at = |e: String| format!("users[{i}]: {e}");
@@ -104,6 +108,23 @@ impl SeedAgency {
             }
         }
         Ok(())
+    }
+}
+
+/// The emergency number goes into `tel:` and `sms:` links: digits with an optional leading
+/// `+`, spaces and dashes allowed for reading; empty for none.
+fn check_phone(phone: &str) -> Result<(), String> {
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let shape_ok = phone
+        .char_indices()
+        .all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (c == '+' && i == 0));
+    if phone.is_empty() || (shape_ok && (3..=15).contains(&digits)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "emergency_phone {phone:?} must be 3 to 15 digits, optionally after a + (spaces and \
+             dashes allowed), or empty"
+        ))
     }
 }
 
@@ -175,5 +196,15 @@ mod tests {
             let err = parse_seed(&text).unwrap_err();
             assert!(err.contains(wanted), "{err} should say {wanted}");
         }
+    }
+
+    #[test]
+    fn the_emergency_number_must_dial() {
+        assert!(check_phone("").is_ok());
+        assert!(check_phone("+1 503-555-0100").is_ok());
+        assert!(check_phone("911").is_ok());
+        assert!(check_phone("call 911").is_err());
+        assert!(check_phone("+1 503 555 0100?body=x").is_err());
+        assert!(check_phone("5+5").is_err());
     }
 }

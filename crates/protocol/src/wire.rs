@@ -178,6 +178,10 @@ pub struct AgencyInfo {
     pub id: i64,
     pub slug: String,
     pub name: String,
+    /// The number a responder calls (`tel:`) or texts (`sms:`) while an emergency has not
+    /// reached the hub; empty when the agency has none.
+    #[serde(default)]
+    pub emergency_phone: String,
 }
 
 // ---------------------------------------------------------------------------------------
@@ -309,6 +313,50 @@ pub struct FieldEvent {
     pub reason: Option<String>,
 }
 
+/// A responder's emergency: raised from the device (offline too), acknowledged and ended
+/// by dispatch, or cancelled by the responder. Kept for the record once ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Emergency {
+    pub id: i64,
+    pub unit_id: i64,
+    pub callsign: String,
+    /// Who pressed the button.
+    pub raised_by: String,
+    /// The call the unit was on, if any.
+    pub incident_id: Option<i64>,
+    /// Pressed on the device.
+    pub pressed_at: Millis,
+    /// Reached the hub.
+    pub received_at: Millis,
+    pub location: Option<Location>,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at: Option<Millis>,
+    pub ended_by: Option<String>,
+    pub ended_at: Option<Millis>,
+    pub end_reason: Option<String>,
+}
+
+impl Emergency {
+    pub fn is_active(&self) -> bool {
+        self.ended_at.is_none()
+    }
+
+    /// Active and no dispatcher has taken it yet: the board's alarm sounds.
+    pub fn is_unanswered(&self) -> bool {
+        self.is_active() && self.acknowledged_at.is_none()
+    }
+}
+
+/// A dispatcher ends an emergency, saying why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndEmergency {
+    pub reason: String,
+}
+
+/// The longest reason for ending an emergency.
+pub const MAX_REASON_CHARS: usize = 500;
+
 // ---------------------------------------------------------------------------------------
 // Sync: push
 
@@ -319,6 +367,10 @@ pub enum ActionKind {
     Acknowledge,
     Status,
     FieldNote,
+    /// The responder's emergency button ("officer down", "crew needs help").
+    Emergency,
+    /// The responder ends their own emergency.
+    EmergencyCancel,
 }
 
 impl ActionKind {
@@ -327,6 +379,8 @@ impl ActionKind {
             ActionKind::Acknowledge => "acknowledge",
             ActionKind::Status => "status",
             ActionKind::FieldNote => "field_note",
+            ActionKind::Emergency => "emergency",
+            ActionKind::EmergencyCancel => "emergency_cancel",
         }
     }
 }
@@ -376,12 +430,27 @@ pub struct FieldNotePayload {
     pub text: String,
 }
 
+/// The emergency button: the device's last known position at the press, if any.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencyPayload {
+    #[serde(default)]
+    pub location: Option<Location>,
+}
+
+/// Ends the unit's active emergency (the responder is safe).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencyCancelPayload {}
+
 /// An outbox entry's payload, decoded according to its kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Acknowledge(AcknowledgePayload),
     Status(StatusPayload),
     FieldNote(FieldNotePayload),
+    Emergency(EmergencyPayload),
+    EmergencyCancel(EmergencyCancelPayload),
 }
 
 impl Action {
@@ -390,6 +459,8 @@ impl Action {
             Action::Acknowledge(_) => ActionKind::Acknowledge,
             Action::Status(_) => ActionKind::Status,
             Action::FieldNote(_) => ActionKind::FieldNote,
+            Action::Emergency(_) => ActionKind::Emergency,
+            Action::EmergencyCancel(_) => ActionKind::EmergencyCancel,
         }
     }
 
@@ -398,6 +469,8 @@ impl Action {
             Action::Acknowledge(p) => serde_json::to_value(p),
             Action::Status(p) => serde_json::to_value(p),
             Action::FieldNote(p) => serde_json::to_value(p),
+            Action::Emergency(p) => serde_json::to_value(p),
+            Action::EmergencyCancel(p) => serde_json::to_value(p),
         };
         value.unwrap_or(serde_json::Value::Null)
     }
@@ -426,15 +499,24 @@ impl OutboxEntry {
             ActionKind::Acknowledge => Action::Acknowledge(decode(self.kind, &self.payload)?),
             ActionKind::Status => Action::Status(decode(self.kind, &self.payload)?),
             ActionKind::FieldNote => Action::FieldNote(decode(self.kind, &self.payload)?),
+            ActionKind::Emergency => Action::Emergency(decode(self.kind, &self.payload)?),
+            ActionKind::EmergencyCancel => {
+                Action::EmergencyCancel(decode(self.kind, &self.payload)?)
+            }
         };
         match &action {
             Action::FieldNote(note) => check_text("note", &note.text, MAX_NOTE_CHARS)?,
-            Action::Status(status) => {
-                if let Some(location) = &status.location {
-                    check_coordinates(Some(location.latitude), Some(location.longitude))?;
-                }
-            }
-            Action::Acknowledge(_) => {}
+            Action::Status(StatusPayload {
+                location: Some(location),
+                ..
+            })
+            | Action::Emergency(EmergencyPayload {
+                location: Some(location),
+            }) => check_coordinates(Some(location.latitude), Some(location.longitude))?,
+            Action::Status(_)
+            | Action::Emergency(_)
+            | Action::Acknowledge(_)
+            | Action::EmergencyCancel(_) => {}
         }
         Ok(action)
     }
@@ -564,6 +646,8 @@ pub enum ChangeBody {
     Unit(Unit),
     /// A field action, for dispatchers' feeds.
     FieldEvent(FieldEvent),
+    /// An emergency as it now stands (raised, acknowledged, ended).
+    Emergency(Emergency),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

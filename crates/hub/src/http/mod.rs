@@ -5,6 +5,7 @@ mod admin;
 mod assets;
 mod board;
 mod client;
+mod emergencies;
 mod error;
 mod headers;
 mod health;
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(session::router())
         .merge(admin::router())
         .merge(incidents::router())
+        .merge(emergencies::router())
         .merge(board::router())
         .merge(sync::router())
         .merge(stream::router())

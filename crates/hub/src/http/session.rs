@@ -217,8 +217,8 @@ async fn session_info(
         .bind(user_id)
         .fetch_one(&mut *conn)
         .await?;
-    let (slug, name): (String, String) =
-        sqlx::query_as("SELECT slug, name FROM agencies WHERE id = ?")
+    let (slug, name, emergency_phone): (String, String, String) =
+        sqlx::query_as("SELECT slug, name, emergency_phone FROM agencies WHERE id = ?")
             .bind(agency_id)
             .fetch_one(&mut *conn)
             .await?;
@@ -239,6 +239,7 @@ async fn session_info(
             id: agency_id,
             slug,
             name,
+            emergency_phone,
         },
         unit,
         must_change_password,

@@ -231,6 +231,16 @@ impl Client {
         self.send(Method::POST, path, Some(body)).await
     }
 
+    /// Pushes outbox entries; the hub's answer for each.
+    pub async fn push(&self, entries: Vec<Value>) -> tenfour_protocol::wire::PushResponse {
+        self.ok(
+            Method::POST,
+            "/api/sync/push",
+            Some(json!({"entries": entries})),
+        )
+        .await
+    }
+
     pub async fn ok<T: DeserializeOwned>(
         &self,
         method: Method,

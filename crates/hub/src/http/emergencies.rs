@@ -1,0 +1,64 @@
+//! `/api/emergencies`: dispatchers acknowledge and end responders' emergencies. Each answer
+//! is the emergency as it now stands; the change reaches every board, the unit and the
+//! units on the same call.
+
+use super::{ApiJson, ApiPath, AppState, Error};
+use crate::auth::{Caller, now_ms};
+use crate::{records, safety};
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use sqlx::{Sqlite, Transaction};
+use tenfour_protocol::wire::{Emergency, EndEmergency};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/emergencies/{id}/acknowledge", post(acknowledge))
+        .route("/emergencies/{id}/end", post(end))
+}
+
+/// Publishes the emergency, commits, wakes the live streams and answers with it.
+async fn finish(
+    state: &AppState,
+    caller: &Caller,
+    mut tx: Transaction<'_, Sqlite>,
+    id: i64,
+) -> Result<Json<Emergency>, Error> {
+    let (audience, body) = safety::change(&mut tx, caller.agency_id, id).await?;
+    records::record_change(&mut tx, caller.agency_id, audience, body).await?;
+    let emergency = safety::load(&mut tx, caller.agency_id, id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("there is no emergency {id}")))?;
+    tx.commit().await?;
+    state.live.publish(&state.db.reader, caller.agency_id).await;
+    Ok(Json(emergency))
+}
+
+async fn acknowledge(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Emergency>, Error> {
+    caller.require_dispatcher()?;
+    let mut tx = state.db.writer.begin().await?;
+    let who = (caller.user_id, caller.display_name.as_str());
+    safety::acknowledge(&mut tx, caller.agency_id, id, who, now_ms())
+        .await?
+        .map_err(Error::from)?;
+    finish(&state, &caller, tx, id).await
+}
+
+async fn end(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<EndEmergency>,
+) -> Result<Json<Emergency>, Error> {
+    caller.require_dispatcher()?;
+    let mut tx = state.db.writer.begin().await?;
+    let who = (caller.user_id, caller.display_name.as_str());
+    safety::end(&mut tx, caller.agency_id, id, who, &body.reason, now_ms())
+        .await?
+        .map_err(Error::from)?;
+    finish(&state, &caller, tx, id).await
+}

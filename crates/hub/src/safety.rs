@@ -1,0 +1,293 @@
+//! Responder safety on the hub: emergencies raised from a device's outbox (so they work
+//! offline and arrive once), acknowledged and ended by dispatchers, cancelled by the
+//! responder. Every change is published to dispatchers, the unit itself and the units on
+//! the same call.
+
+use crate::dispatch::Refusal;
+use crate::records::Audience;
+use sqlx::SqliteConnection;
+use tenfour_protocol::wire::{
+    ChangeBody, Emergency, EmergencyPayload, Location, MAX_REASON_CHARS, Millis, OutboxEntry, Unit,
+};
+
+#[derive(sqlx::FromRow)]
+struct EmergencyRow {
+    id: i64,
+    unit_id: i64,
+    callsign: String,
+    raised_by: String,
+    incident_id: Option<i64>,
+    pressed_at: i64,
+    received_at: i64,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    accuracy_m: Option<f64>,
+    acknowledged_by: Option<String>,
+    acknowledged_at: Option<i64>,
+    ended_by: Option<String>,
+    ended_at: Option<i64>,
+    end_reason: Option<String>,
+}
+
+impl EmergencyRow {
+    fn into_emergency(self) -> Emergency {
+        let location = match (self.latitude, self.longitude) {
+            (Some(latitude), Some(longitude)) => Some(Location {
+                latitude,
+                longitude,
+                accuracy_m: self.accuracy_m,
+            }),
+            _ => None,
+        };
+        Emergency {
+            id: self.id,
+            unit_id: self.unit_id,
+            callsign: self.callsign,
+            raised_by: self.raised_by,
+            incident_id: self.incident_id,
+            pressed_at: self.pressed_at,
+            received_at: self.received_at,
+            location,
+            acknowledged_by: self.acknowledged_by,
+            acknowledged_at: self.acknowledged_at,
+            ended_by: self.ended_by,
+            ended_at: self.ended_at,
+            end_reason: self.end_reason,
+        }
+    }
+}
+
+const COLUMNS: &str = "e.id, e.unit_id, u.callsign, e.raised_by, e.incident_id, e.pressed_at,
+     e.received_at, e.latitude, e.longitude, e.accuracy_m, e.acknowledged_by, e.acknowledged_at,
+     e.ended_by, e.ended_at, e.end_reason";
+
+pub async fn load(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    id: i64,
+) -> Result<Option<Emergency>, sqlx::Error> {
+    let row: Option<EmergencyRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM emergencies e JOIN units u ON u.id = e.unit_id
+         WHERE e.agency_id = ? AND e.id = ?"
+    ))
+    .bind(agency_id)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(EmergencyRow::into_emergency))
+}
+
+/// The agency's active emergencies, oldest first (the board's first load).
+pub async fn active(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+) -> Result<Vec<Emergency>, sqlx::Error> {
+    let rows: Vec<EmergencyRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM emergencies e JOIN units u ON u.id = e.unit_id
+         WHERE e.agency_id = ? AND e.ended_at IS NULL ORDER BY e.id"
+    ))
+    .bind(agency_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows.into_iter().map(EmergencyRow::into_emergency).collect())
+}
+
+/// The emergency as it now stands, addressed to dispatchers, its unit and the units on the
+/// same call (who may be the nearest help).
+pub async fn change(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    id: i64,
+) -> Result<(Audience, ChangeBody), sqlx::Error> {
+    let emergency = load(conn, agency_id, id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let mut units = vec![emergency.unit_id];
+    if let Some(incident) = emergency.incident_id {
+        let on_call: Vec<i64> = sqlx::query_scalar(
+            "SELECT unit_id FROM assignments
+             WHERE agency_id = ? AND incident_id = ? AND cleared_at IS NULL AND cancelled_at IS NULL",
+        )
+        .bind(agency_id)
+        .bind(incident)
+        .fetch_all(&mut *conn)
+        .await?;
+        units.extend(on_call);
+    }
+    units.sort_unstable();
+    units.dedup();
+    Ok((Audience::Units(units), ChangeBody::Emergency(emergency)))
+}
+
+async fn active_for_unit(
+    conn: &mut SqliteConnection,
+    unit_id: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM emergencies WHERE unit_id = ? AND ended_at IS NULL")
+        .bind(unit_id)
+        .fetch_optional(&mut *conn)
+        .await
+}
+
+/// The button, from the outbox: a new emergency, or the unit's active one (a second press
+/// adds nothing but the newer position). Returns the emergency's id.
+pub async fn raise(
+    conn: &mut SqliteConnection,
+    who: (i64, i64, &str),
+    unit: &Unit,
+    entry: &OutboxEntry,
+    p: &EmergencyPayload,
+    received_at: Millis,
+) -> Result<i64, sqlx::Error> {
+    let (agency_id, user_id, name) = who;
+    let location = p.location.as_ref();
+    if let Some(id) = active_for_unit(conn, unit.id).await? {
+        if let Some(l) = location {
+            sqlx::query(
+                "UPDATE emergencies SET latitude = ?, longitude = ?, accuracy_m = ? WHERE id = ?",
+            )
+            .bind(l.latitude)
+            .bind(l.longitude)
+            .bind(l.accuracy_m)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        }
+        return Ok(id);
+    }
+    sqlx::query_scalar(
+        "INSERT INTO emergencies (agency_id, unit_id, user_id, raised_by, incident_id, entry_id,
+                                  pressed_at, received_at, latitude, longitude, accuracy_m)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(agency_id)
+    .bind(unit.id)
+    .bind(user_id)
+    .bind(name)
+    .bind(unit.incident_id)
+    .bind(&entry.id)
+    .bind(entry.at)
+    .bind(received_at)
+    .bind(location.map(|l| l.latitude))
+    .bind(location.map(|l| l.longitude))
+    .bind(location.and_then(|l| l.accuracy_m))
+    .fetch_one(&mut *conn)
+    .await
+}
+
+/// The responder ends their own emergency: its id, or why nothing changed.
+pub async fn cancel(
+    conn: &mut SqliteConnection,
+    who: (i64, &str),
+    unit: &Unit,
+    at: Millis,
+) -> Result<Result<i64, String>, sqlx::Error> {
+    let (user_id, name) = who;
+    let Some(id) = active_for_unit(conn, unit.id).await? else {
+        return Ok(Err(format!(
+            "{} has no active emergency (dispatch may already have ended it); nothing was changed",
+            unit.callsign
+        )));
+    };
+    end_row(conn, id, (user_id, name), "cancelled by the responder", at).await?;
+    Ok(Ok(id))
+}
+
+async fn end_row(
+    conn: &mut SqliteConnection,
+    id: i64,
+    who: (i64, &str),
+    reason: &str,
+    at: Millis,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE emergencies SET ended_by_id = ?, ended_by = ?, ended_at = ?, end_reason = ?
+         WHERE id = ? AND ended_at IS NULL",
+    )
+    .bind(who.0)
+    .bind(who.1)
+    .bind(at)
+    .bind(reason)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn found(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    id: i64,
+) -> Result<Result<Emergency, Refusal>, sqlx::Error> {
+    Ok(load(conn, agency_id, id)
+        .await?
+        .ok_or_else(|| Refusal::NotFound(format!("there is no emergency {id} in your agency"))))
+}
+
+/// A dispatcher takes the emergency: the alarm stops on every board and the responder sees
+/// who has it. A second acknowledgement keeps the first one's name and time.
+pub async fn acknowledge(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    id: i64,
+    who: (i64, &str),
+    at: Millis,
+) -> Result<Result<(), Refusal>, sqlx::Error> {
+    let emergency = match found(conn, agency_id, id).await? {
+        Ok(e) => e,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    if !emergency.is_active() {
+        return Ok(Err(Refusal::Conflict(format!(
+            "the emergency of {} already ended ({}); there is nothing to acknowledge",
+            emergency.callsign,
+            emergency.end_reason.as_deref().unwrap_or("ended")
+        ))));
+    }
+    sqlx::query(
+        "UPDATE emergencies SET acknowledged_by_id = ?, acknowledged_by = ?, acknowledged_at = ?
+         WHERE id = ? AND acknowledged_at IS NULL",
+    )
+    .bind(who.0)
+    .bind(who.1)
+    .bind(at)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(Ok(()))
+}
+
+/// A dispatcher ends the emergency, saying why; it stays in the record.
+pub async fn end(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    id: i64,
+    who: (i64, &str),
+    reason: &str,
+    at: Millis,
+) -> Result<Result<(), Refusal>, sqlx::Error> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Ok(Err(Refusal::Invalid(
+            "say why the emergency ends (for example \"crew safe, confirmed by radio\")".into(),
+        )));
+    }
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Ok(Err(Refusal::Invalid(format!(
+            "the reason is longer than {MAX_REASON_CHARS} characters"
+        ))));
+    }
+    let emergency = match found(conn, agency_id, id).await? {
+        Ok(e) => e,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    if !emergency.is_active() {
+        return Ok(Err(Refusal::Conflict(format!(
+            "the emergency of {} already ended ({})",
+            emergency.callsign,
+            emergency.end_reason.as_deref().unwrap_or("ended")
+        ))));
+    }
+    end_row(conn, id, who, reason, at).await?;
+    Ok(Ok(()))
+}

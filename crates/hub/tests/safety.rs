@@ -1,0 +1,219 @@
+//! The emergency button: raised from a device's outbox (offline, then once), on every board
+//! until a dispatcher acknowledges it, back on the device with who has it, ended by dispatch
+//! or cancelled by the responder, and kept in the record. Only the unit's devices raise or
+//! cancel; only dispatchers acknowledge and end.
+
+mod common;
+
+use common::{Client, Device, TestHub, query};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tenfour_protocol::wire::{ChangeBody, ChangesPage, Emergency, PushResponse};
+
+async fn push(client: &Client, entries: Vec<Value>) -> PushResponse {
+    client.push(entries).await
+}
+
+/// The newest copy of each emergency the client may see.
+async fn emergencies(client: &Client) -> Vec<Emergency> {
+    let page: ChangesPage = client
+        .ok(Method::GET, "/api/sync/changes?since=0&limit=500", None)
+        .await;
+    let mut newest: Vec<Emergency> = Vec::new();
+    for change in page.changes {
+        if let ChangeBody::Emergency(e) = change.body {
+            newest.retain(|held| held.id != e.id);
+            newest.push(e);
+        }
+    }
+    newest
+}
+
+fn outcome(response: &PushResponse, index: usize) -> String {
+    serde_json::to_value(response.results[index].outcome)
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn rows(hub: &TestHub) -> usize {
+    query(hub, "SELECT id FROM emergencies").await.len()
+}
+
+#[tokio::test]
+async fn an_emergency_arrives_once_alarms_dispatch_and_the_acknowledgement_reaches_the_unit() {
+    let hub = TestHub::start();
+    let p7 = hub.sign_in("officer1", Some("P7")).await;
+    let p9 = hub.sign_in("officer2", Some("P9")).await;
+    let m12 = hub.sign_in("medic1", Some("M12")).await;
+    let dispatch = hub.sign_in("dispatch", None).await;
+
+    // Pressed offline; the device sends it when the network returns, then again (the reply
+    // was lost): one emergency.
+    let mut device = Device::new();
+    let press = device.entry(
+        "emergency",
+        json!({"location": {"latitude": 45.5302, "longitude": -122.6598, "accuracy_m": 8.0}}),
+    );
+    let first = push(&p7, vec![press.clone()]).await;
+    assert_eq!(outcome(&first, 0), "applied");
+    let again = push(&p7, vec![press]).await;
+    assert_eq!(outcome(&again, 0), "duplicate");
+    assert_eq!(rows(&hub).await, 1);
+
+    let on_board = emergencies(&dispatch).await;
+    assert_eq!(on_board.len(), 1);
+    let emergency = &on_board[0];
+    assert_eq!(emergency.callsign, "P7");
+    assert_eq!(emergency.raised_by, "Chris Patel");
+    assert!(emergency.is_unanswered());
+    assert_eq!(emergency.pressed_at, 1_764_000_001_000);
+    assert_eq!(
+        emergency.location.as_ref().map(|l| l.latitude),
+        Some(45.5302)
+    );
+    assert!(
+        emergency.incident_id.is_some(),
+        "P7 was on the domestic call"
+    );
+    // The other unit on that call sees it; a unit elsewhere does not.
+    assert_eq!(emergencies(&p9).await.len(), 1);
+    assert!(emergencies(&m12).await.is_empty());
+
+    // Only dispatchers acknowledge.
+    let id = emergency.id;
+    let path = format!("/api/emergencies/{id}/acknowledge");
+    let (status, problem) = p9.post(&path, json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    let taken: Emergency = dispatch.ok(Method::POST, &path, None).await;
+    assert_eq!(
+        taken.acknowledged_by.as_deref(),
+        Some("Dana Reyes (dispatch)")
+    );
+    let at = taken.acknowledged_at.unwrap();
+    // A second acknowledgement keeps the first's time.
+    let again: Emergency = dispatch.ok(Method::POST, &path, None).await;
+    assert_eq!(again.acknowledged_at, Some(at));
+    // The unit learns who has it.
+    let mine = emergencies(&p7).await;
+    assert_eq!(
+        mine[0].acknowledged_by.as_deref(),
+        Some("Dana Reyes (dispatch)")
+    );
+
+    // Pressing again while it is active adds no second emergency.
+    let second = push(&p7, vec![device.entry("emergency", json!({}))]).await;
+    assert_eq!(outcome(&second, 0), "applied");
+    assert_eq!(rows(&hub).await, 1);
+
+    // Dispatch ends it, with a reason; then it cannot be acknowledged or ended again.
+    let end = format!("/api/emergencies/{id}/end");
+    let (status, problem) = dispatch.post(&end, json!({"reason": "  "})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let (status, _) = p7.post(&end, json!({"reason": "I am fine"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let ended: Emergency = dispatch
+        .ok(
+            Method::POST,
+            &end,
+            Some(json!({"reason": "crew safe, confirmed by radio"})),
+        )
+        .await;
+    assert!(!ended.is_active());
+    assert_eq!(
+        ended.end_reason.as_deref(),
+        Some("crew safe, confirmed by radio")
+    );
+    let (status, problem) = dispatch.post(&end, json!({"reason": "again"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    let (status, _) = dispatch.post(&path, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, problem) = dispatch
+        .post("/api/emergencies/999999/acknowledge", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{problem}");
+
+    // The record stays, ended, on the unit's device too.
+    assert!(!emergencies(&p7).await[0].is_active());
+    assert_eq!(rows(&hub).await, 1);
+}
+
+#[tokio::test]
+async fn only_the_unit_cancels_its_emergency_and_dispatch_sees_who_did() {
+    let hub = TestHub::start();
+    let p7 = hub.sign_in("officer1", Some("P7")).await;
+    let p9 = hub.sign_in("officer2", Some("P9")).await;
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let mut p7_device = Device::new();
+    let mut p9_device = Device::new();
+    push(&p7, vec![p7_device.entry("emergency", json!({}))]).await;
+
+    // P9's device cannot end P7's emergency: P9 has none, so its cancel is refused.
+    let refused = push(&p9, vec![p9_device.entry("emergency_cancel", json!({}))]).await;
+    assert_eq!(outcome(&refused, 0), "rejected");
+    assert!(
+        refused.results[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("P9 has no active emergency")
+    );
+    assert!(emergencies(&dispatch).await[0].is_active());
+
+    let cancelled = push(&p7, vec![p7_device.entry("emergency_cancel", json!({}))]).await;
+    assert_eq!(outcome(&cancelled, 0), "applied");
+    let record = &emergencies(&dispatch).await[0];
+    assert!(!record.is_active());
+    assert_eq!(record.ended_by.as_deref(), Some("Chris Patel"));
+    assert_eq!(
+        record.end_reason.as_deref(),
+        Some("cancelled by the responder")
+    );
+    // A new press after that is a new emergency.
+    push(&p7, vec![p7_device.entry("emergency", json!({}))]).await;
+    assert_eq!(rows(&hub).await, 2);
+    assert_eq!(
+        emergencies(&dispatch)
+            .await
+            .iter()
+            .filter(|e| e.is_active())
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_active_emergency_survives_a_hub_restart() {
+    let mut hub = TestHub::start();
+    let p7 = hub.sign_in("officer1", Some("P7")).await;
+    push(&p7, vec![Device::new().entry("emergency", json!({}))]).await;
+    hub.restart();
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let after = emergencies(&dispatch).await;
+    assert_eq!(after.len(), 1);
+    assert!(after[0].is_unanswered(), "the alarm is still up");
+}
+
+#[tokio::test]
+async fn a_bad_emergency_payload_is_refused_with_a_reason() {
+    let hub = TestHub::start();
+    let p7 = hub.sign_in("officer1", Some("P7")).await;
+    let mut device = Device::new();
+    let (status, problem) = p7
+        .post(
+            "/api/sync/push",
+            json!({"entries": [device.entry("emergency", json!({"location": {"latitude": 91.0, "longitude": 0.0}}))]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("latitude"));
+    let (status, problem) = p7
+        .post(
+            "/api/sync/push",
+            json!({"entries": [device.entry("emergency_cancel", json!({"why": "x"}))]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(rows(&hub).await, 0);
+}

@@ -1,0 +1,176 @@
+//! Responder safety on the device: what the emergency panel tells the crew, worked out from
+//! the outbox (what has not left the device) and the hub's record (what dispatch has).
+
+use crate::wire::{ActionKind, Emergency, Location, Millis, OutboxEntry};
+
+/// What the responder's emergency panel says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    /// Durable on the device, but dispatch has NOT received it: call or text instead.
+    NotDelivered { pressed_at: Millis },
+    /// On the hub, on every board; no dispatcher has answered yet.
+    Delivered { pressed_at: Millis },
+    /// A dispatcher has it.
+    Acknowledged { by: String, at: Millis },
+    /// The responder cancelled; the cancel has not reached the hub yet.
+    Cancelling,
+}
+
+/// The newest emergency press or cancel among `entries` (oldest first).
+fn newest(entries: &[OutboxEntry]) -> Option<&OutboxEntry> {
+    entries
+        .iter()
+        .rev()
+        .find(|e| matches!(e.kind, ActionKind::Emergency | ActionKind::EmergencyCancel))
+}
+
+/// The panel for this device. `pending` is its outbox (oldest first); `unpulled` the
+/// entries the hub applied whose effect has not come back in a pull yet; `mine` the hub's
+/// newest emergency for its unit, if the device holds one.
+pub fn notice(
+    pending: &[OutboxEntry],
+    unpulled: &[OutboxEntry],
+    mine: Option<&Emergency>,
+) -> Option<Notice> {
+    let on_hub = |e: &Emergency| match (&e.acknowledged_by, e.acknowledged_at) {
+        (Some(by), Some(at)) => Notice::Acknowledged { by: by.clone(), at },
+        _ => Notice::Delivered {
+            pressed_at: e.pressed_at,
+        },
+    };
+    let active = mine.filter(|e| e.is_active());
+    match newest(pending) {
+        Some(e) if e.kind == ActionKind::EmergencyCancel => return Some(Notice::Cancelling),
+        // A second press while dispatch has the first changes nothing.
+        Some(e) => return Some(active.map_or(Notice::NotDelivered { pressed_at: e.at }, on_hub)),
+        None => {}
+    }
+    match newest(unpulled) {
+        Some(e) if e.kind == ActionKind::EmergencyCancel => None,
+        Some(e) => Some(active.map_or(Notice::Delivered { pressed_at: e.at }, on_hub)),
+        None => active.map(on_hub),
+    }
+}
+
+/// The text message a responder sends when the press has not reached dispatch: who, when
+/// and where, so the person reading it needs nothing else.
+pub fn sms_body(callsign: &str, name: &str, time: &str, location: Option<&Location>) -> String {
+    let place = match location {
+        Some(l) => {
+            let accuracy = l
+                .accuracy_m
+                .map(|a| format!(" (±{} m)", a.round()))
+                .unwrap_or_default();
+            format!("at {:.5},{:.5}{accuracy}", l.latitude, l.longitude)
+        }
+        None => "position unknown".to_owned(),
+    };
+    format!(
+        "EMERGENCY {callsign} ({name}) pressed {time}, {place}. Sent by text: the app could not reach dispatch."
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn entry(seq: u64, kind: ActionKind, at: Millis) -> OutboxEntry {
+        OutboxEntry {
+            client_id: "c".into(),
+            seq,
+            id: format!("id-{seq}"),
+            at,
+            kind,
+            payload: json!({}),
+        }
+    }
+
+    fn on_hub(acknowledged: Option<(&str, Millis)>) -> Emergency {
+        Emergency {
+            id: 1,
+            unit_id: 4,
+            callsign: "M12".into(),
+            raised_by: "Sam Okafor".into(),
+            incident_id: None,
+            pressed_at: 1_000,
+            received_at: 1_500,
+            location: None,
+            acknowledged_by: acknowledged.map(|(by, _)| by.to_owned()),
+            acknowledged_at: acknowledged.map(|(_, at)| at),
+            ended_by: None,
+            ended_at: None,
+            end_reason: None,
+        }
+    }
+
+    #[test]
+    fn a_press_still_on_the_device_is_not_delivered() {
+        let waiting = [
+            entry(1, ActionKind::Status, 500),
+            entry(2, ActionKind::Emergency, 900),
+        ];
+        assert_eq!(
+            notice(&waiting, &[], None),
+            Some(Notice::NotDelivered { pressed_at: 900 })
+        );
+        assert_eq!(notice(&[entry(1, ActionKind::Status, 5)], &[], None), None);
+        // Applied, and the hub's record not pulled yet: delivered, not "not delivered".
+        assert_eq!(
+            notice(&[], &waiting[1..], None),
+            Some(Notice::Delivered { pressed_at: 900 })
+        );
+    }
+
+    #[test]
+    fn the_hub_record_says_delivered_then_who_has_it() {
+        assert_eq!(
+            notice(&[], &[], Some(&on_hub(None))),
+            Some(Notice::Delivered { pressed_at: 1_000 })
+        );
+        // A second press still waiting changes nothing: dispatch has the first.
+        assert_eq!(
+            notice(
+                &[entry(3, ActionKind::Emergency, 2_000)],
+                &[],
+                Some(&on_hub(Some(("Dana Reyes", 1_800))))
+            ),
+            Some(Notice::Acknowledged {
+                by: "Dana Reyes".into(),
+                at: 1_800
+            })
+        );
+    }
+
+    #[test]
+    fn a_cancel_waiting_to_leave_and_an_ended_emergency() {
+        let waiting = [
+            entry(1, ActionKind::Emergency, 900),
+            entry(2, ActionKind::EmergencyCancel, 950),
+        ];
+        assert_eq!(
+            notice(&waiting, &[], Some(&on_hub(None))),
+            Some(Notice::Cancelling)
+        );
+        // The cancel applied, the ended record not pulled yet: the panel goes.
+        assert_eq!(notice(&[], &waiting, Some(&on_hub(None))), None);
+        let mut ended = on_hub(Some(("Dana Reyes", 1_800)));
+        ended.ended_at = Some(2_000);
+        assert_eq!(notice(&[], &[], Some(&ended)), None);
+    }
+
+    #[test]
+    fn the_text_message_says_who_when_and_where() {
+        let location = Location {
+            latitude: 45.512_345,
+            longitude: -122.678_901,
+            accuracy_m: Some(12.4),
+        };
+        assert_eq!(
+            sms_body("M12", "Sam Okafor", "14:02", Some(&location)),
+            "EMERGENCY M12 (Sam Okafor) pressed 14:02, at 45.51235,-122.67890 (±12 m). \
+             Sent by text: the app could not reach dispatch."
+        );
+        assert!(sms_body("P7", "Chris Patel", "03:10", None).contains("position unknown"));
+    }
+}
