@@ -188,6 +188,12 @@ pub mod dispatch {
     }
 }
 
+/// A dispatcher checks a unit in on its behalf (heard by radio); the unit as it now stands.
+pub async fn check_in_by_radio(token: &str, unit_id: i64) -> ApiResult<Unit> {
+    let url = format!("/api/units/{unit_id}/check-in");
+    answer(send(authorized(Request::post(&url), token)).await?).await
+}
+
 /// Dispatcher calls on responders' emergencies: each answers with the emergency as it now
 /// stands.
 pub mod emergencies {

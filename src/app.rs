@@ -3,6 +3,7 @@
 
 use crate::components::alert::AssignmentAlert;
 use crate::components::banner::{ConnectionBanner, SavedToast, StoreError};
+use crate::components::check_in::CheckInPrompt;
 use crate::components::emergency::{EmergencyButton, EmergencyPanel};
 use crate::components::news::NewsBanner;
 use crate::pages::admin::AdminPage;
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                         None => view! { <SignIn/> }.into_any(),
                         Some(Role::Responder) => view! {
                             <EmergencyPanel/>
+                            <CheckInPrompt/>
                             <AssignmentAlert/>
                             <NewsBanner/>
                             <Routes fallback=NotFound>

@@ -242,6 +242,8 @@ fn unit_change(cursor: u64, status: StatusCode) -> Change {
             status_at: 0,
             last_heard_at: None,
             retired: false,
+            check_in_due_at: None,
+            check_in_warn_at: None,
         }),
     }
 }

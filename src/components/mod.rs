@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod banner;
+pub mod check_in;
 pub mod connection;
 pub mod draft;
 pub mod emergency;

@@ -112,6 +112,7 @@ pub fn Board() -> impl IntoView {
     view! {
         <section class="board">
             <crate::components::emergency::EmergencyAlarm/>
+            <crate::components::check_in::OverdueAlarm/>
             <div class="board-grid">
                 <div class="panel">
                     <div class="panel-head">
@@ -222,6 +223,7 @@ fn UnitTable(stale_minutes: RwSignal<f64>, selected: RwSignal<Option<i64>>) -> i
                             .map(|f| match f {
                                 UnitFlag::StatusStale => "stale",
                                 UnitFlag::NotHeard => "not-heard",
+                                UnitFlag::CheckInOverdue => "check-in-overdue",
                             })
                             .collect::<Vec<_>>()
                             .join(" ");
@@ -232,7 +234,7 @@ fn UnitTable(stale_minutes: RwSignal<f64>, selected: RwSignal<Option<i64>>) -> i
                                 <td><strong>{u.callsign.clone()}</strong>" "<span class="kind">{u.kind.as_str()}</span></td>
                                 <td><span class=status_class(u.status)>{u.status.label()}</span>
                                     {flags.iter().map(|f| view! {
-                                        <span class="flag">{match f { UnitFlag::StatusStale => "no change", UnitFlag::NotHeard => "not heard" }}</span>
+                                        <span class="flag">{match f { UnitFlag::StatusStale => "no change", UnitFlag::NotHeard => "not heard", UnitFlag::CheckInOverdue => "check-in overdue" }}</span>
                                     }).collect_view()}
                                 </td>
                                 <td>
@@ -273,6 +275,7 @@ fn describe(event: &FieldEvent) -> String {
         ActionKind::FieldNote => format!("Note: {}", event.text.clone().unwrap_or_default()),
         ActionKind::Emergency => "EMERGENCY".into(),
         ActionKind::EmergencyCancel => "Emergency cancelled by the responder".into(),
+        ActionKind::CheckIn => "Checked in".into(),
     }
 }
 

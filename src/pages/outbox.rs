@@ -15,6 +15,7 @@ fn describe(entry: &OutboxEntry) -> String {
         Ok(Action::FieldNote(n)) => format!("Note: {}", n.text),
         Ok(Action::Emergency(_)) => "EMERGENCY".into(),
         Ok(Action::EmergencyCancel(_)) => "Emergency cancelled".into(),
+        Ok(Action::CheckIn(_)) => "Checked in".into(),
         Err(e) => format!("Unreadable action: {e}"),
     }
 }

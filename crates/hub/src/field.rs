@@ -251,6 +251,7 @@ async fn process(
                 };
                 (Decision::Applied, effect)
             }
+            Action::CheckIn(_) => check_in(tx, &unit, entry).await?,
             Action::EmergencyCancel(_) => {
                 let who = (caller.user_id, caller.display_name.as_str());
                 match safety::cancel(tx, who, &unit, entry.at).await? {
@@ -713,5 +714,34 @@ async fn field_note(
         .execute(&mut *tx)
         .await?;
     effect.touched.push(p.incident_id);
+    Ok((Decision::Applied, effect))
+}
+
+/// The crew is OK: the unit's check-in timer starts again from the press.
+async fn check_in(
+    tx: &mut SqliteConnection,
+    unit: &Unit,
+    entry: &OutboxEntry,
+) -> Result<(Decision, Effect), sqlx::Error> {
+    let effect = Effect {
+        incident_id: unit.incident_id,
+        text: Some("checked in".into()),
+        ..Effect::default()
+    };
+    if unit.check_in_due_at.is_none() {
+        let reason = format!(
+            "no check-in timer runs for {} while {}; nothing was changed",
+            unit.callsign,
+            unit.status.label().to_lowercase()
+        );
+        return Ok((Decision::Rejected(reason), effect));
+    }
+    sqlx::query(
+        "UPDATE units SET last_check_in_at = MAX(COALESCE(last_check_in_at, 0), ?) WHERE id = ?",
+    )
+    .bind(entry.at)
+    .bind(unit.id)
+    .execute(&mut *tx)
+    .await?;
     Ok((Decision::Applied, effect))
 }

@@ -58,6 +58,8 @@ pub struct UnitRow {
     pub status_at: i64,
     pub last_heard_at: Option<i64>,
     pub retired: bool,
+    pub check_in_due_at: Option<i64>,
+    pub check_in_warn_at: Option<i64>,
 }
 
 impl UnitRow {
@@ -71,11 +73,13 @@ impl UnitRow {
             status_at: self.status_at,
             last_heard_at: self.last_heard_at,
             retired: self.retired,
+            check_in_due_at: self.check_in_due_at,
+            check_in_warn_at: self.check_in_warn_at,
         }
     }
 }
 
-pub const UNIT_COLUMNS: &str = "id, callsign, kind, status, incident_id, status_at, last_heard_at, retired_at IS NOT NULL AS retired";
+pub const UNIT_COLUMNS: &str = "id, callsign, kind, status, incident_id, status_at, last_heard_at, retired_at IS NOT NULL AS retired, check_in_due_at, check_in_warn_at";
 
 pub async fn load_unit(
     conn: &mut SqliteConnection,

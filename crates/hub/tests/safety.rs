@@ -217,3 +217,81 @@ async fn a_bad_emergency_payload_is_refused_with_a_reason() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(rows(&hub).await, 0);
 }
+
+/// P7 as the board sees it now.
+async fn p7(dispatch: &Client) -> tenfour_protocol::wire::Unit {
+    let units: Vec<tenfour_protocol::wire::Unit> =
+        dispatch.ok(Method::GET, "/api/units", None).await;
+    units.into_iter().find(|u| u.callsign == "P7").unwrap()
+}
+
+#[tokio::test]
+async fn a_timed_status_runs_the_check_in_timer_from_the_press_and_each_check_in() {
+    // The demo agency times "on scene": every 20 min, asking 2 min before (P1: 10 min).
+    let hub = TestHub::start();
+    let officer = hub.sign_in("officer1", Some("P7")).await;
+    let dispatch = hub.sign_in("dispatch", None).await;
+    assert_eq!(
+        p7(&dispatch).await.check_in_due_at,
+        None,
+        "dispatched is not timed"
+    );
+
+    let mut device = Device::new();
+    let incident = p7(&dispatch).await.incident_id.unwrap();
+    // Nothing to check in to yet: refused with the reason, and no timer starts.
+    let early = device.entry("check_in", json!({}));
+    let on_scene = device.entry(
+        "status",
+        json!({"status": "on_scene", "incident_id": incident}),
+    );
+    let pressed = on_scene["at"].as_i64().unwrap();
+    let answers = push(&officer, vec![early, on_scene]).await;
+    assert_eq!(outcome(&answers, 0), "rejected");
+    assert!(
+        answers.results[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("no check-in timer runs for P7")
+    );
+    assert_eq!(outcome(&answers, 1), "applied");
+    let unit = p7(&dispatch).await;
+    assert_eq!(unit.check_in_due_at, Some(pressed + 20 * 60_000));
+    assert_eq!(unit.check_in_warn_at, Some(pressed + 18 * 60_000));
+
+    // The crew checks in (offline, sent later): the timer runs again from the press.
+    let check = device.entry("check_in", json!({}));
+    let checked_at = check["at"].as_i64().unwrap();
+    assert_eq!(
+        outcome(&push(&officer, vec![check.clone()]).await, 0),
+        "applied"
+    );
+    assert_eq!(outcome(&push(&officer, vec![check]).await, 0), "duplicate");
+    assert_eq!(
+        p7(&dispatch).await.check_in_due_at,
+        Some(checked_at + 20 * 60_000)
+    );
+
+    // By radio: only dispatchers, and the timer runs from the hub's now.
+    let path = format!("/api/units/{}/check-in", unit.id);
+    let (status, _) = officer.post(&path, json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let radioed: tenfour_protocol::wire::Unit = dispatch.ok(Method::POST, &path, None).await;
+    let due = radioed.check_in_due_at.unwrap();
+    assert!(due >= before + 20 * 60_000, "{due} from {before}");
+
+    // Leaving the timed status stops the timer; checking in by radio is then refused.
+    let available = device.entry("status", json!({"status": "available"}));
+    assert_eq!(
+        outcome(&push(&officer, vec![available]).await, 0),
+        "applied"
+    );
+    assert_eq!(p7(&dispatch).await.check_in_due_at, None);
+    let (status, problem) = dispatch.post(&path, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+}

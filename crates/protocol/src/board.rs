@@ -156,6 +156,8 @@ pub enum UnitFlag {
     StatusStale,
     /// Committed to an incident but its devices have not been heard from for that long.
     NotHeard,
+    /// Its check-in timer ran out (the hub's due time has passed).
+    CheckInOverdue,
 }
 
 pub fn unit_flags(unit: &Unit, now: Millis, stale_after: Millis) -> Vec<UnitFlag> {
@@ -169,6 +171,12 @@ pub fn unit_flags(unit: &Unit, now: Millis, stale_after: Millis) -> Vec<UnitFlag
     let heard = unit.last_heard_at.unwrap_or(unit.status_at);
     if now - heard > stale_after {
         flags.push(UnitFlag::NotHeard);
+    }
+    if matches!(
+        crate::safety::check_in(unit, now),
+        Some(crate::safety::CheckIn::Overdue { .. })
+    ) {
+        flags.push(UnitFlag::CheckInOverdue);
     }
     flags
 }
@@ -332,6 +340,8 @@ mod tests {
             status_at: 1_000,
             last_heard_at: Some(5_000),
             retired: false,
+            check_in_due_at: None,
+            check_in_warn_at: None,
         };
         assert!(unit_flags(&unit, 2_000, 3_000).is_empty());
         assert_eq!(unit_flags(&unit, 6_000, 3_000), vec![UnitFlag::StatusStale]);

@@ -1,7 +1,7 @@
 //! Responder safety on the device: what the emergency panel tells the crew, worked out from
 //! the outbox (what has not left the device) and the hub's record (what dispatch has).
 
-use crate::wire::{ActionKind, Emergency, Location, Millis, OutboxEntry};
+use crate::wire::{ActionKind, Emergency, Location, Millis, OutboxEntry, Unit};
 
 /// What the responder's emergency panel says.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +68,41 @@ pub fn sms_body(callsign: &str, name: &str, time: &str, location: Option<&Locati
     format!(
         "EMERGENCY {callsign} ({name}) pressed {time}, {place}. Sent by text: the app could not reach dispatch."
     )
+}
+
+/// Where a unit's check-in timer stands at `now` (the hub's clock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckIn {
+    /// Running; nothing to do until `warn_at`.
+    Running { due_at: Millis },
+    /// The crew's device asks now.
+    Asking { due_at: Millis },
+    /// Past due: the board raises the alarm.
+    Overdue { due_at: Millis },
+}
+
+/// `None` while no timer runs for the unit's status.
+pub fn check_in(unit: &Unit, now: Millis) -> Option<CheckIn> {
+    let due_at = unit.check_in_due_at?;
+    let warn_at = unit.check_in_warn_at.unwrap_or(due_at);
+    Some(if now > due_at {
+        CheckIn::Overdue { due_at }
+    } else if now >= warn_at {
+        CheckIn::Asking { due_at }
+    } else {
+        CheckIn::Running { due_at }
+    })
+}
+
+/// Whether the crew already answered the current ask: a check-in pressed at or after the
+/// moment the device started asking, still on the device or not yet shown by the hub.
+pub fn answered(unit: &Unit, waiting: &[OutboxEntry]) -> bool {
+    let Some(warn_at) = unit.check_in_warn_at else {
+        return false;
+    };
+    waiting
+        .iter()
+        .any(|e| e.kind == ActionKind::CheckIn && e.at >= warn_at)
 }
 
 #[cfg(test)]
@@ -172,5 +207,50 @@ mod tests {
              Sent by text: the app could not reach dispatch."
         );
         assert!(sms_body("P7", "Chris Patel", "03:10", None).contains("position unknown"));
+    }
+
+    fn timed(due: Option<Millis>, warn: Option<Millis>) -> Unit {
+        Unit {
+            id: 4,
+            callsign: "P7".into(),
+            kind: crate::wire::UnitKind::Police,
+            status: crate::StatusCode::OnScene,
+            incident_id: Some(2),
+            status_at: 0,
+            last_heard_at: None,
+            retired: false,
+            check_in_due_at: due,
+            check_in_warn_at: warn,
+        }
+    }
+
+    #[test]
+    fn a_check_in_asks_at_the_warning_and_is_overdue_only_after_the_due_time() {
+        let unit = timed(Some(20_000), Some(18_000));
+        assert_eq!(
+            check_in(&unit, 17_999),
+            Some(CheckIn::Running { due_at: 20_000 })
+        );
+        assert_eq!(
+            check_in(&unit, 18_000),
+            Some(CheckIn::Asking { due_at: 20_000 })
+        );
+        assert_eq!(
+            check_in(&unit, 20_000),
+            Some(CheckIn::Asking { due_at: 20_000 })
+        );
+        assert_eq!(
+            check_in(&unit, 20_001),
+            Some(CheckIn::Overdue { due_at: 20_000 })
+        );
+        assert_eq!(check_in(&timed(None, None), 99_999), None);
+    }
+
+    #[test]
+    fn a_check_in_pressed_since_the_ask_answers_it() {
+        let unit = timed(Some(20_000), Some(18_000));
+        assert!(!answered(&unit, &[entry(1, ActionKind::CheckIn, 17_000)]));
+        assert!(answered(&unit, &[entry(2, ActionKind::CheckIn, 18_500)]));
+        assert!(!answered(&unit, &[entry(3, ActionKind::Status, 18_500)]));
     }
 }

@@ -18,6 +18,20 @@ pub struct SeedAgency {
     pub units: Vec<SeedUnit>,
     #[serde(default)]
     pub incidents: Vec<SeedIncident>,
+    /// Check-in timers: while a unit is in `status` (on a call of `priority`, or any when
+    /// none), it must check in every `every_seconds`; its device asks `warn_seconds` before.
+    #[serde(default)]
+    pub check_in: Vec<SeedCheckIn>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedCheckIn {
+    pub status: crate::StatusCode,
+    #[serde(default)]
+    pub priority: Option<u8>,
+    pub every_seconds: u32,
+    pub warn_seconds: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,6 +84,28 @@ impl SeedAgency {
             return Err("the agency needs a name of 1 to 200 characters".into());
         }
         check_phone(&self.emergency_phone)?;
+        for (i, rule) in self.check_in.iter().enumerate() {
+            let at = |e: &str| format!("check_in[{i}]: {e}");
+            if !rule.status.is_committed() {
+                return Err(at("only statuses on a call can be timed"));
+            }
+            if rule.priority.is_some_and(|p| !(1..=5).contains(&p)) {
+                return Err(at("priority must be 1 to 5, or left out for any"));
+            }
+            if !(5..=86_400).contains(&rule.every_seconds)
+                || rule.warn_seconds >= rule.every_seconds
+            {
+                return Err(at(
+                    "every_seconds must be 5 to 86400, and warn_seconds less than every_seconds",
+                ));
+            }
+            let same = self.check_in[..i]
+                .iter()
+                .any(|r| r.status == rule.status && r.priority == rule.priority);
+            if same {
+                return Err(at("a timer for this status and priority is already set"));
+            }
+        }
         let mut usernames: Vec<String> = Vec::new();
         for (i, user) in self.users.iter().enumerate() {
             let at = |e: String| format!("users[{i}]: {e}");

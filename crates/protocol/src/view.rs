@@ -138,6 +138,8 @@ mod tests {
             status_at: 0,
             last_heard_at: None,
             retired: false,
+            check_in_due_at: None,
+            check_in_warn_at: None,
         }
     }
 

@@ -201,6 +201,13 @@ pub struct Unit {
     /// Retired by an administrator: kept for the history, no longer offered for a shift.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub retired: bool,
+    /// While a check-in timer runs (the agency times this status): when the crew must have
+    /// checked in by. The hub sets it from the status time or the last check-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_in_due_at: Option<Millis>,
+    /// When the crew's device starts asking for the check-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_in_warn_at: Option<Millis>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -371,6 +378,8 @@ pub enum ActionKind {
     Emergency,
     /// The responder ends their own emergency.
     EmergencyCancel,
+    /// "We're OK": answers the unit's check-in timer.
+    CheckIn,
 }
 
 impl ActionKind {
@@ -381,6 +390,7 @@ impl ActionKind {
             ActionKind::FieldNote => "field_note",
             ActionKind::Emergency => "emergency",
             ActionKind::EmergencyCancel => "emergency_cancel",
+            ActionKind::CheckIn => "check_in",
         }
     }
 }
@@ -443,6 +453,11 @@ pub struct EmergencyPayload {
 #[serde(deny_unknown_fields)]
 pub struct EmergencyCancelPayload {}
 
+/// A check-in: the crew is OK, at the press time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInPayload {}
+
 /// An outbox entry's payload, decoded according to its kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -451,6 +466,7 @@ pub enum Action {
     FieldNote(FieldNotePayload),
     Emergency(EmergencyPayload),
     EmergencyCancel(EmergencyCancelPayload),
+    CheckIn(CheckInPayload),
 }
 
 impl Action {
@@ -461,6 +477,7 @@ impl Action {
             Action::FieldNote(_) => ActionKind::FieldNote,
             Action::Emergency(_) => ActionKind::Emergency,
             Action::EmergencyCancel(_) => ActionKind::EmergencyCancel,
+            Action::CheckIn(_) => ActionKind::CheckIn,
         }
     }
 
@@ -471,6 +488,7 @@ impl Action {
             Action::FieldNote(p) => serde_json::to_value(p),
             Action::Emergency(p) => serde_json::to_value(p),
             Action::EmergencyCancel(p) => serde_json::to_value(p),
+            Action::CheckIn(p) => serde_json::to_value(p),
         };
         value.unwrap_or(serde_json::Value::Null)
     }
@@ -503,6 +521,7 @@ impl OutboxEntry {
             ActionKind::EmergencyCancel => {
                 Action::EmergencyCancel(decode(self.kind, &self.payload)?)
             }
+            ActionKind::CheckIn => Action::CheckIn(decode(self.kind, &self.payload)?),
         };
         match &action {
             Action::FieldNote(note) => check_text("note", &note.text, MAX_NOTE_CHARS)?,
@@ -516,7 +535,8 @@ impl OutboxEntry {
             Action::Status(_)
             | Action::Emergency(_)
             | Action::Acknowledge(_)
-            | Action::EmergencyCancel(_) => {}
+            | Action::EmergencyCancel(_)
+            | Action::CheckIn(_) => {}
         }
         Ok(action)
     }
@@ -802,6 +822,8 @@ mod tests {
                 status_at: 5,
                 last_heard_at: None,
                 retired: false,
+                check_in_due_at: None,
+                check_in_warn_at: None,
             }),
         };
         let value = serde_json::to_value(&change).unwrap();

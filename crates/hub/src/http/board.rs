@@ -1,11 +1,11 @@
-//! `/api/board`, `/api/units`: what a dispatcher's board starts from, and the units forms
-//! choose from.
+//! `/api/board`, `/api/units`: what a dispatcher's board starts from, the units forms
+//! choose from, and a dispatcher checking a unit in on its behalf (heard by radio).
 
-use super::{AppState, Error};
-use crate::auth::Caller;
+use super::{ApiPath, AppState, Error};
+use crate::auth::{Caller, now_ms};
 use crate::records;
 use axum::extract::State;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use tenfour_protocol::wire::{Board, Unit};
 
@@ -13,6 +13,40 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/board", get(board))
         .route("/units", get(units))
+        .route("/units/{id}/check-in", post(check_in_by_radio))
+}
+
+/// The crew answered on the radio: the dispatcher checks the unit in, and its timer starts
+/// again from now.
+async fn check_in_by_radio(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Unit>, Error> {
+    caller.require_dispatcher()?;
+    let mut tx = state.db.writer.begin().await?;
+    let unit = records::load_unit(&mut tx, caller.agency_id, id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("there is no unit {id} in your agency")))?;
+    if unit.check_in_due_at.is_none() {
+        return Err(Error::Conflict(format!(
+            "no check-in timer runs for {} while {}",
+            unit.callsign,
+            unit.status.label().to_lowercase()
+        )));
+    }
+    sqlx::query("UPDATE units SET last_check_in_at = ? WHERE id = ?")
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    records::publish_unit(&mut tx, caller.agency_id, id).await?;
+    let unit = records::load_unit(&mut tx, caller.agency_id, id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("there is no unit {id} in your agency")))?;
+    tx.commit().await?;
+    state.live.publish(&state.db.reader, caller.agency_id).await;
+    Ok(Json(unit))
 }
 
 async fn board(State(state): State<AppState>, caller: Caller) -> Result<Json<Board>, Error> {
