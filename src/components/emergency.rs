@@ -90,7 +90,7 @@ pub fn EmergencyButton() -> impl IntoView {
     view! {
         <button class="sos" data-testid="emergency-button"
             class:holding=move || holding.get().is_some()
-            aria-label="Emergency: hold for 1.5 seconds to alert dispatch"
+            aria-label="SOS: emergency, hold for 1.5 seconds to alert dispatch"
             on:pointerdown=start on:pointerup=stop on:pointerleave=stop on:pointercancel=stop
             on:click=keyboard on:contextmenu=|ev| ev.prevent_default()>
             <span class="sos-fill" aria-hidden="true"></span>

@@ -195,9 +195,13 @@ impl Server {
                 let entries: Vec<Value> = updates
                     .iter()
                     .map(|u| {
+                        let (kind, payload) = match u.status {
+                            "emergency" | "emergency_cancel" => (u.status, json!({})),
+                            status => ("status", json!({"status": status})),
+                        };
                         json!({
                             "client_id": device.client_id, "seq": u.seq, "id": u.id, "at": u.at,
-                            "kind": "status", "payload": {"status": u.status},
+                            "kind": kind, "payload": payload,
                         })
                     })
                     .collect();
@@ -312,6 +316,7 @@ struct Update {
     id: String,
     seq: u64,
     at: i64,
+    /// A status, or "emergency" / "emergency_cancel" (the hub only).
     status: &'static str,
 }
 
@@ -328,6 +333,7 @@ struct Device {
     sender: Arc<Sender>,
     seq: u64,
     in_service: bool,
+    in_emergency: bool,
 }
 
 impl Device {
@@ -341,6 +347,22 @@ impl Device {
             }),
             seq: 0,
             in_service: true,
+            in_emergency: false,
+        }
+    }
+
+    /// The emergency button, then its cancel, alternately.
+    fn next_emergency(&mut self) -> Update {
+        self.seq += 1;
+        self.in_emergency = !self.in_emergency;
+        Update {
+            id: uuid::Uuid::new_v4().to_string(),
+            seq: self.seq,
+            at: now_ms(),
+            status: match self.in_emergency {
+                true => "emergency",
+                false => "emergency_cancel",
+            },
         }
     }
 
@@ -409,6 +431,8 @@ struct Figures {
     drain_seconds: Option<f64>,
     /// Resident size once every unit had signed in, before the feeds opened.
     rss_signed_in_kb: Option<u64>,
+    /// The hub's emergency presses with every unit connected: units, figures.
+    alarm: Option<(usize, Result<Fanout>)>,
 }
 
 struct Fanout {
@@ -455,7 +479,7 @@ async fn run(hub_url: &str, hub_pid: u32, pouch: Option<(&str, u32)>) -> Result<
         figures.rss_signed_in_kb = baseline;
         for &units in &FANOUT_LEVELS {
             // A server that cannot hold this many feeds is a figure too, not the end of the run.
-            let level = fanout(server, &mut devices[..units], &dispatcher, baseline);
+            let level = fanout(server, &mut devices[..units], &dispatcher, baseline, false);
             let outcome = tokio::time::timeout(FANOUT_BUDGET * 3, level)
                 .await
                 .unwrap_or_else(|_| Err(format!("not done within {:?}", FANOUT_BUDGET * 3)));
@@ -468,6 +492,15 @@ async fn run(hub_url: &str, hub_pid: u32, pouch: Option<(&str, u32)>) -> Result<
             }
             figures.fanout.push(outcome);
         }
+        if server.kind == Kind::Hub {
+            // The emergency button with the whole fleet connected: press to the board's alarm.
+            let units = max_units.min(devices.len());
+            let level = fanout(server, &mut devices[..units], &dispatcher, baseline, true);
+            let outcome = tokio::time::timeout(FANOUT_BUDGET * 3, level)
+                .await
+                .unwrap_or_else(|_| Err(format!("not done within {:?}", FANOUT_BUDGET * 3)));
+            figures.alarm = Some((units, outcome));
+        }
         all.push(figures);
     }
     print_ingest(&servers, &all);
@@ -478,6 +511,20 @@ async fn run(hub_url: &str, hub_pid: u32, pouch: Option<(&str, u32)>) -> Result<
         println!("| 1000 | {seconds:.2} |");
     }
     print_fanout(&servers, &all);
+    if let Some((units, outcome)) = all.first().and_then(|f| f.alarm.as_ref()) {
+        println!(
+            "\n### Emergency button to the board's alarm ({units} units holding a live feed)\n"
+        );
+        println!("| presses | delivered | p50 ms | p99 ms | max ms |");
+        println!("|---:|---:|---:|---:|---:|");
+        match outcome {
+            Ok(f) => println!(
+                "| {FANOUT_UPDATES} | {} | {:.1} | {:.1} | {:.1} |",
+                f.delivered, f.p50, f.p99, f.max
+            ),
+            Err(message) => println!("| {FANOUT_UPDATES} | failed: {message} | | | |"),
+        }
+    }
     Ok(())
 }
 
@@ -535,6 +582,7 @@ async fn fanout(
     devices: &mut [Device],
     dispatcher: &Device,
     before: Option<u64>,
+    emergency: bool,
 ) -> Result<Fanout> {
     let units = devices.len();
     eprintln!("{}: field to board, {units} units", server.name());
@@ -578,7 +626,10 @@ async fn fanout(
             break;
         }
         let device = &mut devices[i % units];
-        let update = device.next();
+        let update = match emergency {
+            true => device.next_emergency(),
+            false => device.next(),
+        };
         let (server, sender, sent) = (server.clone(), device.sender.clone(), sent.clone());
         pushes.spawn(async move {
             if let Ok(mut s) = sent.lock() {
