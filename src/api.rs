@@ -200,6 +200,12 @@ pub mod emergencies {
     use super::*;
     use tenfour_protocol::wire::{Emergency, EndEmergency};
 
+    /// Raises one for a unit nobody can reach (an overdue check-in).
+    pub async fn escalate(token: &str, unit_id: i64) -> ApiResult<Emergency> {
+        let url = format!("/api/units/{unit_id}/emergency");
+        answer(send(authorized(Request::post(&url), token)).await?).await
+    }
+
     pub async fn acknowledge(token: &str, id: i64) -> ApiResult<Emergency> {
         let url = format!("/api/emergencies/{id}/acknowledge");
         answer(send(authorized(Request::post(&url), token)).await?).await

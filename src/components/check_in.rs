@@ -104,13 +104,36 @@ pub fn OverdueAlarm() -> impl IntoView {
                                 }
                             });
                         };
+                        let callsign = unit.callsign.clone();
+                        let escalate = move |_| {
+                            let question = format!("Raise an EMERGENCY for {callsign}? Every board will alarm.");
+                            let confirmed = web_sys::window()
+                                .and_then(|w| w.confirm_with_message(&question).ok())
+                                .unwrap_or(false);
+                            if !confirmed {
+                                return;
+                            }
+                            let token = state.token();
+                            error.set(None);
+                            leptos::task::spawn_local(async move {
+                                match api::emergencies::escalate(&token, id).await {
+                                    Ok(_) => crate::sync::engine::kick(),
+                                    Err(err) => error.set(Some(err.message())),
+                                }
+                            });
+                        };
                         view! {
                             <li data-unit=unit.callsign.clone()>
                                 <p><strong>{format!("{} check-in overdue", unit.callsign)}</strong>
                                     {format!(" · due {} · {}", clock(due_at), unit.status.label())}</p>
-                                <button class="secondary" on:click=by_radio>
-                                    {format!("{} checked in by radio", unit.callsign)}
-                                </button>
+                                <span class="overdue-actions">
+                                    <button class="secondary" on:click=by_radio>
+                                        {format!("{} checked in by radio", unit.callsign)}
+                                    </button>
+                                    <button class="danger" on:click=escalate>
+                                        {format!("Escalate {} to emergency", unit.callsign)}
+                                    </button>
+                                </span>
                             </li>
                         }
                     }).collect_view()}

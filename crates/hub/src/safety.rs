@@ -139,8 +139,47 @@ pub async fn raise(
     p: &EmergencyPayload,
     received_at: Millis,
 ) -> Result<i64, sqlx::Error> {
+    let pressed = (entry.id.as_str(), entry.at, received_at);
+    insert_or_join(conn, who, unit, pressed, p.location.as_ref()).await
+}
+
+/// A dispatcher raises an emergency for a unit (an overdue check-in nobody answers): its
+/// id, or why not.
+pub async fn raise_for(
+    conn: &mut SqliteConnection,
+    who: (i64, i64, &str),
+    unit: &Unit,
+    now: Millis,
+) -> Result<Result<i64, Refusal>, sqlx::Error> {
+    if active_for_unit(conn, unit.id).await?.is_some() {
+        return Ok(Err(Refusal::Conflict(format!(
+            "{} already has an active emergency",
+            unit.callsign
+        ))));
+    }
+    // Not from a device's outbox: an id of its own kind, unique per unit and moment.
+    let id = format!("dispatch:{}:{now}", unit.id);
+    let name = format!("escalated by {}", who.2);
+    let who = (who.0, who.1, name.as_str());
+    Ok(Ok(insert_or_join(
+        conn,
+        who,
+        unit,
+        (id.as_str(), now, now),
+        None,
+    )
+    .await?))
+}
+
+async fn insert_or_join(
+    conn: &mut SqliteConnection,
+    who: (i64, i64, &str),
+    unit: &Unit,
+    pressed: (&str, Millis, Millis),
+    location: Option<&Location>,
+) -> Result<i64, sqlx::Error> {
     let (agency_id, user_id, name) = who;
-    let location = p.location.as_ref();
+    let (entry_id, pressed_at, received_at) = pressed;
     if let Some(id) = active_for_unit(conn, unit.id).await? {
         if let Some(l) = location {
             sqlx::query(
@@ -165,8 +204,8 @@ pub async fn raise(
     .bind(user_id)
     .bind(name)
     .bind(unit.incident_id)
-    .bind(&entry.id)
-    .bind(entry.at)
+    .bind(entry_id)
+    .bind(pressed_at)
     .bind(received_at)
     .bind(location.map(|l| l.latitude))
     .bind(location.map(|l| l.longitude))

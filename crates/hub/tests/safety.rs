@@ -184,15 +184,57 @@ async fn only_the_unit_cancels_its_emergency_and_dispatch_sees_who_did() {
 }
 
 #[tokio::test]
-async fn an_active_emergency_survives_a_hub_restart() {
+async fn an_active_emergency_and_a_running_timer_survive_a_hub_sigkill() {
     let mut hub = TestHub::start();
-    let p7 = hub.sign_in("officer1", Some("P7")).await;
-    push(&p7, vec![Device::new().entry("emergency", json!({}))]).await;
+    let officer = hub.sign_in("officer1", Some("P7")).await;
+    let incident = p7(&hub.sign_in("dispatch", None).await)
+        .await
+        .incident_id
+        .unwrap();
+    let mut device = Device::new();
+    let on_scene = device.entry(
+        "status",
+        json!({"status": "on_scene", "incident_id": incident}),
+    );
+    let emergency = device.entry("emergency", json!({}));
+    push(&officer, vec![on_scene, emergency]).await;
+    let due = p7(&hub.sign_in("dispatch", None).await)
+        .await
+        .check_in_due_at;
+    assert!(due.is_some());
     hub.restart();
     let dispatch = hub.sign_in("dispatch", None).await;
     let after = emergencies(&dispatch).await;
     assert_eq!(after.len(), 1);
     assert!(after[0].is_unanswered(), "the alarm is still up");
+    assert_eq!(
+        p7(&dispatch).await.check_in_due_at,
+        due,
+        "the timer still counts"
+    );
+}
+
+#[tokio::test]
+async fn a_dispatcher_escalates_an_unreachable_unit_to_an_emergency() {
+    let hub = TestHub::start();
+    let officer = hub.sign_in("officer1", Some("P7")).await;
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let unit = p7(&dispatch).await;
+    let path = format!("/api/units/{}/emergency", unit.id);
+    let (status, _) = officer.post(&path, json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let raised: Emergency = dispatch.ok(Method::POST, &path, None).await;
+    assert_eq!(raised.callsign, "P7");
+    assert_eq!(raised.raised_by, "escalated by Dana Reyes (dispatch)");
+    assert!(raised.is_unanswered());
+    // The crew's device has it too; a second escalation is refused.
+    assert_eq!(emergencies(&officer).await.len(), 1);
+    let (status, problem) = dispatch.post(&path, json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+    let (status, _) = dispatch
+        .post("/api/units/999999/emergency", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -74,7 +74,10 @@ test('device figures', async ({ browser, playwright, baseURL }) => {
 
   // Tap to durable: status taps offline (out of service and available alternate forever).
   await page.click('a.assignment');
-  await page.click('[data-status="available"]');
+  // Available ends the call: held, or from the keyboard, then its undo time runs out.
+  await page.focus('[data-status="available"]');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('my-status')).toContainText('Available', { timeout: 20_000 });
   const commits = [];
   const shown = [];
   let last = await page.getByTestId('toast').getAttribute('data-seq');

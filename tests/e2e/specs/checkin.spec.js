@@ -1,7 +1,8 @@
 // Check-in timers, timed by the hub: a crew on scene is asked at the warning time and
 // answers with one tap while offline; the board raises the unit as overdue by the hub's
 // clock while that answer is stuck on the phone; once the network returns the check-in
-// arrives once and the alarm comes down; a dispatcher can check a unit in heard by radio.
+// arrives once and the alarm comes down; a dispatcher can escalate an unanswered unit to an
+// emergency, and check a unit in heard by radio.
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -81,8 +82,13 @@ test('a check-in answered offline arrives once; the board shows the unit overdue
   expect(checkIns).toHaveLength(1);
   expect(checkIns[0].outcome).toBe('applied');
 
-  // Overdue again later: the crew answers on the radio, the dispatcher checks U1 in.
+  // Overdue again later, and nobody answers: the dispatcher escalates it to an emergency,
+  // which the crew's phone shows too; then the crew answers on the radio.
   await expect(alarm).toContainText('U1 check-in overdue', { timeout: 40_000 });
+  board.once('dialog', (dialog) => dialog.accept());
+  await board.getByRole('button', { name: 'Escalate U1 to emergency' }).click();
+  await expect(board.getByTestId('emergency-alarm')).toContainText('EMERGENCY U1');
+  await expect(phone.getByTestId('emergency-panel')).toHaveAttribute('data-state', 'delivered');
   await board.getByRole('button', { name: 'U1 checked in by radio' }).click();
   await expect(alarm).toHaveCount(0);
   await desk.context.close();

@@ -3,7 +3,7 @@
 
 use super::{ApiPath, AppState, Error};
 use crate::auth::{Caller, now_ms};
-use crate::records;
+use crate::{records, safety};
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -14,6 +14,37 @@ pub fn router() -> Router<AppState> {
         .route("/board", get(board))
         .route("/units", get(units))
         .route("/units/{id}/check-in", post(check_in_by_radio))
+        .route("/units/{id}/emergency", post(escalate))
+}
+
+/// A unit nobody can reach (an overdue check-in): the dispatcher raises an emergency for it,
+/// with the same alarm, record and ending as the button's.
+async fn escalate(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<tenfour_protocol::wire::Emergency>, Error> {
+    caller.require_dispatcher()?;
+    let mut tx = state.db.writer.begin().await?;
+    let unit = records::load_unit(&mut tx, caller.agency_id, id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("there is no unit {id} in your agency")))?;
+    let who = (
+        caller.agency_id,
+        caller.user_id,
+        caller.display_name.as_str(),
+    );
+    let emergency = safety::raise_for(&mut tx, who, &unit, now_ms())
+        .await?
+        .map_err(Error::from)?;
+    let (audience, body) = safety::change(&mut tx, caller.agency_id, emergency).await?;
+    records::record_change(&mut tx, caller.agency_id, audience, body).await?;
+    let raised = safety::load(&mut tx, caller.agency_id, emergency)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("there is no emergency {emergency}")))?;
+    tx.commit().await?;
+    state.live.publish(&state.db.reader, caller.agency_id).await;
+    Ok(Json(raised))
 }
 
 /// The crew answered on the radio: the dispatcher checks the unit in, and its timer starts
