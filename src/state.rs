@@ -278,6 +278,16 @@ impl AppState {
 
     /// Records what the responder did: into the outbox at once, then on to dispatch.
     pub fn act(self, action: Action, label: String) {
+        self.record(action, Some(label));
+    }
+
+    /// Records what the device sends by itself (a position): like an action, without the
+    /// "saved" confirmation the responder did not ask for.
+    pub fn send_quietly(self, action: Action) {
+        self.record(action, None);
+    }
+
+    fn record(self, action: Action, label: Option<String>) {
         let pressed_at = now_ms();
         let started = performance_now();
         leptos::task::spawn_local(async move {
@@ -290,11 +300,13 @@ impl AppState {
             };
             match queued {
                 Ok(entry) => {
-                    self.last_action.set(Some(LastAction {
-                        seq: entry.seq,
-                        label,
-                        commit_ms: performance_now() - started,
-                    }));
+                    if let Some(label) = label {
+                        self.last_action.set(Some(LastAction {
+                            seq: entry.seq,
+                            label,
+                            commit_ms: performance_now() - started,
+                        }));
+                    }
                     self.outbox.update(|o| o.push(entry));
                     tabs::announce_changed();
                     engine::kick();
@@ -401,6 +413,15 @@ impl AppState {
         self.outbox
             .with(|pending| entries.extend(pending.iter().cloned()));
         entries
+    }
+
+    /// What the crew's own emergency panel says: `None` when no emergency of theirs is
+    /// active, or their cancel is on its way.
+    pub fn my_emergency_notice(&self) -> Option<tenfour_protocol::safety::Notice> {
+        let pending = self.outbox.get();
+        let unpulled = self.applied_after_my_emergency();
+        tenfour_protocol::safety::notice(&pending, &unpulled, self.my_emergency().as_ref())
+            .filter(|n| !matches!(n, tenfour_protocol::safety::Notice::Cancelling))
     }
 
     /// The newest emergency of this device's unit that the device holds.

@@ -244,6 +244,7 @@ fn unit_change(cursor: u64, status: StatusCode) -> Change {
             retired: false,
             check_in_due_at: None,
             check_in_warn_at: None,
+            position: None,
         }),
     }
 }

@@ -1,5 +1,7 @@
 //! A new assignment takes over the screen, with sound and vibration repeating until the
-//! responder acknowledges it with one tap.
+//! responder acknowledges it with one tap — except while the crew's own emergency is
+//! active: then their emergency panel stays in sight and the device stays quiet (police in
+//! silent mode), and the assignment waits in the list.
 
 use crate::state::use_app;
 use leptos::prelude::*;
@@ -12,6 +14,9 @@ use tenfour_protocol::wire::{AcknowledgePayload, Action, Incident};
 pub fn AssignmentAlert() -> impl IntoView {
     let state = use_app();
     let alert = Memo::new(move |_| {
+        if state.my_emergency_notice().is_some() {
+            return None;
+        }
         let unit_id = state.unit_id()?;
         let incidents = state.incident_records();
         unacknowledged(&incidents, unit_id, &state.overlay_entries())

@@ -7,11 +7,13 @@ use crate::api;
 use crate::components::alert::ring;
 use crate::components::time::clock;
 use crate::state::{AppState, use_app};
+use crate::store::now_ms;
+use crate::sync::location;
 use leptos::prelude::*;
 use std::time::Duration;
 use tenfour_protocol::safety::{Notice, notice, sms_body};
 use tenfour_protocol::wire::{
-    Action, Emergency, EmergencyCancelPayload, EmergencyPayload, Location,
+    Action, Emergency, EmergencyCancelPayload, EmergencyPayload, Location, PositionPayload,
 };
 
 /// How long the emergency button must be held.
@@ -42,9 +44,11 @@ fn vibrate(pattern: &[u32]) {
 }
 
 fn raise(state: AppState) {
-    let action = Action::Emergency(EmergencyPayload {
-        location: crate::sync::location::last_known(),
-    });
+    let location = crate::sync::location::last_known();
+    if let Some(here) = &location {
+        crate::sync::location::mark_sent(here.clone(), now_ms());
+    }
+    let action = Action::Emergency(EmergencyPayload { location });
     vibrate(&[300, 100, 300]);
     state.act(action, "EMERGENCY".into());
 }
@@ -105,6 +109,19 @@ fn sms_link(phone: &str, body: &str) -> String {
     format!("sms:{phone}?body={body}")
 }
 
+/// Sends where the device is now, when one is due (moved far enough or long enough since
+/// the last): while the emergency is active, dispatch follows the responder.
+fn send_position(state: AppState) {
+    let Some(here) = location::last_known() else {
+        return;
+    };
+    let now = now_ms();
+    if tenfour_protocol::position::due(location::last_sent().as_ref(), &here, now) {
+        location::mark_sent(here.clone(), now);
+        state.send_quietly(Action::Position(PositionPayload { location: here }));
+    }
+}
+
 /// What the responder sees once the button has been held: whether dispatch has it, who
 /// does, and how to cancel. Also the emergencies of other units on the same call.
 #[component]
@@ -115,6 +132,20 @@ pub fn EmergencyPanel() -> impl IntoView {
         let unpulled = state.applied_after_my_emergency();
         notice(&pending, &unpulled, state.my_emergency().as_ref())
     });
+    // While the emergency is active (on the device or on the hub), positions follow it: on
+    // each new fix and, standing still, on the app's clock tick.
+    let following = Memo::new(move |_| state.my_emergency_notice().is_some());
+    Effect::new(move |_| {
+        state.now.track();
+        if following.get() {
+            location::follow(move || send_position(state));
+            send_position(state);
+        } else {
+            location::unfollow();
+        }
+    });
+    on_cleanup(location::unfollow);
+    let sharing = RwSignal::new(location::enabled());
     let others = Memo::new(move |_| {
         let unit = state.unit_id();
         state.emergencies.with(|list| {
@@ -197,6 +228,15 @@ pub fn EmergencyPanel() -> impl IntoView {
                     <h2>{headline}</h2>
                     <p>{detail}</p>
                     {matches!(n, Notice::NotDelivered { .. }).then(contact)}
+                    {move || (!sharing.get()).then(|| view! {
+                        <p class="emergency-location">"Location is off: dispatch cannot see where you are. "
+                            <button class="secondary" data-testid="emergency-share-location"
+                                on:click=move |_| {
+                                    location::set_enabled(true);
+                                    sharing.set(true);
+                                }>"Share my location"</button>
+                        </p>
+                    })}
                     {cancellable.then(|| view! {
                         <button class="secondary" on:click=cancel>"Cancel emergency"</button>
                     })}
@@ -263,7 +303,10 @@ pub fn EmergencyAlarm() -> impl IntoView {
                 <ul>
                     {move || active.get().into_iter().map(|e| {
                         let id = e.id;
-                        let place = e.location.as_ref().map(|l| format!(" · at {:.5}, {:.5}", l.latitude, l.longitude)).unwrap_or_default();
+                        let place = e.last_position().map(|(l, at)| {
+                            let when = if e.trail.is_empty() { String::new() } else { format!(" ({})", clock(at)) };
+                            format!(" · at {:.5}, {:.5}{when}", l.latitude, l.longitude)
+                        }).unwrap_or_default();
                         let call = incident_label(e.incident_id).map(|c| format!(" · on {c}")).unwrap_or_default();
                         let late = (e.received_at - e.pressed_at > 30_000).then(|| format!(" (reached the hub {})", clock(e.received_at)));
                         let acknowledge = move |_| {

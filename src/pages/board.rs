@@ -276,6 +276,7 @@ fn describe(event: &FieldEvent) -> String {
         ActionKind::Emergency => "EMERGENCY".into(),
         ActionKind::EmergencyCancel => "Emergency cancelled by the responder".into(),
         ActionKind::CheckIn => "Checked in".into(),
+        ActionKind::Position => "Position".into(),
     }
 }
 

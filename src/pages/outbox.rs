@@ -16,6 +16,10 @@ fn describe(entry: &OutboxEntry) -> String {
         Ok(Action::Emergency(_)) => "EMERGENCY".into(),
         Ok(Action::EmergencyCancel(_)) => "Emergency cancelled".into(),
         Ok(Action::CheckIn(_)) => "Checked in".into(),
+        Ok(Action::Position(p)) => format!(
+            "Position {:.5}, {:.5}",
+            p.location.latitude, p.location.longitude
+        ),
         Err(e) => format!("Unreadable action: {e}"),
     }
 }

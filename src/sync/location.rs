@@ -1,8 +1,11 @@
 //! The device's last known position, attached to status updates once the responder has
-//! turned location on. Never waited for: a tap is saved at once, with or without it.
+//! turned location on. Never waited for: a tap is saved at once, with or without it. While
+//! an emergency is active, each new position is offered to whoever follows (the emergency
+//! panel), which sends it on when it is due.
 
 use std::cell::RefCell;
-use tenfour_protocol::wire::Location;
+use std::rc::Rc;
+use tenfour_protocol::wire::{Location, Millis};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
@@ -11,6 +14,26 @@ const SETTING: &str = "tenfour.share-location";
 thread_local! {
     static LAST: RefCell<Option<Location>> = const { RefCell::new(None) };
     static WATCHING: RefCell<bool> = const { RefCell::new(false) };
+    static FOLLOWER: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
+    static SENT: RefCell<Option<(Location, Millis)>> = const { RefCell::new(None) };
+}
+
+/// Calls `follower` on each new position until [`unfollow`].
+pub fn follow(follower: impl Fn() + 'static) {
+    FOLLOWER.with(|f| *f.borrow_mut() = Some(Rc::new(follower)));
+}
+
+pub fn unfollow() {
+    FOLLOWER.with(|f| *f.borrow_mut() = None);
+}
+
+/// The last position sent to dispatch, and when.
+pub fn last_sent() -> Option<(Location, Millis)> {
+    SENT.with(|s| s.borrow().clone())
+}
+
+pub fn mark_sent(location: Location, at: Millis) {
+    SENT.with(|s| *s.borrow_mut() = Some((location, at)));
 }
 
 pub fn last_known() -> Option<Location> {
@@ -59,6 +82,10 @@ pub fn watch() {
                 accuracy_m: Some(coords.accuracy()),
             })
         });
+        // Called outside the borrow: the follower reads the position again.
+        if let Some(follower) = FOLLOWER.with(|f| f.borrow().clone()) {
+            follower();
+        }
     });
     if geolocation
         .watch_position(on_position.as_ref().unchecked_ref())

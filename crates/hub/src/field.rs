@@ -5,13 +5,14 @@
 //! a retry after a lost reply finds the entry already processed and changes nothing.
 
 use crate::auth::Caller;
+use crate::positions;
 use crate::records::{self, Audience, UNIT_COLUMNS, UnitRow};
 use crate::safety;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::sync::{SeqVerdict, judge_seq};
 use tenfour_protocol::wire::{
-    AcknowledgePayload, Action, ChangeBody, EntryResult, FieldEvent, FieldNotePayload, Millis,
+    AcknowledgePayload, Action, ChangeBody, EntryResult, FieldEvent, FieldNotePayload, Fix, Millis,
     OutboxEntry, Outcome, StatusPayload, Unit,
 };
 
@@ -241,6 +242,10 @@ async fn process(
                 field_note(tx, caller, unit_id, &unit.callsign, entry, p, received_at).await?
             }
             Action::Emergency(p) => {
+                if let Some(location) = &p.location {
+                    let fix = Fix::new(location, entry.at);
+                    positions::record(tx, agency_id, unit_id, &fix, received_at).await?;
+                }
                 let who = (agency_id, caller.user_id, caller.display_name.as_str());
                 let id = safety::raise(tx, who, &unit, entry, p, received_at).await?;
                 let effect = Effect {
@@ -252,6 +257,16 @@ async fn process(
                 (Decision::Applied, effect)
             }
             Action::CheckIn(_) => check_in(tx, &unit, entry).await?,
+            Action::Position(p) => {
+                let fix = Fix::new(&p.location, entry.at);
+                let joined = positions::record(tx, agency_id, unit_id, &fix, received_at).await?;
+                let effect = Effect {
+                    emergency: joined,
+                    quiet: true,
+                    ..Effect::default()
+                };
+                (Decision::Applied, effect)
+            }
             Action::EmergencyCancel(_) => {
                 let who = (caller.user_id, caller.display_name.as_str());
                 match safety::cancel(tx, who, &unit, entry.at).await? {
@@ -358,7 +373,9 @@ async fn record(
     if let Some(id) = event.emergency {
         changes.push(safety::change(tx, agency_id, id).await?);
     }
-    changes.push((Audience::Dispatch, ChangeBody::FieldEvent(feed)));
+    if !event.quiet {
+        changes.push((Audience::Dispatch, ChangeBody::FieldEvent(feed)));
+    }
     let cursor = records::record_changes_after(tx, agency_id, head, changes).await?;
     let result = EntryResult {
         seq: entry.seq,
@@ -378,8 +395,10 @@ struct Effect {
     status: Option<StatusCode>,
     text: Option<String>,
     touched: Vec<i64>,
-    /// The emergency the entry raised or ended.
+    /// The emergency the entry raised, ended or added to.
     emergency: Option<i64>,
+    /// Not shown in the dispatchers' feed (a position: the unit and the emergency show it).
+    quiet: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -524,6 +543,12 @@ async fn status(
     received_at: Millis,
 ) -> Result<(Decision, Effect), sqlx::Error> {
     let (agency_id, unit_id) = (caller.agency_id, unit.id);
+    // Where the device was is true whatever becomes of the status.
+    let mut joined = None;
+    if let Some(location) = &p.location {
+        let fix = Fix::new(location, entry.at);
+        joined = positions::record(tx, agency_id, unit_id, &fix, received_at).await?;
+    }
     if let Some(named) = p.incident_id
         && !incident_exists(tx, agency_id, named).await?
     {
@@ -542,6 +567,7 @@ async fn status(
         event.insert(tx).await?;
         let effect = Effect {
             status: Some(p.status),
+            emergency: joined,
             ..Effect::default()
         };
         return Ok((Decision::Rejected(reason), effect));
@@ -550,6 +576,7 @@ async fn status(
     let mut effect = Effect {
         incident_id,
         status: Some(p.status),
+        emergency: joined,
         ..Effect::default()
     };
 

@@ -11,6 +11,7 @@ pub mod http;
 pub mod ingest;
 pub mod live;
 pub mod natures;
+pub mod positions;
 pub mod records;
 pub mod safety;
 pub mod seed;

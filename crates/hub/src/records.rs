@@ -5,7 +5,7 @@
 use sqlx::SqliteConnection;
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::wire::{
-    Assignment, Change, ChangeBody, Incident, IncidentState, Note, NoteSource, Unit, UnitKind,
+    Assignment, Change, ChangeBody, Fix, Incident, IncidentState, Note, NoteSource, Unit, UnitKind,
 };
 
 #[derive(sqlx::FromRow)]
@@ -60,6 +60,10 @@ pub struct UnitRow {
     pub retired: bool,
     pub check_in_due_at: Option<i64>,
     pub check_in_warn_at: Option<i64>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    pub position_at: Option<i64>,
 }
 
 impl UnitRow {
@@ -75,11 +79,20 @@ impl UnitRow {
             retired: self.retired,
             check_in_due_at: self.check_in_due_at,
             check_in_warn_at: self.check_in_warn_at,
+            position: match (self.latitude, self.longitude, self.position_at) {
+                (Some(latitude), Some(longitude), Some(at)) => Some(Fix {
+                    latitude,
+                    longitude,
+                    accuracy_m: self.accuracy_m,
+                    at,
+                }),
+                _ => None,
+            },
         }
     }
 }
 
-pub const UNIT_COLUMNS: &str = "id, callsign, kind, status, incident_id, status_at, last_heard_at, retired_at IS NOT NULL AS retired, check_in_due_at, check_in_warn_at";
+pub const UNIT_COLUMNS: &str = "id, callsign, kind, status, incident_id, status_at, last_heard_at, retired_at IS NOT NULL AS retired, check_in_due_at, check_in_warn_at, latitude, longitude, accuracy_m, position_at";
 
 pub async fn load_unit(
     conn: &mut SqliteConnection,

@@ -4,10 +4,12 @@
 //! the same call.
 
 use crate::dispatch::Refusal;
+use crate::positions;
 use crate::records::Audience;
 use sqlx::SqliteConnection;
 use tenfour_protocol::wire::{
-    ChangeBody, Emergency, EmergencyPayload, Location, MAX_REASON_CHARS, Millis, OutboxEntry, Unit,
+    ChangeBody, Emergency, EmergencyPayload, Location, MAX_REASON_CHARS, Millis, OutboxEntry,
+    TRAIL_SENT, Unit,
 };
 
 #[derive(sqlx::FromRow)]
@@ -48,6 +50,7 @@ impl EmergencyRow {
             pressed_at: self.pressed_at,
             received_at: self.received_at,
             location,
+            trail: Vec::new(),
             acknowledged_by: self.acknowledged_by,
             acknowledged_at: self.acknowledged_at,
             ended_by: self.ended_by,
@@ -74,7 +77,18 @@ pub async fn load(
     .bind(id)
     .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(EmergencyRow::into_emergency))
+    match row {
+        Some(row) => Ok(Some(with_trail(conn, row.into_emergency()).await?)),
+        None => Ok(None),
+    }
+}
+
+async fn with_trail(
+    conn: &mut SqliteConnection,
+    mut emergency: Emergency,
+) -> Result<Emergency, sqlx::Error> {
+    emergency.trail = positions::emergency_trail(conn, emergency.id, TRAIL_SENT).await?;
+    Ok(emergency)
 }
 
 /// The agency's active emergencies, oldest first (the board's first load).
@@ -89,7 +103,11 @@ pub async fn active(
     .bind(agency_id)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows.into_iter().map(EmergencyRow::into_emergency).collect())
+    let mut list = Vec::with_capacity(rows.len());
+    for row in rows {
+        list.push(with_trail(conn, row.into_emergency()).await?);
+    }
+    Ok(list)
 }
 
 /// The emergency as it now stands, addressed to dispatchers, its unit and the units on the
@@ -130,7 +148,7 @@ async fn active_for_unit(
 }
 
 /// The button, from the outbox: a new emergency, or the unit's active one (a second press
-/// adds nothing but the newer position). Returns the emergency's id.
+/// adds nothing; its position joins the trail like any other). Returns the emergency's id.
 pub async fn raise(
     conn: &mut SqliteConnection,
     who: (i64, i64, &str),
@@ -181,17 +199,6 @@ async fn insert_or_join(
     let (agency_id, user_id, name) = who;
     let (entry_id, pressed_at, received_at) = pressed;
     if let Some(id) = active_for_unit(conn, unit.id).await? {
-        if let Some(l) = location {
-            sqlx::query(
-                "UPDATE emergencies SET latitude = ?, longitude = ?, accuracy_m = ? WHERE id = ?",
-            )
-            .bind(l.latitude)
-            .bind(l.longitude)
-            .bind(l.accuracy_m)
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
-        }
         return Ok(id);
     }
     sqlx::query_scalar(

@@ -260,6 +260,114 @@ async fn a_bad_emergency_payload_is_refused_with_a_reason() {
     assert_eq!(rows(&hub).await, 0);
 }
 
+fn at(latitude: f64, longitude: f64) -> Value {
+    json!({"location": {"latitude": latitude, "longitude": longitude, "accuracy_m": 6.0}})
+}
+
+#[tokio::test]
+async fn positions_sent_during_an_emergency_follow_it_on_the_board_once_and_in_order() {
+    let hub = TestHub::start();
+    let officer = hub.sign_in("officer1", Some("P7")).await;
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let mut device = Device::new();
+
+    // Before any emergency: the unit's position moves, no trail is kept for the record and
+    // the dispatchers' feed is not crowded with positions.
+    let before = device.entry("position", at(45.5200, -122.6800));
+    push(&officer, vec![before]).await;
+    let unit = p7(&dispatch).await;
+    let fix = unit.position.expect("the board knows where P7 is");
+    assert_eq!((fix.latitude, fix.at), (45.52, 1_764_000_001_000));
+
+    // Pressed offline at one place, then moving: all of it goes in one push when the
+    // network returns, and again (the reply was lost).
+    let press = device.entry("emergency", at(45.5300, -122.6600));
+    let moved = device.entry("position", at(45.5310, -122.6610));
+    let further = device.entry("position", at(45.5320, -122.6620));
+    let batch = vec![press, moved, further];
+    let first = push(&officer, batch.clone()).await;
+    assert!((0..3).all(|i| outcome(&first, i) == "applied"));
+    let again = push(&officer, batch).await;
+    assert!((0..3).all(|i| outcome(&again, i) == "duplicate"));
+
+    let emergency = emergencies(&dispatch).await.remove(0);
+    assert_eq!(emergency.location.as_ref().map(|l| l.latitude), Some(45.53));
+    let trail: Vec<(f64, i64)> = emergency.trail.iter().map(|f| (f.latitude, f.at)).collect();
+    assert_eq!(
+        trail,
+        vec![(45.531, 1_764_000_003_000), (45.532, 1_764_000_004_000)],
+        "the positions after the press, each once, oldest first"
+    );
+    assert_eq!(
+        emergency.last_position().map(|(l, _)| l.latitude),
+        Some(45.532)
+    );
+    assert_eq!(
+        p7(&dispatch).await.position.map(|f| f.latitude),
+        Some(45.532)
+    );
+
+    // A position that arrives late (pressed before the newest) joins the trail in its
+    // place but does not move the unit back.
+    let mut late = device.entry("position", at(45.5315, -122.6615));
+    late["at"] = json!(1_764_000_003_500_i64);
+    push(&officer, vec![late]).await;
+    let emergency = emergencies(&dispatch).await.remove(0);
+    assert_eq!(emergency.trail.len(), 3);
+    assert_eq!(emergency.trail[1].latitude, 45.5315);
+    assert_eq!(
+        p7(&dispatch).await.position.map(|f| f.latitude),
+        Some(45.532)
+    );
+
+    // Once the emergency ends, positions no longer join it.
+    push(&officer, vec![device.entry("emergency_cancel", json!({}))]).await;
+    push(&officer, vec![device.entry("position", at(45.54, -122.67))]).await;
+    let ended = emergencies(&dispatch).await.remove(0);
+    assert!(!ended.is_active());
+    assert_eq!(ended.trail.len(), 3);
+
+    // The feed shows the press and the cancel, not the positions.
+    let page: tenfour_protocol::wire::ChangesPage = dispatch
+        .ok(Method::GET, "/api/sync/changes?since=0&limit=500", None)
+        .await;
+    let kinds: Vec<String> = page
+        .changes
+        .iter()
+        .filter_map(|c| match &c.body {
+            ChangeBody::FieldEvent(e) => Some(e.kind.as_str().to_owned()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kinds, ["emergency", "emergency_cancel"]);
+}
+
+#[tokio::test]
+async fn a_position_off_the_globe_is_refused_with_a_reason() {
+    let hub = TestHub::start();
+    let officer = hub.sign_in("officer1", Some("P7")).await;
+    let mut device = Device::new();
+    for (payload, named) in [
+        (at(45.5, 181.0), "longitude"),
+        (
+            json!({"location": {"latitude": 45.5, "longitude": 1.0, "accuracy_m": -3.0}}),
+            "accuracy_m",
+        ),
+        (json!({}), "location"),
+    ] {
+        let (status, problem) = officer
+            .post(
+                "/api/sync/push",
+                json!({"entries": [device.entry("position", payload)]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(named), "{detail}");
+        device.seq -= 1;
+    }
+}
+
 /// P7 as the board sees it now.
 async fn p7(dispatch: &Client) -> tenfour_protocol::wire::Unit {
     let units: Vec<tenfour_protocol::wire::Unit> =

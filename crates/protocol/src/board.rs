@@ -342,6 +342,7 @@ mod tests {
             retired: false,
             check_in_due_at: None,
             check_in_warn_at: None,
+            position: None,
         };
         assert!(unit_flags(&unit, 2_000, 3_000).is_empty());
         assert_eq!(unit_flags(&unit, 6_000, 3_000), vec![UnitFlag::StatusStale]);

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod board;
 pub mod natures;
 pub mod news;
+pub mod position;
 pub mod press;
 pub mod problem;
 pub mod safety;

@@ -131,6 +131,7 @@ mod tests {
             pressed_at: 1_000,
             received_at: 1_500,
             location: None,
+            trail: Vec::new(),
             acknowledged_by: acknowledged.map(|(by, _)| by.to_owned()),
             acknowledged_at: acknowledged.map(|(_, at)| at),
             ended_by: None,
@@ -221,6 +222,7 @@ mod tests {
             retired: false,
             check_in_due_at: due,
             check_in_warn_at: warn,
+            position: None,
         }
     }
 

@@ -140,6 +140,7 @@ mod tests {
             retired: false,
             check_in_due_at: None,
             check_in_warn_at: None,
+            position: None,
         }
     }
 

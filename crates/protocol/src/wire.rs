@@ -208,6 +208,39 @@ pub struct Unit {
     /// When the crew's device starts asking for the check-in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub check_in_warn_at: Option<Millis>,
+    /// Where the unit's device last said it was (sent only while location is on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<Fix>,
+}
+
+/// A position at a time: where a unit's device was when it said so.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fix {
+    pub latitude: f64,
+    pub longitude: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_m: Option<f64>,
+    /// By the device's clock.
+    pub at: Millis,
+}
+
+impl Fix {
+    pub fn new(location: &Location, at: Millis) -> Self {
+        Fix {
+            latitude: location.latitude,
+            longitude: location.longitude,
+            accuracy_m: location.accuracy_m,
+            at,
+        }
+    }
+
+    pub fn location(&self) -> Location {
+        Location {
+            latitude: self.latitude,
+            longitude: self.longitude,
+            accuracy_m: self.accuracy_m,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -336,6 +369,10 @@ pub struct Emergency {
     /// Reached the hub.
     pub received_at: Millis,
     pub location: Option<Location>,
+    /// Where the unit's device said it was since the press, oldest first (the newest
+    /// [`TRAIL_SENT`] of them; the hub keeps them all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trail: Vec<Fix>,
     pub acknowledged_by: Option<String>,
     pub acknowledged_at: Option<Millis>,
     pub ended_by: Option<String>,
@@ -343,7 +380,18 @@ pub struct Emergency {
     pub end_reason: Option<String>,
 }
 
+/// How many of an emergency's newest positions travel with it.
+pub const TRAIL_SENT: usize = 30;
+
 impl Emergency {
+    /// The newest position known: the trail's last, or where the button was pressed.
+    pub fn last_position(&self) -> Option<(Location, Millis)> {
+        match self.trail.last() {
+            Some(fix) => Some((fix.location(), fix.at)),
+            None => self.location.clone().map(|l| (l, self.pressed_at)),
+        }
+    }
+
     pub fn is_active(&self) -> bool {
         self.ended_at.is_none()
     }
@@ -380,6 +428,8 @@ pub enum ActionKind {
     EmergencyCancel,
     /// "We're OK": answers the unit's check-in timer.
     CheckIn,
+    /// Where the unit is now (sent while an emergency is active and location is on).
+    Position,
 }
 
 impl ActionKind {
@@ -391,6 +441,7 @@ impl ActionKind {
             ActionKind::Emergency => "emergency",
             ActionKind::EmergencyCancel => "emergency_cancel",
             ActionKind::CheckIn => "check_in",
+            ActionKind::Position => "position",
         }
     }
 }
@@ -458,6 +509,13 @@ pub struct EmergencyCancelPayload {}
 #[serde(deny_unknown_fields)]
 pub struct CheckInPayload {}
 
+/// Where the device is, at the entry's time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PositionPayload {
+    pub location: Location,
+}
+
 /// An outbox entry's payload, decoded according to its kind.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
@@ -467,6 +525,7 @@ pub enum Action {
     Emergency(EmergencyPayload),
     EmergencyCancel(EmergencyCancelPayload),
     CheckIn(CheckInPayload),
+    Position(PositionPayload),
 }
 
 impl Action {
@@ -478,6 +537,7 @@ impl Action {
             Action::Emergency(_) => ActionKind::Emergency,
             Action::EmergencyCancel(_) => ActionKind::EmergencyCancel,
             Action::CheckIn(_) => ActionKind::CheckIn,
+            Action::Position(_) => ActionKind::Position,
         }
     }
 
@@ -489,6 +549,7 @@ impl Action {
             Action::Emergency(p) => serde_json::to_value(p),
             Action::EmergencyCancel(p) => serde_json::to_value(p),
             Action::CheckIn(p) => serde_json::to_value(p),
+            Action::Position(p) => serde_json::to_value(p),
         };
         value.unwrap_or(serde_json::Value::Null)
     }
@@ -522,6 +583,7 @@ impl OutboxEntry {
                 Action::EmergencyCancel(decode(self.kind, &self.payload)?)
             }
             ActionKind::CheckIn => Action::CheckIn(decode(self.kind, &self.payload)?),
+            ActionKind::Position => Action::Position(decode(self.kind, &self.payload)?),
         };
         match &action {
             Action::FieldNote(note) => check_text("note", &note.text, MAX_NOTE_CHARS)?,
@@ -531,7 +593,8 @@ impl OutboxEntry {
             })
             | Action::Emergency(EmergencyPayload {
                 location: Some(location),
-            }) => check_coordinates(Some(location.latitude), Some(location.longitude))?,
+            })
+            | Action::Position(PositionPayload { location }) => check_location(location)?,
             Action::Status(_)
             | Action::Emergency(_)
             | Action::Acknowledge(_)
@@ -712,6 +775,17 @@ pub fn check_length(what: &str, text: &str, max: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// A device's position: coordinates on the globe and an accuracy that is a distance.
+pub fn check_location(location: &Location) -> Result<(), String> {
+    check_coordinates(Some(location.latitude), Some(location.longitude))?;
+    match location.accuracy_m {
+        Some(a) if !(a >= 0.0 && a.is_finite()) => {
+            Err(format!("accuracy_m {a} is not a distance in metres"))
+        }
+        _ => Ok(()),
+    }
+}
+
 pub fn check_coordinates(latitude: Option<f64>, longitude: Option<f64>) -> Result<(), String> {
     match (latitude, longitude) {
         (None, None) => Ok(()),
@@ -824,6 +898,7 @@ mod tests {
                 retired: false,
                 check_in_due_at: None,
                 check_in_warn_at: None,
+                position: None,
             }),
         };
         let value = serde_json::to_value(&change).unwrap();

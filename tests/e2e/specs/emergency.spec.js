@@ -37,6 +37,16 @@ async function shoot(page, name) {
   }
 }
 
+/** Holds the SOS button until the panel shows (the press is then saved), and lets go. */
+async function holdSos(crew) {
+  await crew.getByTestId('emergency-button').hover();
+  await crew.mouse.down();
+  const panel = crew.getByTestId('emergency-panel');
+  await expect(panel).toBeVisible();
+  await crew.mouse.up();
+  return panel;
+}
+
 test('an emergency pressed offline alarms two boards once the network returns, and the acknowledgement reaches the crew', async ({ browser, playwright }) => {
   const first = await signIn(browser, 'dispatch', null, desk);
   const second = await signIn(browser, 'dispatch', null, desk);
@@ -115,18 +125,57 @@ test('a dispatcher ends an emergency with a reason, and the crew sees it has end
   const crew = m12.page;
   // The button stays in reach over a new assignment's alert.
   await expect(crew.getByTestId('new-assignment')).toBeVisible();
-  const sos = crew.getByTestId('emergency-button');
-  await sos.hover();
-  await crew.mouse.down();
-  const panel = crew.getByTestId('emergency-panel');
-  await expect(panel).toBeVisible();
-  await crew.mouse.up();
+  const panel = await holdSos(crew);
   await expect(panel).toHaveAttribute('data-state', 'delivered');
+  // The crew's own emergency comes first: the assignment's alert gives way (and stops
+  // ringing) so the panel, its call and text and its cancel are in sight.
+  await expect(crew.getByTestId('new-assignment')).toHaveCount(0);
   await board.page.getByRole('button', { name: 'Acknowledge M12' }).click();
   board.page.once('dialog', (dialog) => dialog.accept('Crew safe, confirmed by radio'));
   await board.page.getByRole('button', { name: 'End emergency M12' }).click();
   await expect(board.page.getByTestId('emergency-alarm')).toHaveCount(0);
   await expect(panel).toHaveCount(0);
+  // Then the assignment, still unanswered, asks again.
+  await expect(crew.getByTestId('new-assignment')).toBeVisible();
+  await board.context.close();
+  await m12.context.close();
+});
+
+test('while the emergency is active, where the crew goes follows it to the board, through a hub SIGKILL', async ({ browser, playwright }) => {
+  const board = await signIn(browser, 'dispatch', null, desk);
+  const here = { latitude: 45.5300, longitude: -122.6600, accuracy: 10 };
+  const m12 = await signIn(browser, 'medic1', 'M12', { ...phone, permissions: ['geolocation'], geolocation: here });
+  const crew = m12.page;
+  await expect(crew.getByTestId('new-assignment')).toBeVisible();
+  const panel = await holdSos(crew);
+  await expect(panel).toHaveAttribute('data-state', 'delivered');
+  const alarm = board.page.getByTestId('emergency-alarm');
+  await expect(alarm).toContainText('EMERGENCY M12');
+
+  // Location was off: one tap on the panel shares it, and dispatch sees where the crew is.
+  await panel.getByTestId('emergency-share-location').click();
+  await expect(panel.getByTestId('emergency-share-location')).toHaveCount(0);
+  await expect(alarm).toContainText('at 45.53000, -122.66000');
+  await shoot(crew, 'emergency-location-360x640-night.png');
+
+  // The hub dies. The crew moves 200 m meanwhile: the position waits on the phone.
+  await hub.kill();
+  await m12.context.setGeolocation({ latitude: 45.5318, longitude: -122.6600, accuracy: 10 });
+  await expect(crew.getByTestId('pending-count')).toHaveText('1 waiting');
+
+  // The hub is back: the alarm is still up on the board and the new position reaches it.
+  await hub.start();
+  await expect(alarm).toContainText('EMERGENCY M12');
+  await expect(alarm).toContainText('at 45.53180, -122.66000');
+  await expect(crew.getByTestId('pending-count')).toHaveCount(0);
+  await shoot(board.page, 'emergency-trail-board-1280x800.png');
+
+  // The record holds each position once, in order; the feed is not crowded with them.
+  const dispatcher = await Dispatcher.signIn(playwright, hub.url);
+  const record = (await dispatcher.allChanges()).filter((c) => c.type === 'emergency' && c.data.callsign === 'M12').pop().data;
+  expect(record.ended_at).toBeNull();
+  expect(record.trail.map((f) => f.latitude)).toEqual([45.53, 45.5318]);
+  expect((await dispatcher.fieldEvents('M12')).filter((e) => e.kind === 'position')).toHaveLength(0);
   await board.context.close();
   await m12.context.close();
 });

@@ -1,0 +1,83 @@
+//! Where units are: each position a device sends becomes the unit's newest position (unless
+//! a newer one already arrived) and a point of its trail. A position that arrives while the
+//! unit has an active emergency joins that emergency's record for good; other trail points
+//! are kept only as the unit's last [`TRAIL_KEPT`].
+
+use sqlx::SqliteConnection;
+use tenfour_protocol::wire::{Fix, Millis};
+
+/// Trail points kept per unit outside an emergency.
+pub const TRAIL_KEPT: i64 = 50;
+
+/// Records `fix` for the unit. Returns the active emergency it joined, if any.
+pub async fn record(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    unit_id: i64,
+    fix: &Fix,
+    received_at: Millis,
+) -> Result<Option<i64>, sqlx::Error> {
+    let emergency: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO positions
+         (agency_id, unit_id, emergency_id, at, received_at, latitude, longitude, accuracy_m)
+         VALUES (?, ?, (SELECT id FROM emergencies WHERE unit_id = ? AND ended_at IS NULL),
+                 ?, ?, ?, ?, ?)
+         RETURNING emergency_id",
+    )
+    .bind(agency_id)
+    .bind(unit_id)
+    .bind(unit_id)
+    .bind(fix.at)
+    .bind(received_at)
+    .bind(fix.latitude)
+    .bind(fix.longitude)
+    .bind(fix.accuracy_m)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE units SET latitude = ?, longitude = ?, accuracy_m = ?, position_at = ?
+         WHERE id = ? AND (position_at IS NULL OR position_at <= ?);
+         DELETE FROM positions
+         WHERE unit_id = ? AND emergency_id IS NULL AND id <= COALESCE(
+             (SELECT id FROM positions WHERE unit_id = ? AND emergency_id IS NULL
+              ORDER BY id DESC LIMIT 1 OFFSET ?), 0);",
+    )
+    .bind(fix.latitude)
+    .bind(fix.longitude)
+    .bind(fix.accuracy_m)
+    .bind(fix.at)
+    .bind(unit_id)
+    .bind(fix.at)
+    .bind(unit_id)
+    .bind(unit_id)
+    .bind(TRAIL_KEPT)
+    .execute(&mut *conn)
+    .await?;
+    Ok(emergency)
+}
+
+/// The newest `limit` points of an emergency's trail, oldest first.
+pub async fn emergency_trail(
+    conn: &mut SqliteConnection,
+    emergency_id: i64,
+    limit: usize,
+) -> Result<Vec<Fix>, sqlx::Error> {
+    let rows: Vec<(f64, f64, Option<f64>, i64)> = sqlx::query_as(
+        "SELECT latitude, longitude, accuracy_m, at FROM positions
+         WHERE emergency_id = ? ORDER BY at DESC, id DESC LIMIT ?",
+    )
+    .bind(emergency_id)
+    .bind(limit as i64)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .rev()
+        .map(|(latitude, longitude, accuracy_m, at)| Fix {
+            latitude,
+            longitude,
+            accuracy_m,
+            at,
+        })
+        .collect())
+}
