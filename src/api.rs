@@ -245,7 +245,7 @@ pub async fn natures(token: &str) -> ApiResult<Vec<tenfour_protocol::admin::Natu
 pub mod admin {
     use super::*;
     use tenfour_protocol::admin::{
-        AdminUnit, AdminUser, AuditEntry, Nature, NewUnit, NewUser, RosterReport,
+        AdminUnit, AdminUser, AuditEntry, Nature, NewUnit, NewUser, RosterReport, SafetySettings,
         TemporaryPassword, UnitChange, UserChange,
     };
 
@@ -300,6 +300,15 @@ pub mod admin {
                 .map_err(|e| ApiError::Unreachable(e.to_string()))?,
         )
         .await
+    }
+
+    pub async fn safety(token: &str) -> ApiResult<SafetySettings> {
+        answer(send(authorized(Request::get("/api/admin/safety"), token)).await?).await
+    }
+
+    pub async fn put_safety(token: &str, settings: &SafetySettings) -> ApiResult<SafetySettings> {
+        let request = authorized(Request::put("/api/admin/safety"), token);
+        answer(send_json(request, settings).await?).await
     }
 
     pub async fn audit(token: &str, action: &str, text: &str) -> ApiResult<Vec<AuditEntry>> {

@@ -5,9 +5,10 @@
 use crate::api::{self, ApiError, admin};
 use crate::state::use_app;
 use leptos::prelude::*;
+use tenfour_protocol::StatusCode;
 use tenfour_protocol::admin::{
-    AdminUnit, AdminUser, AuditEntry, Nature, NewUnit, NewUser, ROSTER_HEADER, RosterReport,
-    TemporaryPassword, UnitChange, UserChange,
+    AdminUnit, AdminUser, AuditEntry, CheckInRule, Nature, NewUnit, NewUser, ROSTER_HEADER,
+    RosterReport, SafetySettings, TemporaryPassword, UnitChange, UserChange,
 };
 use tenfour_protocol::wire::{Role, UnitKind};
 use wasm_bindgen::JsCast;
@@ -17,15 +18,17 @@ enum Tab {
     Users,
     Units,
     Natures,
+    Safety,
     Roster,
     Audit,
 }
 
 impl Tab {
-    const ALL: [Tab; 5] = [
+    const ALL: [Tab; 6] = [
         Tab::Users,
         Tab::Units,
         Tab::Natures,
+        Tab::Safety,
         Tab::Roster,
         Tab::Audit,
     ];
@@ -35,6 +38,7 @@ impl Tab {
             Tab::Users => "Users",
             Tab::Units => "Units",
             Tab::Natures => "Natures",
+            Tab::Safety => "Safety",
             Tab::Roster => "Roster import",
             Tab::Audit => "Audit log",
         }
@@ -70,6 +74,7 @@ pub fn AdminPage() -> impl IntoView {
                 Tab::Users => view! { <Users/> }.into_any(),
                 Tab::Units => view! { <Units/> }.into_any(),
                 Tab::Natures => view! { <Natures/> }.into_any(),
+                Tab::Safety => view! { <Safety/> }.into_any(),
                 Tab::Roster => view! { <Roster/> }.into_any(),
                 Tab::Audit => view! { <Audit/> }.into_any(),
             }}
@@ -444,6 +449,159 @@ fn Natures() -> impl IntoView {
     }
 }
 
+/// "20 min", "1 min 30 s", "45 s".
+fn span(seconds: u32) -> String {
+    match (seconds / 60, seconds % 60) {
+        (0, s) => format!("{s} s"),
+        (m, 0) => format!("{m} min"),
+        (m, s) => format!("{m} min {s} s"),
+    }
+}
+
+/// The agency's emergency number and check-in timers, edited here and saved in one piece.
+#[component]
+fn Safety() -> impl IntoView {
+    let state = use_app();
+    let phone = RwSignal::new(String::new());
+    let rules = RwSignal::new(Vec::<CheckInRule>::new());
+    let loaded = RwSignal::new(false);
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let show = move |settings: SafetySettings| {
+        phone.set(settings.emergency_phone);
+        rules.set(settings.check_in);
+        loaded.set(true);
+    };
+    let token = state.token();
+    leptos::task::spawn_local(async move {
+        match admin::safety(&token).await {
+            Ok(settings) => show(settings),
+            Err(e) => message.set(Some(Err(explain(e)))),
+        }
+    });
+    let timed: Vec<StatusCode> = StatusCode::ALL
+        .into_iter()
+        .filter(|s| s.is_committed())
+        .collect();
+    let status = RwSignal::new(StatusCode::OnScene);
+    let priority = RwSignal::new(None::<u8>);
+    let every = RwSignal::new(20u32);
+    let warn = RwSignal::new(2u32);
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let rule = CheckInRule {
+            status: status.get(),
+            priority: priority.get(),
+            every_seconds: every.get().saturating_mul(60),
+            warn_seconds: warn.get().saturating_mul(60),
+        };
+        let mut next = rules.get();
+        // The same status and priority again: the new timer replaces the old.
+        next.retain(|r| (r.status, r.priority) != (rule.status, rule.priority));
+        next.push(rule);
+        match tenfour_protocol::admin::check_rules(&next) {
+            Ok(()) => {
+                rules.set(next);
+                message.set(Some(Ok(
+                    "Timer added: press Save to put it in force.".into()
+                )));
+            }
+            Err(reason) => message.set(Some(Err(reason))),
+        }
+    };
+    let save = move |_| {
+        let settings = SafetySettings {
+            emergency_phone: phone.get().trim().to_owned(),
+            check_in: rules.get(),
+        };
+        if let Err(reason) = settings.check() {
+            message.set(Some(Err(reason)));
+            return;
+        }
+        let token = state.token();
+        leptos::task::spawn_local(async move {
+            match admin::put_safety(&token, &settings).await {
+                Ok(saved) => {
+                    show(saved);
+                    message.set(Some(Ok(
+                        "Saved: running timers follow the new rules now.".into()
+                    )));
+                }
+                Err(e) => message.set(Some(Err(explain(e)))),
+            }
+        });
+    };
+    let number = |v: &str| v.parse::<u32>().ok();
+    view! {
+        <div class="admin-section" data-testid="safety">
+            {message_view(message)}
+            <div class="admin-form">
+                <h2>"Emergency number"</h2>
+                <p class="hint">"Offered to a crew as a call and a text while their emergency has not reached the hub. Leave empty for none."</p>
+                <label>"Phone"
+                    <input name="emergency-phone" type="tel" prop:value=phone
+                        on:input=move |ev| phone.set(event_target_value(&ev))/>
+                </label>
+            </div>
+            <h2>"Check-in timers"</h2>
+            <p class="hint">"While a unit is in a timed status on a call it must check in at this interval; its device asks before. A timer for one priority wins over the one for any."</p>
+            <table class="admin-table" data-testid="check-in-rules">
+                <thead><tr><th>"Status"</th><th>"Calls"</th><th>"Check in every"</th><th>"Ask before"</th><th></th></tr></thead>
+                <tbody>
+                    {move || rules.get().into_iter().map(|r| {
+                        let key = (r.status, r.priority);
+                        let name = format!("Remove {} {}", r.status.label(), r.priority.map_or("any".into(), |p| format!("P{p}")));
+                        view! {
+                            <tr>
+                                <td>{r.status.label()}</td>
+                                <td>{r.priority.map_or("Any priority".into(), |p| format!("P{p}"))}</td>
+                                <td>{span(r.every_seconds)}</td>
+                                <td>{span(r.warn_seconds)}</td>
+                                <td><button aria-label=name on:click=move |_| {
+                                    rules.update(|list| list.retain(|r| (r.status, r.priority) != key));
+                                    message.set(Some(Ok("Timer removed: press Save to put it in force.".into())));
+                                }>"Remove"</button></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {move || (loaded.get() && rules.with(Vec::is_empty)).then(|| view! {
+                <p class="empty">"No timers: units are never asked to check in."</p>
+            })}
+            <form class="admin-form" on:submit=add>
+                <h2>"Add or change a timer"</h2>
+                <label>"Status"
+                    <select name="timer-status" on:change=move |ev| {
+                        if let Some(s) = StatusCode::parse(&event_target_value(&ev)) { status.set(s) }
+                    }>
+                        {timed.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=move || status.get() == s>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label>"Calls"
+                    <select name="timer-priority" on:change=move |ev| priority.set(event_target_value(&ev).parse().ok())>
+                        <option value="">"Any priority"</option>
+                        {(1u8..=5).map(|p| view! { <option value=p.to_string()>{format!("P{p}")}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label>"Check in every (minutes)"
+                    <input name="timer-every" type="number" inputmode="numeric" min="1" max="1440"
+                        prop:value=move || every.get().to_string()
+                        on:input=move |ev| if let Some(n) = number(&event_target_value(&ev)) { every.set(n) }/>
+                </label>
+                <label>"Ask before (minutes)"
+                    <input name="timer-warn" type="number" inputmode="numeric" min="0" max="1439"
+                        prop:value=move || warn.get().to_string()
+                        on:input=move |ev| if let Some(n) = number(&event_target_value(&ev)) { warn.set(n) }/>
+                </label>
+                <button type="submit">"Add timer"</button>
+            </form>
+            <button class="primary" data-testid="save-safety" on:click=save>"Save safety settings"</button>
+        </div>
+    }
+}
+
 #[component]
 fn Roster() -> impl IntoView {
     let state = use_app();
@@ -540,7 +698,7 @@ fn when(at: i64) -> String {
     )
 }
 
-const AUDIT_ACTIONS: [&str; 15] = [
+const AUDIT_ACTIONS: [&str; 16] = [
     "sign_in",
     "sign_in_failed",
     "password_changed",
@@ -556,6 +714,7 @@ const AUDIT_ACTIONS: [&str; 15] = [
     "unit_returned",
     "nature_saved",
     "roster_imported",
+    "safety_saved",
 ];
 
 #[component]

@@ -488,6 +488,21 @@ impl Store {
                         record: e,
                     })?,
                 ),
+                ChangeBody::Agency(agency) => {
+                    // The agency's settings live in the session (its emergency number).
+                    let saved: Option<String> = meta.get("session").primitive()?.await?;
+                    if let Some(saved) = saved {
+                        let mut session = parse::<SavedSession>(&saved)?;
+                        if session.info.agency.id == agency.id {
+                            session.info.agency = agency.clone();
+                            meta.put(text(&session)?)
+                                .with_key("session")
+                                .primitive()?
+                                .await?;
+                        }
+                    }
+                    continue;
+                }
                 ChangeBody::FieldEvent(event) => {
                     // Field events never change: keyed by their cursor, a repeat overwrites itself.
                     feed.put(text(event)?)

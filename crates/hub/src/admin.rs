@@ -12,12 +12,13 @@ use crate::records;
 use crate::sessions;
 use rand_core::{OsRng, RngCore};
 use sqlx::SqliteConnection;
+use tenfour_protocol::StatusCode;
 use tenfour_protocol::admin::{
-    AdminUnit, AdminUser, Nature, NewUnit, NewUser, RosterError, RosterReport, RosterRow,
-    TemporaryPassword, UnitChange, UserChange, check_callsign,
+    AdminUnit, AdminUser, CheckInRule, Nature, NewUnit, NewUser, RosterError, RosterReport,
+    RosterRow, SafetySettings, TemporaryPassword, UnitChange, UserChange, check_callsign,
 };
 use tenfour_protocol::natures::NATURES;
-use tenfour_protocol::wire::{MAX_FIELD_CHARS, Role, UnitKind, check_text};
+use tenfour_protocol::wire::{AgencyInfo, ChangeBody, MAX_FIELD_CHARS, Role, UnitKind, check_text};
 
 type Outcome<T> = Result<Result<T, Refusal>, sqlx::Error>;
 
@@ -529,4 +530,131 @@ pub async fn prepare_roster(rows: Vec<(usize, RosterRow)>) -> Result<RosterWrite
         }
     }
     Ok(write)
+}
+
+/// The agency's emergency number and check-in timers.
+pub async fn safety_settings(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+) -> Result<SafetySettings, sqlx::Error> {
+    let emergency_phone: String =
+        sqlx::query_scalar("SELECT emergency_phone FROM agencies WHERE id = ?")
+            .bind(agency_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let rows: Vec<(String, Option<i64>, i64, i64)> = sqlx::query_as(
+        "SELECT status, priority, interval_s, warning_s FROM check_in_rules
+         WHERE agency_id = ? ORDER BY status, COALESCE(priority, 0)",
+    )
+    .bind(agency_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let check_in = rows
+        .into_iter()
+        .filter_map(|(status, priority, every, warn)| {
+            Some(CheckInRule {
+                status: StatusCode::parse(&status)?,
+                priority: priority.and_then(|p| u8::try_from(p).ok()),
+                every_seconds: u32::try_from(every).ok()?,
+                warn_seconds: u32::try_from(warn).ok()?,
+            })
+        })
+        .collect();
+    Ok(SafetySettings {
+        emergency_phone,
+        check_in,
+    })
+}
+
+/// Adds check-in timers to the agency (checked already).
+pub async fn insert_check_in_rules(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    rules: &[CheckInRule],
+) -> Result<(), sqlx::Error> {
+    for rule in rules {
+        sqlx::query(
+            "INSERT INTO check_in_rules (agency_id, status, priority, interval_s, warning_s)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(agency_id)
+        .bind(rule.status.as_str())
+        .bind(rule.priority.map(i64::from))
+        .bind(i64::from(rule.every_seconds))
+        .bind(i64::from(rule.warn_seconds))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Replaces the agency's emergency number and check-in timers. Every unit's running timer is
+/// worked out again from its status time or last check-in under the new rules, so the
+/// boards and the crews' devices see the new due times at once.
+pub async fn put_safety_settings(
+    conn: &mut SqliteConnection,
+    actor: &Actor,
+    settings: &SafetySettings,
+) -> Outcome<SafetySettings> {
+    if let Err(reason) = settings.check() {
+        return Ok(Err(Refusal::Invalid(reason)));
+    }
+    let agency_id = actor.agency_id;
+    let before = safety_settings(conn, agency_id).await?;
+    let phone = settings.emergency_phone.trim();
+    sqlx::query("UPDATE agencies SET emergency_phone = ? WHERE id = ?")
+        .bind(phone)
+        .bind(agency_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM check_in_rules WHERE agency_id = ?")
+        .bind(agency_id)
+        .execute(&mut *conn)
+        .await?;
+    insert_check_in_rules(conn, agency_id, &settings.check_in).await?;
+    // Touching status_at fires the trigger that keeps each unit's due time.
+    let due =
+        "SELECT id, check_in_due_at, check_in_warn_at FROM units WHERE agency_id = ? ORDER BY id";
+    let old: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(due)
+        .bind(agency_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    sqlx::query("UPDATE units SET status_at = status_at WHERE agency_id = ?")
+        .bind(agency_id)
+        .execute(&mut *conn)
+        .await?;
+    let new: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(due)
+        .bind(agency_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    for (unit, _, _) in new.iter().filter(|row| !old.contains(row)) {
+        records::publish_unit(conn, agency_id, *unit).await?;
+    }
+    if phone != before.emergency_phone {
+        let (slug, name): (String, String) =
+            sqlx::query_as("SELECT slug, name FROM agencies WHERE id = ?")
+                .bind(agency_id)
+                .fetch_one(&mut *conn)
+                .await?;
+        let info = AgencyInfo {
+            id: agency_id,
+            slug,
+            name,
+            emergency_phone: phone.to_owned(),
+        };
+        records::record_change(
+            conn,
+            agency_id,
+            records::Audience::All,
+            ChangeBody::Agency(info),
+        )
+        .await?;
+    }
+    let detail = format!(
+        "emergency number {}; {} check-in timer(s)",
+        if phone.is_empty() { "none" } else { phone },
+        settings.check_in.len()
+    );
+    audit::record(conn, actor, "safety_saved", "agency", &detail).await?;
+    Ok(Ok(safety_settings(conn, agency_id).await?))
 }

@@ -76,19 +76,7 @@ pub async fn seed(db: &SqlitePool, document: &str) -> Result<bool, SeedError> {
     .fetch_one(&mut *tx)
     .await?;
     // Before any unit moves, so the first timed status already runs its timer.
-    for rule in &agency.check_in {
-        sqlx::query(
-            "INSERT INTO check_in_rules (agency_id, status, priority, interval_s, warning_s)
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(agency_id)
-        .bind(rule.status.as_str())
-        .bind(rule.priority.map(i64::from))
-        .bind(i64::from(rule.every_seconds))
-        .bind(i64::from(rule.warn_seconds))
-        .execute(&mut *tx)
-        .await?;
-    }
+    crate::admin::insert_check_in_rules(&mut tx, agency_id, &agency.check_in).await?;
     for (user, hash) in agency.users.iter().zip(hashes) {
         sqlx::query(
             "INSERT INTO users (agency_id, username, display_name, role, password_hash)

@@ -8,6 +8,8 @@ mod common;
 use common::{Client, Device, TestHub, query};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use tenfour_protocol::StatusCode as StatusCode_;
+use tenfour_protocol::admin::SafetySettings;
 use tenfour_protocol::wire::{ChangeBody, ChangesPage, Emergency, PushResponse};
 
 async fn push(client: &Client, entries: Vec<Value>) -> PushResponse {
@@ -444,4 +446,122 @@ async fn a_timed_status_runs_the_check_in_timer_from_the_press_and_each_check_in
     assert_eq!(p7(&dispatch).await.check_in_due_at, None);
     let (status, problem) = dispatch.post(&path, json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+}
+
+#[tokio::test]
+async fn an_administrator_sets_the_timers_and_running_timers_follow_at_once() {
+    let hub = TestHub::start();
+    let admin = hub.sign_in("admin", None).await;
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let officer = hub.sign_in("officer1", Some("P7")).await;
+
+    // Only administrators read or change them.
+    for client in [&dispatch, &officer] {
+        let (status, _) = client.get("/api/admin/safety").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = client
+            .send(
+                Method::PUT,
+                "/api/admin/safety",
+                Some(json!({"emergency_phone": "", "check_in": []})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    let demo: SafetySettings = admin.ok(Method::GET, "/api/admin/safety", None).await;
+    assert_eq!(demo.emergency_phone, "+15035550100");
+    assert!(
+        demo.check_in
+            .iter()
+            .any(|r| r.status == StatusCode_::OnScene)
+    );
+
+    // P7 arrives on scene under the demo's 20 minutes (10 on a P1; P7's call is a P2).
+    let incident = p7(&dispatch).await.incident_id.unwrap();
+    let mut device = Device::new();
+    let on_scene = device.entry(
+        "status",
+        json!({"status": "on_scene", "incident_id": incident}),
+    );
+    push(&officer, vec![on_scene]).await;
+    let arrived = 1_764_000_001_000_i64;
+    assert_eq!(
+        p7(&dispatch).await.check_in_due_at,
+        Some(arrived + 1_200_000)
+    );
+
+    // Refused with what to change; nothing changes.
+    for (body, named) in [
+        (
+            json!({"emergency_phone": "", "check_in": [{"status": "on_scene", "every_seconds": 60, "warn_seconds": 60}]}),
+            "warn_seconds",
+        ),
+        (
+            json!({"emergency_phone": "", "check_in": [{"status": "available", "every_seconds": 60, "warn_seconds": 0}]}),
+            "only statuses on a call",
+        ),
+        (
+            json!({"emergency_phone": "call Bob", "check_in": []}),
+            "emergency_phone",
+        ),
+        (
+            json!({"emergency_phone": "", "check_in": [{"status": "dancing", "every_seconds": 60, "warn_seconds": 0}]}),
+            "status",
+        ),
+    ] {
+        let (status, problem) = admin
+            .send(Method::PUT, "/api/admin/safety", Some(body))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.contains(named), "{detail}");
+    }
+    let unchanged: SafetySettings = admin.ok(Method::GET, "/api/admin/safety", None).await;
+    assert_eq!(unchanged, demo);
+
+    // Every 5 minutes on scene, asked 1 minute before; a new number. P7's running timer
+    // follows at once (from its arrival), on the board and on the crew's device.
+    let wanted = json!({"emergency_phone": " +1 503 555 0199 ", "check_in": [
+        {"status": "on_scene", "every_seconds": 300, "warn_seconds": 60}]});
+    let saved: SafetySettings = admin
+        .ok(Method::PUT, "/api/admin/safety", Some(wanted))
+        .await;
+    assert_eq!(saved.emergency_phone, "+1 503 555 0199");
+    assert_eq!(saved.check_in.len(), 1);
+    let unit = p7(&dispatch).await;
+    assert_eq!(unit.check_in_due_at, Some(arrived + 300_000));
+    assert_eq!(unit.check_in_warn_at, Some(arrived + 240_000));
+    let page: ChangesPage = officer
+        .ok(Method::GET, "/api/sync/changes?since=0&limit=500", None)
+        .await;
+    let mine = page.changes.iter().rev().find_map(|c| match &c.body {
+        ChangeBody::Unit(u) if u.callsign == "P7" => Some(u.check_in_due_at),
+        _ => None,
+    });
+    assert_eq!(mine, Some(Some(arrived + 300_000)));
+    let phone = page.changes.iter().rev().find_map(|c| match &c.body {
+        ChangeBody::Agency(a) => Some(a.emergency_phone.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        phone.as_deref(),
+        Some("+1 503 555 0199"),
+        "devices learn the new number"
+    );
+
+    // No timers at all: P7's stops.
+    let _: SafetySettings = admin
+        .ok(
+            Method::PUT,
+            "/api/admin/safety",
+            Some(json!({"emergency_phone": "+1 503 555 0199", "check_in": []})),
+        )
+        .await;
+    assert_eq!(p7(&dispatch).await.check_in_due_at, None);
+    let audit = query(
+        &hub,
+        "SELECT detail FROM audit_log WHERE action = 'safety_saved'",
+    )
+    .await;
+    assert_eq!(audit.len(), 2);
 }

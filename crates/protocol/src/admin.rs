@@ -1,6 +1,7 @@
 //! Administration of an agency: the wire types for users, units, incident natures, roster
 //! import and the audit log, and the rules both ends check (the password policy, roster rows).
 
+use crate::StatusCode;
 use crate::wire::{MAX_FIELD_CHARS, Millis, Role, UnitKind, check_text};
 use serde::{Deserialize, Serialize};
 
@@ -441,6 +442,84 @@ fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
     }
     fields.push(field);
     Ok(fields)
+}
+
+/// A check-in (PAR / welfare) timer: while a unit is in `status` on a call (of `priority`,
+/// or of any priority when none; a rule for the call's own priority wins), it checks in every
+/// `every_seconds`; its device asks `warn_seconds` before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInRule {
+    pub status: StatusCode,
+    #[serde(default)]
+    pub priority: Option<u8>,
+    pub every_seconds: u32,
+    pub warn_seconds: u32,
+}
+
+/// The shortest and longest check-in interval an agency can set.
+pub const CHECK_IN_SECONDS: std::ops::RangeInclusive<u32> = 5..=86_400;
+
+/// Checks a list of timers; the error names the rule and what to change.
+pub fn check_rules(rules: &[CheckInRule]) -> Result<(), String> {
+    for (i, rule) in rules.iter().enumerate() {
+        let at = |e: &str| format!("check_in[{i}]: {e}");
+        if !rule.status.is_committed() {
+            return Err(at(&format!(
+                "only statuses on a call can be timed, not {}",
+                rule.status.label().to_lowercase()
+            )));
+        }
+        if rule.priority.is_some_and(|p| !(1..=5).contains(&p)) {
+            return Err(at("priority must be 1 to 5, or left out for any"));
+        }
+        if !CHECK_IN_SECONDS.contains(&rule.every_seconds)
+            || rule.warn_seconds >= rule.every_seconds
+        {
+            return Err(at(
+                "every_seconds must be 5 to 86400, and warn_seconds less than every_seconds",
+            ));
+        }
+        let same = rules[..i]
+            .iter()
+            .any(|r| r.status == rule.status && r.priority == rule.priority);
+        if same {
+            return Err(at("a timer for this status and priority is already set"));
+        }
+    }
+    Ok(())
+}
+
+/// The number a responder calls or texts while an emergency has not reached the hub.
+pub fn check_phone(phone: &str) -> Result<(), String> {
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let shape_ok = phone
+        .char_indices()
+        .all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (c == '+' && i == 0));
+    if phone.is_empty() || (shape_ok && (3..=15).contains(&digits)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "emergency_phone {phone:?} must be 3 to 15 digits, optionally after a + (spaces and \
+             dashes allowed), or empty"
+        ))
+    }
+}
+
+/// An agency's safety settings, as an administrator sees and sets them in one piece.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafetySettings {
+    /// Called or texted while an emergency has not reached the hub; empty for none.
+    pub emergency_phone: String,
+    pub check_in: Vec<CheckInRule>,
+}
+
+impl SafetySettings {
+    pub fn check(&self) -> Result<(), String> {
+        check_phone(self.emergency_phone.trim())?;
+        check_rules(&self.check_in)
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! every check that can be made before anything is written, so a wrong document is refused
 //! with the line of it to fix, never half-applied or failed on a database constraint.
 
-use crate::admin::{check_callsign, check_password, check_username};
+use crate::admin::{
+    CheckInRule, check_callsign, check_password, check_phone, check_rules, check_username,
+};
 use crate::wire::{NewIncident, Role, UnitKind};
 use serde::Deserialize;
 
@@ -24,15 +26,8 @@ pub struct SeedAgency {
     pub check_in: Vec<SeedCheckIn>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedCheckIn {
-    pub status: crate::StatusCode,
-    #[serde(default)]
-    pub priority: Option<u8>,
-    pub every_seconds: u32,
-    pub warn_seconds: u32,
-}
+/// A check-in timer in a seed document: the same as an administrator sets in the app.
+pub type SeedCheckIn = CheckInRule;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -84,28 +79,7 @@ impl SeedAgency {
             return Err("the agency needs a name of 1 to 200 characters".into());
         }
         check_phone(&self.emergency_phone)?;
-        for (i, rule) in self.check_in.iter().enumerate() {
-            let at = |e: &str| format!("check_in[{i}]: {e}");
-            if !rule.status.is_committed() {
-                return Err(at("only statuses on a call can be timed"));
-            }
-            if rule.priority.is_some_and(|p| !(1..=5).contains(&p)) {
-                return Err(at("priority must be 1 to 5, or left out for any"));
-            }
-            if !(5..=86_400).contains(&rule.every_seconds)
-                || rule.warn_seconds >= rule.every_seconds
-            {
-                return Err(at(
-                    "every_seconds must be 5 to 86400, and warn_seconds less than every_seconds",
-                ));
-            }
-            let same = self.check_in[..i]
-                .iter()
-                .any(|r| r.status == rule.status && r.priority == rule.priority);
-            if same {
-                return Err(at("a timer for this status and priority is already set"));
-            }
-        }
+        check_rules(&self.check_in)?;
         let mut usernames: Vec<String> = Vec::new();
         for (i, user) in self.users.iter().enumerate() {
             let at = |e: String| format!("users[{i}]: {e}");
@@ -149,21 +123,6 @@ impl SeedAgency {
 
 /// The emergency number goes into `tel:` and `sms:` links: digits with an optional leading
 /// `+`, spaces and dashes allowed for reading; empty for none.
-fn check_phone(phone: &str) -> Result<(), String> {
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
-    let shape_ok = phone
-        .char_indices()
-        .all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (c == '+' && i == 0));
-    if phone.is_empty() || (shape_ok && (3..=15).contains(&digits)) {
-        Ok(())
-    } else {
-        Err(format!(
-            "emergency_phone {phone:?} must be 3 to 15 digits, optionally after a + (spaces and \
-             dashes allowed), or empty"
-        ))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

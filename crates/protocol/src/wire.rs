@@ -731,6 +731,9 @@ pub enum ChangeBody {
     FieldEvent(FieldEvent),
     /// An emergency as it now stands (raised, acknowledged, ended).
     Emergency(Emergency),
+    /// The agency's settings devices use (its emergency number), after an administrator
+    /// changed them.
+    Agency(AgencyInfo),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -114,3 +114,61 @@ test('a roster with one bad row imports nothing and names the row; a good one im
     await hub.kill();
   }
 });
+
+test('an admin sets the check-in timers and the emergency number; a crew already on shift gets the new number', async ({ browser }) => {
+  const hub = new OwnHub();
+  await hub.start();
+  try {
+    // A medic is on shift, online, before the change.
+    const crewContext = await browser.newContext({ viewport: { width: 360, height: 640 }, hasTouch: true, isMobile: true, baseURL: hub.url });
+    const crew = await crewContext.newPage();
+    await crew.goto('/');
+    await crew.fill('input[name=username]', 'medic1');
+    await crew.fill('input[name=password]', PASSWORD);
+    await crew.getByRole('button', { name: 'Sign in' }).click();
+    await crew.click('[data-unit="M12"]');
+    await expect(crew.getByTestId('new-assignment')).toBeVisible();
+
+    const { context: desk, page: admin } = await signInAsAdmin(browser, hub.url);
+    await admin.getByRole('tab', { name: 'Safety' }).click();
+    const rules = admin.getByTestId('check-in-rules');
+    // The demo's timers: on scene every 20 minutes, every 10 on P1 calls.
+    await expect(rules.locator('tbody tr')).toHaveCount(2);
+    await expect(rules).toContainText('20 min');
+    await expect(admin.locator('input[name=emergency-phone]')).toHaveValue('+15035550100');
+
+    // A rule that cannot work is refused on the spot, with what to change.
+    await admin.selectOption('select[name=timer-status]', 'transporting');
+    await admin.fill('input[name=timer-every]', '15');
+    await admin.fill('input[name=timer-warn]', '15');
+    await admin.getByRole('button', { name: 'Add timer' }).click();
+    await expect(admin.getByRole('alert')).toContainText('warn_seconds less than every_seconds');
+    await admin.fill('input[name=timer-warn]', '2');
+    await admin.getByRole('button', { name: 'Add timer' }).click();
+    await admin.getByRole('button', { name: 'Remove On scene P1' }).click();
+    await admin.fill('input[name=emergency-phone]', '+1 503 555 0199');
+    await admin.getByTestId('save-safety').click();
+    await expect(admin.getByTestId('safety').getByRole('status')).toContainText('Saved');
+    await expect(rules.locator('tbody tr')).toHaveCount(2);
+    await expect(rules).toContainText('Transporting');
+    await expect(rules).not.toContainText('P1');
+    await shot(admin, 'admin-safety-1280x800');
+
+    // Kept by the hub: a fresh look shows the same.
+    await admin.reload();
+    await admin.getByRole('tab', { name: 'Safety' }).click();
+    await expect(rules).toContainText('Transporting');
+    await expect(admin.locator('input[name=emergency-phone]')).toHaveValue('+1 503 555 0199');
+
+    // The medic's phone learned the new number live: pressed with no network, it offers it.
+    await crewContext.setOffline(true);
+    await crew.getByTestId('emergency-button').hover();
+    await crew.mouse.down();
+    await expect(crew.getByTestId('emergency-call')).toHaveAttribute('href', 'tel:+1 503 555 0199');
+    await crew.mouse.up();
+    await desk.close();
+    await crewContext.close();
+  } finally {
+    await hub.kill();
+  }
+});

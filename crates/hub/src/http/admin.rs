@@ -12,8 +12,8 @@ use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use tenfour_protocol::admin::{
-    AdminUnit, AdminUser, AuditEntry, Nature, NewUnit, NewUser, RosterReport, TemporaryPassword,
-    UnitChange, UserChange, parse_roster,
+    AdminUnit, AdminUser, AuditEntry, Nature, NewUnit, NewUser, RosterReport, SafetySettings,
+    TemporaryPassword, UnitChange, UserChange, parse_roster,
 };
 
 pub fn router() -> Router<AppState> {
@@ -27,6 +27,32 @@ pub fn router() -> Router<AppState> {
         .route("/admin/natures/{code}", put(put_nature))
         .route("/admin/roster", post(import_roster))
         .route("/admin/audit", get(audit_log))
+        .route("/admin/safety", get(safety).put(put_safety))
+}
+
+async fn safety(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<SafetySettings>, Error> {
+    caller.require_admin()?;
+    let mut conn = state.db.reader.acquire().await?;
+    Ok(Json(
+        admin::safety_settings(&mut conn, caller.agency_id).await?,
+    ))
+}
+
+async fn put_safety(
+    State(state): State<AppState>,
+    caller: Caller,
+    ClientAddress(address): ClientAddress,
+    ApiJson(body): ApiJson<SafetySettings>,
+) -> Result<Json<SafetySettings>, Error> {
+    caller.require_admin()?;
+    let mut tx = state.db.writer.begin().await?;
+    let saved = admin::put_safety_settings(&mut tx, &caller.actor(address), &body).await??;
+    tx.commit().await?;
+    state.live.publish(&state.db.reader, caller.agency_id).await;
+    Ok(Json(saved))
 }
 
 fn internal(what: &str) -> impl FnOnce(String) -> Error + '_ {
