@@ -1,6 +1,6 @@
 // Check-in timers, timed by the hub: a crew on scene is asked at the warning time and
 // answers with one tap while offline; the board raises the unit as overdue by the hub's
-// clock while that answer is stuck on the phone; once the network returns the check-in
+// clock while that answer is stuck on the phone (through a hub SIGKILL); once the network returns the check-in
 // arrives once and the alarm comes down; a dispatcher can escalate an unanswered unit to an
 // emergency, and check a unit in heard by radio.
 const fs = require('fs');
@@ -73,6 +73,14 @@ test('a check-in answered offline arrives once; the board shows the unit overdue
   const alarm = board.getByTestId('overdue-alarm');
   await expect(alarm).toContainText('U1 check-in overdue', { timeout: 25_000 });
   await expect(board.getByTestId('board-units').locator('tr[data-unit="U1"]')).toHaveAttribute('data-flags', /check-in-overdue/);
+
+  // The hub is SIGKILLed and restarted meanwhile: the timer is the hub's, kept in its
+  // database, so a board opened afresh after the restart raises U1 all the same.
+  await hub.kill();
+  await hub.start();
+  const fresh = await signIn(browser, 'timer-desk', { viewport: { width: 1280, height: 800 } });
+  await expect(fresh.page.getByTestId('overdue-alarm')).toContainText('U1 check-in overdue');
+  await fresh.context.close();
 
   // The network returns: the check-in arrives once and its timer runs from the press.
   await crew.context.setOffline(false);
