@@ -15,9 +15,10 @@ use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use serde::{Deserialize, Serialize};
+use tenfour_protocol::sync::Settlement;
 use tenfour_protocol::wire::{
     Action, Change, ChangeBody, Emergency, EntryResult, FieldEvent, Incident, Millis, OutboxEntry,
-    Outcome, SessionInfo, Unit,
+    SessionInfo, Unit,
 };
 
 pub const DB_NAME: &str = "tenfour";
@@ -358,37 +359,31 @@ impl Store {
         let rejected = tx.object_store(REJECTED)?;
         let delivered = tx.object_store(DELIVERED)?;
         let base: Option<String> = tx.object_store(META)?.get("seq_base").primitive()?.await?;
-        for result in results.iter().filter(|r| r.is_settled()) {
+        for result in results {
             let key = local_key(base.clone(), result.seq)?;
             let stored: Option<String> = outbox.get(key).primitive()?.await?;
             let Some(stored) = stored else { continue };
             let entry: OutboxEntry = parse(&stored)?;
-            if entry.id != result.id {
-                continue;
-            }
-            match result.rejection() {
-                Some(reason) => {
+            match tenfour_protocol::sync::settle(&entry, result) {
+                None => continue,
+                Some(Settlement::Refused(reason)) => {
                     let row = Rejected {
                         entry,
-                        reason: reason.to_owned(),
+                        reason,
                         settled_at: now,
                     };
                     rejected.put(text(&row)?).with_key(key).primitive()?.await?;
                 }
-                None => {
-                    let applied = result.outcome == Outcome::Applied
-                        || result.original == Some(Outcome::Applied);
-                    if applied {
-                        let row = Delivered {
-                            entry,
-                            settled_at: now,
-                        };
-                        delivered
-                            .put(text(&row)?)
-                            .with_key(key)
-                            .primitive()?
-                            .await?;
-                    }
+                Some(Settlement::Delivered) => {
+                    let row = Delivered {
+                        entry,
+                        settled_at: now,
+                    };
+                    delivered
+                        .put(text(&row)?)
+                        .with_key(key)
+                        .primitive()?
+                        .await?;
                 }
             }
             outbox.delete(key).primitive()?.await?;

@@ -10,7 +10,7 @@ use crate::records::{self, Audience, UNIT_COLUMNS, UnitRow};
 use crate::safety;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 use tenfour_protocol::StatusCode;
-use tenfour_protocol::sync::{SeqVerdict, judge_seq};
+use tenfour_protocol::sync::{self, DeviceState, FirstAnswer, Judgement};
 use tenfour_protocol::wire::{
     AcknowledgePayload, Action, ChangeBody, EntryResult, FieldEvent, FieldNotePayload, Fix, Millis,
     OutboxEntry, Outcome, StatusPayload, Unit,
@@ -65,7 +65,8 @@ pub async fn apply_push(
     let mut results: Vec<EntryResult> = Vec::with_capacity(push.entries.len());
     let mut changed = false;
     for (entry, action) in push.entries.iter().zip(&push.actions) {
-        if let Some(waiting) = after_gap(&results, entry) {
+        // Behind a gap nothing applies: answered without reading the device's records.
+        if let Some(waiting) = sync::waiting_behind_gap(&results, entry) {
             results.push(waiting);
             continue;
         }
@@ -99,19 +100,6 @@ pub async fn apply_push(
         results.push(result);
     }
     Ok((results, changed))
-}
-
-/// After a gap nothing later in the push applies: the answer for `entry` then, if so.
-fn after_gap(results: &[EntryResult], entry: &OutboxEntry) -> Option<EntryResult> {
-    let gap = results.last().filter(|r| r.outcome == Outcome::Gap)?;
-    Some(EntryResult {
-        seq: entry.seq,
-        id: entry.id.clone(),
-        outcome: Outcome::Gap,
-        original: None,
-        reason: Some("waiting for an earlier entry of this device".into()),
-        expected_seq: gap.expected_seq,
-    })
 }
 
 /// A failure caused by what the entry said, not by the storage being unavailable.
@@ -159,38 +147,14 @@ async fn process(
     .bind(unit_id)
     .fetch_one(&mut **tx)
     .await?;
-    let (last_seq, unit) = (found.last_seq, found.unit.into_unit());
-    let result = |outcome, original, reason, expected_seq| EntryResult {
-        seq: entry.seq,
-        id: entry.id.clone(),
-        outcome,
-        original,
-        reason,
-        expected_seq,
+    let unit = found.unit.into_unit();
+    let device = DeviceState {
+        last_seq: found.last_seq.unwrap_or(0) as u64,
+        owner: found.device_user,
     };
-    if found.device_user.is_some_and(|user| user != caller.user_id) {
-        // Another user's device number: refused, and not recorded under it, so nobody can
-        // use up a device's numbers but its own user (the app starts a new number when a
-        // different user signs in).
-        let reason = format!(
-            "device number {} belongs to another user's device; this action was not applied. \
-             Sign out and in again to give this device its own number",
-            entry.client_id
-        );
-        return Ok((result(Outcome::Rejected, None, Some(reason), None), None));
-    }
-    match judge_seq(last_seq.unwrap_or(0) as u64, entry.seq) {
-        SeqVerdict::Gap { expected } => {
-            let reason = format!(
-                "entry {} arrived before entry {expected} of this device; send from {expected}",
-                entry.seq
-            );
-            return Ok((
-                result(Outcome::Gap, None, Some(reason), Some(expected)),
-                None,
-            ));
-        }
-        SeqVerdict::Duplicate => {
+    let (decision, event) = match sync::judge(entry, &[], device, caller.user_id, found.id_used) {
+        Judgement::Answer(result) => return Ok((result, None)),
+        Judgement::Repeat => {
             let first: Option<(String, String, Option<String>)> = sqlx::query_as(
                 "SELECT entry_id, outcome, reason FROM processed_entries
                  WHERE agency_id = ? AND client_id = ? AND seq = ?",
@@ -200,40 +164,19 @@ async fn process(
             .bind(entry.seq as i64)
             .fetch_optional(&mut **tx)
             .await?;
-            return Ok(match first {
-                Some((id, outcome, reason)) if id == entry.id => {
-                    let original = if outcome == "applied" {
-                        Outcome::Applied
-                    } else {
-                        Outcome::Rejected
-                    };
-                    (
-                        result(Outcome::Duplicate, Some(original), reason, None),
-                        None,
-                    )
-                }
-                _ => {
-                    let reason = format!(
-                        "this device already used number {} for another action; this one was not applied",
-                        entry.seq
-                    );
-                    (result(Outcome::Rejected, None, Some(reason), None), None)
-                }
+            let first = first.map(|(id, outcome, reason)| FirstAnswer {
+                id,
+                outcome: if outcome == "applied" {
+                    Outcome::Applied
+                } else {
+                    Outcome::Rejected
+                },
+                reason,
             });
+            return Ok((sync::repeat(entry, first.as_ref()), None));
         }
-        SeqVerdict::Next => {}
-    }
-
-    let (decision, event) = if found.id_used {
-        // Ids are unique across every device: this one is a copy or a forgery, never a retry
-        // (a retry reuses its seq too, and was answered as a duplicate above).
-        let reason = format!(
-            "the action id {} was already used by another action; this one was not applied",
-            entry.id
-        );
-        (Decision::Rejected(reason), Effect::default())
-    } else {
-        match action {
+        Judgement::Refuse(reason) => (Decision::Rejected(reason), Effect::default()),
+        Judgement::Apply => match action {
             Action::Acknowledge(p) => {
                 acknowledge(tx, caller, unit_id, entry, p, received_at).await?
             }
@@ -282,7 +225,7 @@ async fn process(
                     Err(reason) => (Decision::Rejected(reason), Effect::default()),
                 }
             }
-        }
+        },
     };
     let outcome = Recorded {
         decision,

@@ -1,9 +1,10 @@
-//! The pure sync core: how the hub judges an entry's `seq`, and a device outbox that only
-//! forgets an entry once the hub has settled it. No I/O: the hub and the app wrap these in
-//! their own storage, and the property tests run them over a hostile simulated network.
+//! The decisions of the sync protocol, as plain functions: how the hub judges each entry of
+//! a device's push (apply, repeat the first answer, wait for a gap, refuse) and how the
+//! device settles its outbox from the answers. No I/O: the hub (`field`) and the device
+//! store call these around their own storage, and the hub's simulation test drives them
+//! with the hub's real storage over a hostile network.
 
-use crate::wire::{EntryResult, Outcome};
-use std::collections::VecDeque;
+use crate::wire::{EntryResult, OutboxEntry, Outcome};
 
 /// The hub's verdict on an entry's sequence number, given the last one it applied for the
 /// device.
@@ -45,51 +46,157 @@ pub fn parse_cursor(text: &str) -> Result<u64, String> {
         .map_err(|_| format!("the change cursor {digits} is out of range"))
 }
 
-/// A device's queue of actions waiting for the hub, in `seq` order.
-#[derive(Debug, Clone)]
-pub struct Outbox<T> {
-    next_seq: u64,
-    pending: VecDeque<(u64, T)>,
+/// What the hub holds about the device that sent an entry, read before judging it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeviceState {
+    /// The last `seq` the hub processed for this device number (0 for a new one).
+    pub last_seq: u64,
+    /// The user who first used this device number, if anyone has.
+    pub owner: Option<i64>,
 }
 
-impl<T: Clone> Outbox<T> {
-    /// An empty outbox whose next entry gets `next_seq` (1 for a new device).
-    pub fn new(next_seq: u64) -> Self {
-        Self {
-            next_seq,
-            pending: VecDeque::new(),
+/// The hub's judgement of one entry, before any effect.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Judgement {
+    /// Answer with this and record nothing: the entry waits (a gap) or is not this
+    /// device's to send.
+    Answer(EntryResult),
+    /// A number processed before: answer with what became of it then ([`repeat`]).
+    Repeat,
+    /// Record the entry as rejected, with this reason, and apply nothing.
+    Refuse(String),
+    /// The device's next entry: apply it.
+    Apply,
+}
+
+fn answer(
+    entry: &OutboxEntry,
+    outcome: Outcome,
+    reason: String,
+    expected: Option<u64>,
+) -> EntryResult {
+    EntryResult {
+        seq: entry.seq,
+        id: entry.id.clone(),
+        outcome,
+        original: None,
+        reason: Some(reason),
+        expected_seq: expected,
+    }
+}
+
+/// Judges `entry` from `user`, given the answers already given to the entries before it in
+/// the same push, what the hub holds for its device, and whether its id was used by any
+/// action before. Order is kept: after a gap nothing later in the push applies.
+pub fn judge(
+    entry: &OutboxEntry,
+    earlier: &[EntryResult],
+    device: DeviceState,
+    user: i64,
+    id_used: bool,
+) -> Judgement {
+    if let Some(waiting) = waiting_behind_gap(earlier, entry) {
+        return Judgement::Answer(waiting);
+    }
+    if device.owner.is_some_and(|owner| owner != user) {
+        // Not recorded under that number: nobody can use up a device's numbers but its own
+        // user (the app starts a new number when a different user signs in).
+        let reason = format!(
+            "device number {} belongs to another user's device; this action was not applied. \
+             Sign out and in again to give this device its own number",
+            entry.client_id
+        );
+        return Judgement::Answer(answer(entry, Outcome::Rejected, reason, None));
+    }
+    match judge_seq(device.last_seq, entry.seq) {
+        SeqVerdict::Gap { expected } => {
+            let reason = format!(
+                "entry {} arrived before entry {expected} of this device; send from {expected}",
+                entry.seq
+            );
+            Judgement::Answer(answer(entry, Outcome::Gap, reason, Some(expected)))
         }
+        SeqVerdict::Duplicate => Judgement::Repeat,
+        // Ids are unique across every device: a used one is a copy or a forgery, never a
+        // retry (a retry reuses its seq too, and is a repeat).
+        SeqVerdict::Next if id_used => Judgement::Refuse(format!(
+            "the action id {} was already used by another action; this one was not applied",
+            entry.id
+        )),
+        SeqVerdict::Next => Judgement::Apply,
     }
+}
 
-    /// Queues an action and returns its seq.
-    pub fn push(&mut self, action: T) -> u64 {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        self.pending.push_back((seq, action));
-        seq
-    }
+/// After a gap in a push, the answer for each later entry: it waits for the missing one.
+pub fn waiting_behind_gap(earlier: &[EntryResult], entry: &OutboxEntry) -> Option<EntryResult> {
+    let gap = earlier.last().filter(|r| r.outcome == Outcome::Gap)?;
+    Some(EntryResult {
+        seq: entry.seq,
+        id: entry.id.clone(),
+        outcome: Outcome::Gap,
+        original: None,
+        reason: Some("waiting for an earlier entry of this device".into()),
+        expected_seq: gap.expected_seq,
+    })
+}
 
-    pub fn len(&self) -> usize {
-        self.pending.len()
-    }
+/// What the hub recorded the first time it processed a device's number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirstAnswer {
+    pub id: String,
+    /// Applied or rejected.
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+}
 
-    pub fn is_empty(&self) -> bool {
-        self.pending.is_empty()
+/// The answer to a number processed before: the first outcome again when it is the same
+/// action (a retry after a lost reply), a refusal when the number was reused for another.
+pub fn repeat(entry: &OutboxEntry, first: Option<&FirstAnswer>) -> EntryResult {
+    match first {
+        Some(first) if first.id == entry.id => EntryResult {
+            seq: entry.seq,
+            id: entry.id.clone(),
+            outcome: Outcome::Duplicate,
+            original: Some(first.outcome),
+            reason: first.reason.clone(),
+            expected_seq: None,
+        },
+        _ => answer(
+            entry,
+            Outcome::Rejected,
+            format!(
+                "this device already used number {} for another action; this one was not applied",
+                entry.seq
+            ),
+            None,
+        ),
     }
+}
 
-    /// The oldest `max` entries: what the next push sends.
-    pub fn batch(&self, max: usize) -> Vec<(u64, T)> {
-        self.pending.iter().take(max).cloned().collect()
-    }
+/// What becomes of a device's queued entry once the hub has answered for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    /// It took effect on the hub (now, or the first time it arrived).
+    Delivered,
+    /// It never will: the reason to show the responder.
+    Refused(String),
+}
 
-    /// Forgets every entry the hub has settled (applied, rejected or duplicate). Returns the
-    /// settled results, in order, for the caller to show (e.g. rejections).
-    pub fn settle<'r>(&mut self, results: &'r [EntryResult]) -> Vec<&'r EntryResult> {
-        let settled: Vec<&EntryResult> = results.iter().filter(|r| r.is_settled()).collect();
-        self.pending
-            .retain(|(seq, _)| !settled.iter().any(|r| r.seq == *seq));
-        settled
+/// Settles `entry` from the hub's `result`: `None` while it must stay queued (a gap, or an
+/// answer that is not about this entry).
+pub fn settle(entry: &OutboxEntry, result: &EntryResult) -> Option<Settlement> {
+    if !result.is_settled() || result.seq != entry.seq || result.id != entry.id {
+        return None;
     }
+    Some(if took_effect(result) {
+        Settlement::Delivered
+    } else {
+        Settlement::Refused(
+            result.reason.clone().unwrap_or_else(|| {
+                "dispatch did not apply this action and gave no reason".to_owned()
+            }),
+        )
+    })
 }
 
 /// Whether a result means the action took effect on the hub (now or earlier).
@@ -113,23 +220,109 @@ mod tests {
         assert_eq!(judge_seq(5, 8), SeqVerdict::Gap { expected: 6 });
     }
 
-    #[test]
-    fn outbox_keeps_what_is_not_settled() {
-        let mut outbox = Outbox::new(1);
-        for action in ["a", "b", "c"] {
-            outbox.push(action);
-        }
-        let result = |seq, outcome| EntryResult {
+    fn entry(seq: u64, id: &str) -> OutboxEntry {
+        OutboxEntry {
+            client_id: "c".into(),
             seq,
-            id: String::new(),
-            outcome,
+            id: id.into(),
+            at: 0,
+            kind: crate::wire::ActionKind::CheckIn,
+            payload: serde_json::json!({}),
+        }
+    }
+
+    const NEW: DeviceState = DeviceState {
+        last_seq: 0,
+        owner: None,
+    };
+
+    #[test]
+    fn the_hub_applies_the_next_entry_and_makes_later_ones_wait_behind_a_gap() {
+        assert_eq!(judge(&entry(1, "a"), &[], NEW, 7, false), Judgement::Apply);
+        let Judgement::Answer(gap) = judge(&entry(3, "c"), &[], NEW, 7, false) else {
+            panic!("a gap is answered");
+        };
+        assert_eq!((gap.outcome, gap.expected_seq), (Outcome::Gap, Some(1)));
+        let Judgement::Answer(waiting) = judge(&entry(4, "d"), &[gap], NEW, 7, false) else {
+            panic!("behind a gap, an entry waits");
+        };
+        assert_eq!(
+            (waiting.outcome, waiting.expected_seq),
+            (Outcome::Gap, Some(1))
+        );
+    }
+
+    #[test]
+    fn another_users_number_and_a_reused_id_are_refused() {
+        let theirs = DeviceState {
+            last_seq: 0,
+            owner: Some(8),
+        };
+        let Judgement::Answer(refused) = judge(&entry(1, "a"), &[], theirs, 7, false) else {
+            panic!("refused without a record");
+        };
+        assert_eq!(refused.outcome, Outcome::Rejected);
+        assert!(matches!(
+            judge(&entry(1, "a"), &[], NEW, 7, true),
+            Judgement::Refuse(reason) if reason.contains("already used")
+        ));
+    }
+
+    #[test]
+    fn a_repeat_gets_the_first_answer_unless_the_number_was_reused() {
+        let seen = DeviceState {
+            last_seq: 5,
+            owner: Some(7),
+        };
+        assert_eq!(judge(&entry(5, "e"), &[], seen, 7, true), Judgement::Repeat);
+        let first = FirstAnswer {
+            id: "e".into(),
+            outcome: Outcome::Rejected,
+            reason: Some("cancelled".into()),
+        };
+        let again = repeat(&entry(5, "e"), Some(&first));
+        assert_eq!(
+            (again.outcome, again.original),
+            (Outcome::Duplicate, Some(Outcome::Rejected))
+        );
+        assert_eq!(
+            repeat(&entry(5, "other"), Some(&first)).outcome,
+            Outcome::Rejected
+        );
+    }
+
+    #[test]
+    fn the_device_keeps_what_is_not_settled() {
+        let (a, b) = (entry(1, "a"), entry(2, "b"));
+        let applied = EntryResult {
+            seq: 1,
+            id: "a".into(),
+            outcome: Outcome::Applied,
             original: None,
             reason: None,
             expected_seq: None,
         };
-        outbox.settle(&[result(1, Outcome::Applied), result(2, Outcome::Gap)]);
-        assert_eq!(outbox.batch(10), vec![(2, "b"), (3, "c")]);
-        assert_eq!(outbox.push("d"), 4);
+        assert_eq!(settle(&a, &applied), Some(Settlement::Delivered));
+        assert_eq!(settle(&b, &applied), None, "an answer about another entry");
+        let gap = EntryResult {
+            seq: 2,
+            id: "b".into(),
+            outcome: Outcome::Gap,
+            ..applied.clone()
+        };
+        assert_eq!(settle(&b, &gap), None);
+        let repeat_of_refused = EntryResult {
+            seq: 2,
+            id: "b".into(),
+            outcome: Outcome::Duplicate,
+            original: Some(Outcome::Rejected),
+            reason: Some("cleared".into()),
+            expected_seq: None,
+        };
+        assert_eq!(
+            settle(&b, &repeat_of_refused),
+            Some(Settlement::Refused("cleared".into()))
+        );
     }
 }
 
