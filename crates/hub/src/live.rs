@@ -3,7 +3,9 @@
 //! listening. A stream further behind than the tail reads the database itself.
 //!
 //! A `watch` channel per agency carries the newest cursor. Streams are only woken by it and
-//! then read, so a wake-up can never be lost or overflow.
+//! then read, so a wake-up can never be lost or overflow. Dispatchers' streams have a channel
+//! of their own, told first: with thousands of units listening, the boards are served before
+//! the fleet (an emergency's alarm does not wait behind 2,000 responders' copies of it).
 
 use crate::records::{self, View};
 use sqlx::SqlitePool;
@@ -20,7 +22,10 @@ pub struct Live {
 }
 
 struct AgencyTail {
+    /// Wakes responders' streams.
     head: watch::Sender<u64>,
+    /// Wakes dispatchers' streams, before the responders'.
+    board: watch::Sender<u64>,
     /// Serialises refills so that each change is read once.
     refill: tokio::sync::Mutex<()>,
     changes: RwLock<Tail>,
@@ -77,6 +82,7 @@ impl Live {
             .or_insert_with(|| {
                 Arc::new(AgencyTail {
                     head: watch::channel(head).0,
+                    board: watch::channel(head).0,
                     refill: tokio::sync::Mutex::new(()),
                     changes: RwLock::new(Tail {
                         start: head,
@@ -88,12 +94,19 @@ impl Live {
             .clone())
     }
 
+    /// Wakes on each new change of the agency; `view` says whose stream it is (dispatchers'
+    /// are woken first).
     pub async fn subscribe(
         &self,
         db: &SqlitePool,
         agency_id: i64,
+        view: View,
     ) -> Result<watch::Receiver<u64>, sqlx::Error> {
-        Ok(self.agency_or_start(db, agency_id).await?.head.subscribe())
+        let agency = self.agency_or_start(db, agency_id).await?;
+        Ok(match view {
+            View::Everything => agency.board.subscribe(),
+            View::Unit(_) => agency.head.subscribe(),
+        })
     }
 
     /// Call after a transaction that recorded changes has committed: reads the new changes
@@ -140,13 +153,18 @@ impl Live {
             }
             tail.last
         };
-        agency.head.send_if_modified(|head| {
+        let advance = |head: &mut u64| {
             let newer = newest > *head;
             if newer {
                 *head = newest;
             }
             newer
-        });
+        };
+        // The boards first; let their streams take the cores before the fleet is woken.
+        if agency.board.send_if_modified(advance) && agency.board.receiver_count() > 0 {
+            tokio::task::yield_now().await;
+        }
+        agency.head.send_if_modified(advance);
     }
 
     /// The visible changes after `cursor` from memory, or `None` when the tail does not

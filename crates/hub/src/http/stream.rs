@@ -101,15 +101,15 @@ async fn follow(
     mut cursor: u64,
     tx: mpsc::Sender<Result<Event, Infallible>>,
 ) {
+    let view = view_of(&caller);
     let Ok(mut wake) = state
         .live
-        .subscribe(&state.db.reader, caller.agency_id)
+        .subscribe(&state.db.reader, caller.agency_id, view)
         .await
     else {
         return;
     };
     let mut shutdown = state.shutdown.clone();
-    let view = view_of(&caller);
     let expires_in =
         Duration::from_millis(caller.expires_at.saturating_sub(now_ms()).max(0) as u64);
     let expiry = tokio::time::sleep(expires_in);
