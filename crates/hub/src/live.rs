@@ -8,6 +8,7 @@
 //! the fleet (an emergency's alarm does not wait behind 2,000 responders' copies of it).
 
 use crate::records::{self, View};
+use axum::body::Bytes;
 use sqlx::SqlitePool;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
@@ -42,13 +43,21 @@ struct Row {
     cursor: u64,
     audience: String,
     units: String,
-    body: Arc<str>,
+    /// The change as a Server-Sent Event, encoded once for every stream that sends it.
+    frame: Bytes,
 }
 
-/// What a stream gets from the tail: the visible changes after its cursor, the cursor to
-/// continue from, and the agency's newest cursor.
+/// A change as the live stream sends it: one Server-Sent Event whose id is its cursor.
+/// (Stored bodies are compact JSON, one line, as the event's single `data` line needs.)
+pub fn change_frame(cursor: u64, body: &str) -> Bytes {
+    debug_assert!(!body.contains(['\n', '\r']), "a change body is one line");
+    Bytes::from(format!("id: {cursor}\nevent: change\ndata: {body}\n\n"))
+}
+
+/// What a stream gets from the tail: the visible changes after its cursor (as events), the
+/// cursor to continue from, and the agency's newest cursor.
 pub struct TailPage {
-    pub bodies: Vec<(u64, Arc<str>)>,
+    pub frames: Vec<(u64, Bytes)>,
     pub cursor: u64,
     pub head: u64,
 }
@@ -143,7 +152,7 @@ impl Live {
                     cursor: cursor as u64,
                     audience,
                     units,
-                    body: body.into(),
+                    frame: change_frame(cursor as u64, &body),
                 });
             }
             while tail.rows.len() > TAIL {
@@ -175,23 +184,23 @@ impl Live {
         if cursor < tail.start {
             return None;
         }
-        let mut bodies = Vec::new();
+        let mut frames = Vec::new();
         let mut next = cursor.max(tail.last);
         // The rows are in cursor order: start at the first newer one rather than walking the
         // whole tail (every stream reads on every commit: 2,000 streams each stepping over
         // 4,096 rows cost more than all the rest of a commit's fan-out).
         let first = tail.rows.partition_point(|r| r.cursor <= cursor);
         for row in tail.rows.range(first..) {
-            if bodies.len() == limit {
-                next = bodies.last().map_or(cursor, |(c, _): &(u64, Arc<str>)| *c);
+            if frames.len() == limit {
+                next = frames.last().map_or(cursor, |(c, _): &(u64, Bytes)| *c);
                 break;
             }
             if records::visible(view, &row.audience, &row.units) {
-                bodies.push((row.cursor, row.body.clone()));
+                frames.push((row.cursor, row.frame.clone()));
             }
         }
         Some(TailPage {
-            bodies,
+            frames,
             cursor: next,
             head: tail.last,
         })
