@@ -1,6 +1,7 @@
 //! The shell: header with the unit and the connection banner, the new-assignment alert, and
 //! the router choosing a screen for the signed-in role.
 
+use crate::clock::now_ms;
 use crate::components::alert::AssignmentAlert;
 use crate::components::banner::{ConnectionBanner, SavedToast, StoreError};
 use crate::components::check_in::CheckInPrompt;
@@ -14,7 +15,6 @@ use crate::pages::not_found::NotFound;
 use crate::pages::outbox::OutboxPage;
 use crate::pages::signin::SignIn;
 use crate::state::AppState;
-use crate::store::now_ms;
 use crate::sync::engine;
 use leptos::prelude::*;
 use leptos_router::components::{A, Route, Router, Routes};

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod app;
+pub mod clock;
 pub mod components;
 pub mod pages;
 pub mod settings;

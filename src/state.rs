@@ -1,10 +1,11 @@
 //! The app's state as signals, loaded from the device store. Screens read these signals and
 //! call `act` for anything the responder does; they never touch the store or the network.
 
-use crate::store::{Delivered, Rejected, SavedSession, Store, Synced, now_ms};
+use crate::clock::{now_ms, performance_now};
+use crate::store::{Delivered, Rejected, SavedSession, Synced, shared as store};
+pub use crate::sync::link::Link;
 use crate::sync::{engine, tabs};
 use leptos::prelude::*;
-use std::cell::RefCell;
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::news::{News, news};
 use tenfour_protocol::press::{PressGuard, SETTLE_MS};
@@ -14,44 +15,6 @@ use tenfour_protocol::wire::{
 
 /// How many field events the board keeps in memory (the feed pages through them).
 pub const FEED_KEPT: usize = 20_000;
-
-/// Where the device stands with the hub, as the banner shows it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Link {
-    /// Connected and up to date.
-    Online,
-    /// The browser has no network.
-    Offline,
-    /// Sending or fetching now.
-    Syncing,
-    /// The hub could not be reached or refused; the engine retries.
-    Error(String),
-    /// The session expired or was revoked: sign in again (nothing waiting is lost).
-    SignInAgain,
-}
-
-impl Link {
-    /// The state as one line, for the other tabs.
-    pub fn to_message(&self) -> String {
-        match self {
-            Link::Online => "online".into(),
-            Link::Offline => "offline".into(),
-            Link::Syncing => "syncing".into(),
-            Link::SignInAgain => "signin".into(),
-            Link::Error(reason) => format!("error:{reason}"),
-        }
-    }
-
-    pub fn from_message(message: &str) -> Option<Link> {
-        Some(match message {
-            "online" => Link::Online,
-            "offline" => Link::Offline,
-            "syncing" => Link::Syncing,
-            "signin" => Link::SignInAgain,
-            other => Link::Error(other.strip_prefix("error:")?.to_owned()),
-        })
-    }
-}
 
 /// The most recent action: what the "saved" toast shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,20 +70,6 @@ pub struct Ending {
     pub due: f64,
     /// Tells this press from a later one, so an undone timer never writes a newer press.
     press: u64,
-}
-
-thread_local! {
-    static STORE: RefCell<Option<Store>> = const { RefCell::new(None) };
-}
-
-/// The device store, opened once per page.
-pub async fn store() -> Result<Store, String> {
-    if let Some(store) = STORE.with(|s| s.borrow().clone()) {
-        return Ok(store);
-    }
-    let store = Store::open().await.map_err(|e| e.to_string())?;
-    STORE.with(|s| *s.borrow_mut() = Some(store.clone()));
-    Ok(store)
 }
 
 impl AppState {
@@ -447,13 +396,23 @@ impl Default for AppState {
     }
 }
 
-pub fn performance_now() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
-}
-
 /// The app state provided at the root.
 pub fn use_app() -> AppState {
     expect_context::<AppState>()
+}
+
+/// The sync engine reports to the app state: its link, a storage failure, and a reload after
+/// it wrote the store.
+impl engine::Host for AppState {
+    fn link(self) -> RwSignal<Link> {
+        self.link
+    }
+
+    fn storage_failed(self, reason: String) {
+        self.store_error.set(Some(reason));
+    }
+
+    fn reload(self) -> impl Future<Output = ()> {
+        AppState::reload(self)
+    }
 }

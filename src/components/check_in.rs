@@ -13,9 +13,9 @@ use tenfour_protocol::wire::{Action, CheckInPayload, Millis, Unit};
 
 /// The hub's clock as this device reads it, ticking every second while `on`.
 fn hub_clock() -> RwSignal<Millis> {
-    let now = RwSignal::new(crate::store::now_ms() + api::hub_ahead_ms());
+    let now = RwSignal::new(crate::clock::now_ms() + api::hub_ahead_ms());
     let ticking = set_interval_with_handle(
-        move || now.set(crate::store::now_ms() + api::hub_ahead_ms()),
+        move || now.set(crate::clock::now_ms() + api::hub_ahead_ms()),
         Duration::from_secs(1),
     );
     on_cleanup(move || {

@@ -4,10 +4,10 @@
 //! takes it.
 
 use crate::api;
+use crate::clock::now_ms;
 use crate::components::alert::ring;
 use crate::components::time::clock;
 use crate::state::{AppState, use_app};
-use crate::store::now_ms;
 use crate::sync::location;
 use leptos::prelude::*;
 use std::time::Duration;

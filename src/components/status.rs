@@ -133,7 +133,7 @@ fn UndoEnding(label: &'static str) -> impl IntoView {
         tick.track();
         state.ending.with(|e| {
             e.as_ref().map_or(0.0, |e| {
-                ((e.due - crate::state::performance_now()) / 1000.0)
+                ((e.due - crate::clock::performance_now()) / 1000.0)
                     .ceil()
                     .max(0.0)
             })

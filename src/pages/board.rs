@@ -3,10 +3,10 @@
 //! and NERIS unit times. Kept live by the sync engine; long lists are paged.
 
 use crate::api::{self, ApiError};
+use crate::clock::now_ms;
 use crate::components::draft::{draft, draft_or, forget};
 use crate::components::time::clock;
 use crate::state::{AppState, use_app};
-use crate::store::now_ms;
 use crate::sync::engine;
 use leptos::prelude::*;
 use std::time::Duration;

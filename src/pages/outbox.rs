@@ -2,8 +2,9 @@
 
 use crate::components::time::clock;
 use crate::pages::admin::ChangePassword;
-use crate::state::{store, use_app};
+use crate::state::use_app;
 use crate::store::SavedSession;
+use crate::store::shared as store;
 use crate::sync::location;
 use leptos::prelude::*;
 use tenfour_protocol::wire::{Action, OutboxEntry};

@@ -3,8 +3,9 @@
 
 use crate::api;
 use crate::pages::admin::ChangePassword;
-use crate::state::{store, use_app};
+use crate::state::use_app;
 use crate::store::SavedSession;
+use crate::store::shared as store;
 use crate::sync::engine;
 use leptos::prelude::*;
 use tenfour_protocol::wire::{Role, SessionInfo, Unit};

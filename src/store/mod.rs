@@ -10,6 +10,7 @@
 //! Never await anything but IndexedDB requests inside a transaction: it auto-commits as
 //! soon as the event loop finds it idle.
 
+use crate::clock::now_ms;
 use indexed_db_futures::KeyRange;
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
@@ -119,8 +120,18 @@ fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| StoreError(format!("stored record unreadable: {e}")))
 }
 
-pub fn now_ms() -> Millis {
-    js_sys::Date::now() as Millis
+thread_local! {
+    static STORE: std::cell::RefCell<Option<Store>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The device store, opened once per page and shared by everything on it.
+pub async fn shared() -> std::result::Result<Store, String> {
+    if let Some(store) = STORE.with(|s| s.borrow().clone()) {
+        return Ok(store);
+    }
+    let store = Store::open().await.map_err(|e| e.to_string())?;
+    STORE.with(|s| *s.borrow_mut() = Some(store.clone()));
+    Ok(store)
 }
 
 /// A random v4 UUID from the browser's crypto.

@@ -6,13 +6,14 @@
 //! and jitter. It never blocks the screens: they read the store, and the engine writes it.
 
 use crate::api::{self, ApiError};
-use crate::state::{AppState, Link, store};
-use crate::store::{CURSOR_BACKWARDS, SavedSession};
+use crate::clock::performance_now;
+use crate::store::{CURSOR_BACKWARDS, SavedSession, shared as store};
+use crate::sync::link::Link;
 use crate::sync::tabs;
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures::{FutureExt, StreamExt};
 use gloo_timers::future::TimeoutFuture;
-use leptos::prelude::{Effect, Get, GetUntracked, Set, set_interval_with_handle};
+use leptos::prelude::{Effect, Get, GetUntracked, RwSignal, Set, set_interval_with_handle};
 use std::cell::{Cell, RefCell};
 use tenfour_protocol::wire::{Change, Outcome};
 use wasm_bindgen::JsCast;
@@ -29,6 +30,16 @@ const MAX_BACKOFF_MS: u32 = 3_000;
 /// stream is taken as dead (a hub that died, a network that silently dropped).
 const HEARTBEAT_LOST_MS: f64 = 8_000.0;
 
+/// What the engine reports to: the screens' state (the shell passes the app's).
+pub trait Host: Copy + 'static {
+    /// Where the device stands with the hub.
+    fn link(self) -> RwSignal<Link>;
+    /// The device's storage failed: the screens say so.
+    fn storage_failed(self, reason: String);
+    /// The engine wrote the store: read it again.
+    fn reload(self) -> impl Future<Output = ()>;
+}
+
 thread_local! {
     static KICKS: RefCell<Option<UnboundedSender<()>>> = const { RefCell::new(None) };
     static IS_LEADER: Cell<bool> = const { Cell::new(false) };
@@ -39,12 +50,12 @@ thread_local! {
 
 /// In the leader, every second: a stream that has been silent past `HEARTBEAT_LOST_MS` is
 /// closed and the link shown as not reaching dispatch, then the engine tries again.
-fn watch_heartbeat(state: AppState) {
+fn watch_heartbeat<H: Host>(state: H) {
     let check = move || {
         if !IS_LEADER.with(Cell::get) {
             return;
         }
-        let silent_for = crate::state::performance_now() - HEARD.with(Cell::get);
+        let silent_for = performance_now() - HEARD.with(Cell::get);
         // Open or reconnecting by itself: either way it should be hearing heartbeats.
         let open = STREAM.with(|s| {
             s.borrow()
@@ -54,7 +65,7 @@ fn watch_heartbeat(state: AppState) {
         if open && silent_for > HEARTBEAT_LOST_MS {
             close_stream();
             state
-                .link
+                .link()
                 .set(Link::Error("no word from the hub for 10 s".into()));
             kick();
         }
@@ -64,11 +75,11 @@ fn watch_heartbeat(state: AppState) {
 }
 
 fn heard_now() {
-    HEARD.with(|h| h.set(crate::state::performance_now()));
+    HEARD.with(|h| h.set(performance_now()));
 }
 
 /// Starts the engine in this tab if it wins the lock; otherwise follows the leader.
-pub fn start(state: AppState) {
+pub fn start<H: Host>(state: H) {
     let leader = || IS_LEADER.with(Cell::get);
     tabs::listen(tabs::Listeners {
         changed: move || leptos::task::spawn_local(state.reload()),
@@ -82,18 +93,18 @@ pub fn start(state: AppState) {
             if !leader()
                 && let Some(link) = Link::from_message(message)
             {
-                state.link.set(link);
+                state.link().set(link);
             }
         },
         link_asked: move || {
             if leader() {
-                tabs::announce_link(&state.link.get_untracked().to_message());
+                tabs::announce_link(&state.link().get_untracked().to_message());
             }
         },
     });
     // Every change of the leader's state reaches the other tabs.
     Effect::new(move |_| {
-        let link = state.link.get();
+        let link = state.link().get();
         if leader() {
             tabs::announce_link(&link.to_message());
         }
@@ -200,33 +211,33 @@ fn storage<E: std::fmt::Display>(err: E) -> SyncError {
     SyncError::Storage(err.to_string())
 }
 
-async fn run(state: AppState, mut kicks: UnboundedReceiver<()>) {
+async fn run<H: Host>(state: H, mut kicks: UnboundedReceiver<()>) {
     let mut failures: u32 = 0;
     loop {
         match sync_once(state).await {
             Ok(()) => {
                 failures = 0;
-                state.link.set(Link::Online);
+                state.link().set(Link::Online);
                 ensure_stream(state).await;
             }
             Err(stop) => {
                 close_stream();
                 match stop {
-                    Stop::NoSession => state.link.set(Link::Online),
+                    Stop::NoSession => state.link().set(Link::Online),
                     Stop::Offline => {
                         failures += 1;
-                        state.link.set(Link::Offline);
+                        state.link().set(Link::Offline);
                     }
-                    Stop::SignInAgain => state.link.set(Link::SignInAgain),
+                    Stop::SignInAgain => state.link().set(Link::SignInAgain),
                     Stop::Failed(reason) => {
                         failures += 1;
-                        state.link.set(Link::Error(reason));
+                        state.link().set(Link::Error(reason));
                     }
                     Stop::Storage(reason) => {
                         failures += 1;
-                        state.store_error.set(Some(reason));
+                        state.storage_failed(reason);
                         state
-                            .link
+                            .link()
                             .set(Link::Error("this device's storage failed".into()));
                     }
                 }
@@ -256,7 +267,7 @@ fn backoff_ms(failures: u32) -> u32 {
     base + jitter
 }
 
-async fn sync_once(state: AppState) -> Result<(), Stop> {
+async fn sync_once<H: Host>(state: H) -> Result<(), Stop> {
     let store = store().await.map_err(Stop::Storage)?;
     let session = store
         .session()
@@ -271,7 +282,7 @@ async fn sync_once(state: AppState) -> Result<(), Stop> {
     if !crate::sync::connectivity::navigator_online() {
         return Err(Stop::Offline);
     }
-    state.link.set(Link::Syncing);
+    state.link().set(Link::Syncing);
     let result = async {
         push_all(&session).await?;
         pull_all(&session).await
@@ -380,7 +391,7 @@ fn close_stream() {
     STREAM.with(|s| s.borrow_mut().take());
 }
 
-async fn ensure_stream(state: AppState) {
+async fn ensure_stream<H: Host>(state: H) {
     let open = STREAM.with(|s| {
         s.borrow()
             .as_ref()

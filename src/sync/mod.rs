@@ -3,6 +3,7 @@
 
 pub mod connectivity;
 pub mod engine;
+pub mod link;
 pub mod location;
 pub mod service_worker;
 pub mod tabs;

@@ -2,7 +2,7 @@
 //! /api/openapi.json, with a dispatcher's, a responder's and an administrator's token.
 //! Schemathesis comes from PyPI at a pinned version, in a virtual environment of its own.
 
-use crate::bootstrap::Tools;
+use crate::sh::Tools;
 use crate::tally::{self, Tally};
 use crate::{http, hub, sh};
 use std::path::{Path, PathBuf};

@@ -4,42 +4,14 @@
 //! download its tools, so wasm-bindgen comes from crates.io at exactly the Cargo.lock version
 //! and wasm-opt from npm (binaryen 132; Debian's 108 builds a wasm that crashes at start).
 
-use crate::sh;
-use std::ffi::OsString;
-use std::path::{Path, PathBuf};
+use crate::sh::{self, Tools, cargo_home};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
 const TRUNK_VERSION: &str = "0.21.14";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 const DEBIAN_PACKAGES: [&str; 3] = ["chromium", "chromium-driver", "brotli"];
-
-/// Where the bootstrapped tools are; every command xtask runs gets `path_env()`.
-pub struct Tools {
-    pub trunk: PathBuf,
-    cargo_bin: PathBuf,
-    node_bin: PathBuf,
-}
-
-impl Tools {
-    /// The tool folders without installing anything (for commands that need only cargo).
-    pub fn minimal() -> Tools {
-        let cargo_bin = cargo_home().join("bin");
-        Tools {
-            trunk: cargo_bin.join("trunk"),
-            cargo_bin,
-            node_bin: PathBuf::new(),
-        }
-    }
-
-    pub fn path_env(&self) -> OsString {
-        let mut paths = vec![self.node_bin.clone(), self.cargo_bin.clone()];
-        if let Some(existing) = std::env::var_os("PATH") {
-            paths.extend(std::env::split_paths(&existing));
-        }
-        std::env::join_paths(paths).unwrap_or_default()
-    }
-}
 
 pub fn ensure_all(root: &Path) -> Result<Tools, String> {
     let started = Instant::now();
@@ -62,14 +34,6 @@ pub fn ensure_all(root: &Path) -> Result<Tools, String> {
         started.elapsed().as_secs_f64()
     );
     Ok(tools)
-}
-
-fn cargo_home() -> PathBuf {
-    if let Some(home) = std::env::var_os("CARGO_HOME") {
-        return PathBuf::from(home);
-    }
-    let home = std::env::var_os("HOME").unwrap_or_else(|| ".".into());
-    PathBuf::from(home).join(".cargo")
 }
 
 fn ensure_wasm_target() -> Result<(), String> {

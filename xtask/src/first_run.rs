@@ -5,8 +5,8 @@
 //! through the environment (`TENFOUR_BIND`, `TENFOUR_DATABASE`) that the command reads anyway,
 //! so no flag is passed that a user would not pass.
 
-use crate::bootstrap::Tools;
 use crate::sh;
+use crate::sh::Tools;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::Path;

@@ -3,8 +3,8 @@
 //! `crates/fuzz/fuzz_targets` runs for the given time from the committed seed corpus and
 //! regression inputs; what it learns goes to a scratch folder, so the repository stays clean.
 
-use crate::bootstrap::Tools;
 use crate::sh;
+use crate::sh::Tools;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,7 +1,7 @@
 //! Building and starting `tenfour-hub`.
 
-use crate::bootstrap::Tools;
 use crate::sh;
+use crate::sh::Tools;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

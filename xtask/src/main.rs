@@ -108,7 +108,7 @@ fn fuzz(args: &[String]) -> Result<(), String> {
         None => 60,
     };
     let root = root();
-    let ran = fuzz::run_all(&root, &bootstrap::Tools::minimal(), seconds)?;
+    let ran = fuzz::run_all(&root, &sh::Tools::minimal(), seconds)?;
     println!("fuzz: {ran} targets ran {seconds} s each with no failure");
     Ok(())
 }
@@ -119,7 +119,7 @@ fn props(args: &[String]) -> Result<(), String> {
     let root = root();
     sh::banner(&format!("props: wire decoders, {cases} cases per property"));
     sh::run(
-        sh::cargo(&root, &bootstrap::Tools::minimal())
+        sh::cargo(&root, &sh::Tools::minimal())
             .args([
                 "test",
                 "--release",
@@ -291,7 +291,7 @@ fn test(layers: &[String]) -> Result<(), String> {
 }
 
 /// The load generator, built in the `hub` profile beside the optimized hub.
-fn build_bench(root: &Path, tools: &bootstrap::Tools, hub_bin: &Path) -> Result<PathBuf, String> {
+fn build_bench(root: &Path, tools: &sh::Tools, hub_bin: &Path) -> Result<PathBuf, String> {
     sh::banner("building the load generator");
     sh::run(sh::cargo(root, tools).args([
         "build",
@@ -456,7 +456,7 @@ impl Drop for Background {
 
 /// Installs (first time only) and starts pouchdb-server on a free port with its files in
 /// `dir`; the load generator waits until it answers.
-fn pouchdb_server(root: &Path, tools: &bootstrap::Tools, dir: &Path) -> Result<Background, String> {
+fn pouchdb_server(root: &Path, tools: &sh::Tools, dir: &Path) -> Result<Background, String> {
     let package = root.join("crates/bench/pouchdb-server");
     bootstrap::ensure_npm_dir(&package, "pouchdb-server 4.2.0 (benchmarks only)")?;
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -493,7 +493,7 @@ fn pouchdb_server(root: &Path, tools: &bootstrap::Tools, dir: &Path) -> Result<B
 
 /// Lighthouse accessibility scores of the screens people work on, signed in (installs
 /// Lighthouse from `crates/bench/lighthouse/package-lock.json` the first time).
-fn lighthouse_table(root: &Path, tools: &bootstrap::Tools, url: &str) -> Result<String, String> {
+fn lighthouse_table(root: &Path, tools: &sh::Tools, url: &str) -> Result<String, String> {
     let package = root.join("crates/bench/lighthouse");
     bootstrap::ensure_npm_dir(&package, "lighthouse 12.8.2 (benchmarks only)")?;
     let output = sh::capture(
@@ -622,7 +622,7 @@ fn kb(bytes: u64) -> String {
 
 /// `trunk build --release` into `dist/` (Trunk runs the post-build hook for the service
 /// worker's precache list and the precompressed copies).
-fn build_app(root: &Path, tools: &bootstrap::Tools) -> Result<(), String> {
+fn build_app(root: &Path, tools: &sh::Tools) -> Result<(), String> {
     sh::banner("building the app: trunk build --release");
     sh::run(
         sh::command(&tools.trunk.display().to_string(), tools)

@@ -1,11 +1,46 @@
 //! Running commands with the bootstrapped tools first on PATH, and scratch folders.
 
-use crate::bootstrap::Tools;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 pub fn banner(title: &str) {
     println!("\n==> {title}");
+}
+
+/// Where the bootstrapped tools are; every command xtask runs gets `path_env()`.
+pub struct Tools {
+    pub trunk: PathBuf,
+    pub cargo_bin: PathBuf,
+    pub node_bin: PathBuf,
+}
+
+impl Tools {
+    /// The tool folders without installing anything (for commands that need only cargo).
+    pub fn minimal() -> Tools {
+        let cargo_bin = cargo_home().join("bin");
+        Tools {
+            trunk: cargo_bin.join("trunk"),
+            cargo_bin,
+            node_bin: PathBuf::new(),
+        }
+    }
+
+    pub fn path_env(&self) -> OsString {
+        let mut paths = vec![self.node_bin.clone(), self.cargo_bin.clone()];
+        if let Some(existing) = std::env::var_os("PATH") {
+            paths.extend(std::env::split_paths(&existing));
+        }
+        std::env::join_paths(paths).unwrap_or_default()
+    }
+}
+
+pub fn cargo_home() -> PathBuf {
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        return PathBuf::from(home);
+    }
+    let home = std::env::var_os("HOME").unwrap_or_else(|| ".".into());
+    PathBuf::from(home).join(".cargo")
 }
 
 /// A command whose PATH starts with the project's tool folders.

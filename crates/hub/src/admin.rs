@@ -5,9 +5,10 @@
 //! nothing removes the last active admin; nothing erases history (users are disabled and
 //! units retired, never deleted).
 
-use crate::audit::{self, Actor};
-use crate::auth::{hash_password, now_ms};
+use crate::audit::{self, Author};
+use crate::clock::now_ms;
 use crate::dispatch::Refusal;
+use crate::passwords::hash_off_thread;
 use crate::records;
 use crate::sessions;
 use rand_core::{OsRng, RngCore};
@@ -36,13 +37,6 @@ pub fn temporary_password() -> String {
         out.push(ALPHABET[*b as usize % ALPHABET.len()] as char);
     }
     out
-}
-
-/// Hashes off the async threads (Argon2 holds a core for tens of milliseconds).
-pub async fn hash_off_thread(password: String) -> Result<String, String> {
-    tokio::task::spawn_blocking(move || hash_password(&password).map_err(|e| e.to_string()))
-        .await
-        .map_err(|e| e.to_string())?
 }
 
 #[derive(sqlx::FromRow)]
@@ -106,7 +100,7 @@ async fn username_taken(conn: &mut SqliteConnection, username: &str) -> Result<b
 /// Creates a user with a temporary password (hashed by the caller beforehand: `hash`).
 pub async fn create_user(
     conn: &mut SqliteConnection,
-    actor: &Actor,
+    author: &Author,
     new: &NewUser,
     temporary: &str,
     hash: &str,
@@ -124,7 +118,7 @@ pub async fn create_user(
         "INSERT INTO users (agency_id, username, display_name, role, password_hash, must_change_password)
          VALUES (?, ?, ?, ?, ?, 1) RETURNING id",
     )
-    .bind(actor.agency_id)
+    .bind(author.agency_id)
     .bind(username)
     .bind(new.display_name.trim())
     .bind(new.role.as_str())
@@ -132,8 +126,8 @@ pub async fn create_user(
     .fetch_one(&mut *conn)
     .await?;
     let detail = format!("{} ({})", new.display_name.trim(), new.role.as_str());
-    audit::record(conn, actor, "user_created", username, &detail).await?;
-    let user = match user(conn, actor.agency_id, id).await? {
+    audit::record(conn, author, "user_created", username, &detail).await?;
+    let user = match user(conn, author.agency_id, id).await? {
         Ok(user) => user,
         Err(refusal) => return Ok(Err(refusal)),
     };
@@ -163,18 +157,18 @@ async fn other_admins(
 /// disabled user's), whose live streams the caller closes.
 pub async fn change_user(
     conn: &mut SqliteConnection,
-    actor: &Actor,
+    author: &Author,
     id: i64,
     change: &UserChange,
 ) -> Outcome<(AdminUser, Vec<Vec<u8>>)> {
-    let before = match user(conn, actor.agency_id, id).await? {
+    let before = match user(conn, author.agency_id, id).await? {
         Ok(user) => user,
         Err(refusal) => return Ok(Err(refusal)),
     };
     let loses_admin = before.role == Role::Admin
         && !before.disabled
         && (change.role.is_some_and(|r| r != Role::Admin) || change.disabled == Some(true));
-    if loses_admin && other_admins(conn, actor.agency_id, id).await? == 0 {
+    if loses_admin && other_admins(conn, author.agency_id, id).await? == 0 {
         return Ok(Err(Refusal::Conflict(format!(
             "{} is the agency's last active admin; make someone else an admin first",
             before.username
@@ -196,7 +190,7 @@ pub async fn change_user(
             before.display_name,
             name.trim()
         );
-        audit::record(conn, actor, "user_renamed", &before.username, &detail).await?;
+        audit::record(conn, author, "user_renamed", &before.username, &detail).await?;
     }
     if let Some(role) = change.role.filter(|r| *r != before.role) {
         sqlx::query("UPDATE users SET role = ? WHERE id = ?")
@@ -207,7 +201,7 @@ pub async fn change_user(
         // A session's view (unit or whole agency) follows from the role it was opened with.
         ended.extend(sessions::revoke_all(conn, id, now).await?);
         let detail = format!("{} -> {}", before.role.as_str(), role.as_str());
-        audit::record(conn, actor, "user_role_changed", &before.username, &detail).await?;
+        audit::record(conn, author, "user_role_changed", &before.username, &detail).await?;
     }
     match change.disabled {
         Some(true) if !before.disabled => {
@@ -217,18 +211,18 @@ pub async fn change_user(
                 .execute(&mut *conn)
                 .await?;
             ended.extend(sessions::revoke_all(conn, id, now).await?);
-            audit::record(conn, actor, "user_disabled", &before.username, "").await?;
+            audit::record(conn, author, "user_disabled", &before.username, "").await?;
         }
         Some(false) if before.disabled => {
             sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = ?")
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
-            audit::record(conn, actor, "user_enabled", &before.username, "").await?;
+            audit::record(conn, author, "user_enabled", &before.username, "").await?;
         }
         _ => {}
     }
-    let after = match user(conn, actor.agency_id, id).await? {
+    let after = match user(conn, author.agency_id, id).await? {
         Ok(user) => user,
         Err(refusal) => return Ok(Err(refusal)),
     };
@@ -238,12 +232,12 @@ pub async fn change_user(
 /// Gives a user a new temporary password (hashed beforehand) and ends their sessions.
 pub async fn reset_password(
     conn: &mut SqliteConnection,
-    actor: &Actor,
+    author: &Author,
     id: i64,
     temporary: &str,
     hash: &str,
 ) -> Outcome<(TemporaryPassword, Vec<Vec<u8>>)> {
-    let before = match user(conn, actor.agency_id, id).await? {
+    let before = match user(conn, author.agency_id, id).await? {
         Ok(user) => user,
         Err(refusal) => return Ok(Err(refusal)),
     };
@@ -253,8 +247,8 @@ pub async fn reset_password(
         .execute(&mut *conn)
         .await?;
     let ended = sessions::revoke_all(conn, id, now_ms()).await?;
-    audit::record(conn, actor, "password_reset", &before.username, "").await?;
-    let user = match user(conn, actor.agency_id, id).await? {
+    audit::record(conn, author, "password_reset", &before.username, "").await?;
+    let user = match user(conn, author.agency_id, id).await? {
         Ok(user) => user,
         Err(refusal) => return Ok(Err(refusal)),
     };
@@ -328,14 +322,14 @@ async fn callsign_taken(
 
 pub async fn create_unit(
     conn: &mut SqliteConnection,
-    actor: &Actor,
+    author: &Author,
     new: &NewUnit,
 ) -> Outcome<AdminUnit> {
     let callsign = new.callsign.trim().to_uppercase();
     if let Err(reason) = check_callsign(&callsign) {
         return Ok(Err(Refusal::Invalid(reason)));
     }
-    if callsign_taken(conn, actor.agency_id, &callsign).await? {
+    if callsign_taken(conn, author.agency_id, &callsign).await? {
         return Ok(Err(Refusal::Conflict(format!(
             "your agency already has a unit {callsign}"
         ))));
@@ -343,24 +337,24 @@ pub async fn create_unit(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO units (agency_id, callsign, kind, status_at) VALUES (?, ?, ?, ?) RETURNING id",
     )
-    .bind(actor.agency_id)
+    .bind(author.agency_id)
     .bind(&callsign)
     .bind(new.kind.as_str())
     .bind(now_ms())
     .fetch_one(&mut *conn)
     .await?;
-    records::publish_unit(conn, actor.agency_id, id).await?;
-    audit::record(conn, actor, "unit_created", &callsign, new.kind.as_str()).await?;
-    unit(conn, actor.agency_id, id).await
+    records::publish_unit(conn, author.agency_id, id).await?;
+    audit::record(conn, author, "unit_created", &callsign, new.kind.as_str()).await?;
+    unit(conn, author.agency_id, id).await
 }
 
 pub async fn change_unit(
     conn: &mut SqliteConnection,
-    actor: &Actor,
+    author: &Author,
     id: i64,
     change: &UnitChange,
 ) -> Outcome<AdminUnit> {
-    let before = match unit(conn, actor.agency_id, id).await? {
+    let before = match unit(conn, author.agency_id, id).await? {
         Ok(unit) => unit,
         Err(refusal) => return Ok(Err(refusal)),
     };
@@ -370,7 +364,7 @@ pub async fn change_unit(
             return Ok(Err(Refusal::Invalid(reason)));
         }
         if !callsign.eq_ignore_ascii_case(&before.callsign)
-            && callsign_taken(conn, actor.agency_id, &callsign).await?
+            && callsign_taken(conn, author.agency_id, &callsign).await?
         {
             return Ok(Err(Refusal::Conflict(format!(
                 "your agency already has a unit {callsign}"
@@ -382,7 +376,7 @@ pub async fn change_unit(
             .execute(&mut *conn)
             .await?;
         let detail = format!("{} -> {callsign}", before.callsign);
-        audit::record(conn, actor, "unit_renamed", &before.callsign, &detail).await?;
+        audit::record(conn, author, "unit_renamed", &before.callsign, &detail).await?;
     }
     match change.retired {
         Some(true) if !before.retired => {
@@ -391,33 +385,33 @@ pub async fn change_unit(
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
-            audit::record(conn, actor, "unit_retired", &before.callsign, "").await?;
+            audit::record(conn, author, "unit_retired", &before.callsign, "").await?;
         }
         Some(false) if before.retired => {
             sqlx::query("UPDATE units SET retired_at = NULL WHERE id = ?")
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
-            audit::record(conn, actor, "unit_returned", &before.callsign, "").await?;
+            audit::record(conn, author, "unit_returned", &before.callsign, "").await?;
         }
         _ => {}
     }
-    records::publish_unit(conn, actor.agency_id, id).await?;
-    unit(conn, actor.agency_id, id).await
+    records::publish_unit(conn, author.agency_id, id).await?;
+    unit(conn, author.agency_id, id).await
 }
 
 /// Adds or changes one nature. The first change copies the common list into the agency's
 /// own, so editing one nature never makes the others disappear.
 pub async fn put_nature(
     conn: &mut SqliteConnection,
-    actor: &Actor,
+    author: &Author,
     nature: &Nature,
 ) -> Outcome<Nature> {
     if let Err(reason) = nature.check() {
         return Ok(Err(Refusal::Invalid(reason)));
     }
     let own: i64 = sqlx::query_scalar("SELECT count(*) FROM natures WHERE agency_id = ?")
-        .bind(actor.agency_id)
+        .bind(author.agency_id)
         .fetch_one(&mut *conn)
         .await?;
     if own == 0 {
@@ -425,7 +419,7 @@ pub async fn put_nature(
             sqlx::query(
                 "INSERT INTO natures (agency_id, code, text, default_priority) VALUES (?, ?, ?, 3)",
             )
-            .bind(actor.agency_id)
+            .bind(author.agency_id)
             .bind(code)
             .bind(label)
             .execute(&mut *conn)
@@ -437,14 +431,14 @@ pub async fn put_nature(
          ON CONFLICT (agency_id, code) DO UPDATE SET text = excluded.text,
              default_priority = excluded.default_priority",
     )
-    .bind(actor.agency_id)
+    .bind(author.agency_id)
     .bind(&nature.code)
     .bind(nature.label.trim())
     .bind(nature.default_priority as i64)
     .execute(&mut *conn)
     .await?;
     let detail = format!("{} (P{})", nature.label.trim(), nature.default_priority);
-    audit::record(conn, actor, "nature_saved", &nature.code, &detail).await?;
+    audit::record(conn, author, "nature_saved", &nature.code, &detail).await?;
     Ok(Ok(nature.clone()))
 }
 
@@ -458,7 +452,7 @@ pub struct RosterWrite {
 /// any is wrong nothing is written and each wrong row is named. Then all are written.
 pub async fn import_roster(
     conn: &mut SqliteConnection,
-    actor: &Actor,
+    author: &Author,
     roster: &RosterWrite,
 ) -> Result<Result<RosterReport, Vec<RosterError>>, sqlx::Error> {
     let mut errors = Vec::new();
@@ -471,7 +465,7 @@ pub async fn import_roster(
         }
     }
     for (line, unit) in &roster.units {
-        if callsign_taken(conn, actor.agency_id, &unit.callsign).await? {
+        if callsign_taken(conn, author.agency_id, &unit.callsign).await? {
             errors.push(RosterError {
                 line: *line,
                 reason: format!("your agency already has a unit {}", unit.callsign),
@@ -487,7 +481,7 @@ pub async fn import_roster(
         units: Vec::new(),
     };
     for (line, user, temporary, hash) in &roster.users {
-        match create_user(conn, actor, user, temporary, hash).await? {
+        match create_user(conn, author, user, temporary, hash).await? {
             Ok(created) => report.users.push(created),
             Err(refusal) => {
                 return Ok(Err(vec![RosterError {
@@ -498,7 +492,7 @@ pub async fn import_roster(
         }
     }
     for (line, unit) in &roster.units {
-        match create_unit(conn, actor, unit).await? {
+        match create_unit(conn, author, unit).await? {
             Ok(created) => report.units.push(created),
             Err(refusal) => {
                 return Ok(Err(vec![RosterError {
@@ -509,7 +503,7 @@ pub async fn import_roster(
         }
     }
     let detail = format!("{} users, {} units", report.users.len(), report.units.len());
-    audit::record(conn, actor, "roster_imported", "", &detail).await?;
+    audit::record(conn, author, "roster_imported", "", &detail).await?;
     Ok(Ok(report))
 }
 
@@ -593,13 +587,13 @@ pub async fn insert_check_in_rules(
 /// boards and the crews' devices see the new due times at once.
 pub async fn put_safety_settings(
     conn: &mut SqliteConnection,
-    actor: &Actor,
+    author: &Author,
     settings: &SafetySettings,
 ) -> Outcome<SafetySettings> {
     if let Err(reason) = settings.check() {
         return Ok(Err(Refusal::Invalid(reason)));
     }
-    let agency_id = actor.agency_id;
+    let agency_id = author.agency_id;
     let before = safety_settings(conn, agency_id).await?;
     let phone = settings.emergency_phone.trim();
     sqlx::query("UPDATE agencies SET emergency_phone = ? WHERE id = ?")
@@ -655,6 +649,6 @@ pub async fn put_safety_settings(
         if phone.is_empty() { "none" } else { phone },
         settings.check_in.len()
     );
-    audit::record(conn, actor, "safety_saved", "agency", &detail).await?;
+    audit::record(conn, author, "safety_saved", "agency", &detail).await?;
     Ok(Ok(safety_settings(conn, agency_id).await?))
 }

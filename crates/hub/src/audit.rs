@@ -1,13 +1,14 @@
 //! The audit log: every administrative change, every sign-in and failed sign-in, who, when,
 //! what and from which address. Rows are only added (triggers refuse updates and deletes).
 
-use crate::auth::now_ms;
+use crate::actor::Actor;
+use crate::clock::now_ms;
 use sqlx::SqliteConnection;
 use tenfour_protocol::admin::AuditEntry;
 
-/// Who acts: a plain description, free of HTTP.
+/// Who a line names: an actor and where they acted from, or someone not signed in.
 #[derive(Debug, Clone)]
-pub struct Actor {
+pub struct Author {
     pub agency_id: i64,
     /// `None` for someone not signed in (a failed sign-in).
     pub user_id: Option<i64>,
@@ -17,9 +18,20 @@ pub struct Actor {
     pub address: Option<String>,
 }
 
+impl Author {
+    pub fn of(actor: &Actor, address: Option<String>) -> Author {
+        Author {
+            agency_id: actor.agency_id,
+            user_id: Some(actor.user_id),
+            name: actor.display_name.clone(),
+            address,
+        }
+    }
+}
+
 pub async fn record(
     conn: &mut SqliteConnection,
-    actor: &Actor,
+    author: &Author,
     action: &str,
     target: &str,
     detail: &str,
@@ -28,14 +40,14 @@ pub async fn record(
         "INSERT INTO audit_log (agency_id, at, actor_id, actor, action, target, detail, address)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(actor.agency_id)
+    .bind(author.agency_id)
     .bind(now_ms())
-    .bind(actor.user_id)
-    .bind(&actor.name)
+    .bind(author.user_id)
+    .bind(&author.name)
     .bind(action)
     .bind(target)
     .bind(detail)
-    .bind(&actor.address)
+    .bind(&author.address)
     .execute(conn)
     .await?;
     Ok(())

@@ -4,10 +4,11 @@
 //! effect, the record of the entry's outcome and the device's `last_seq` commit together, so
 //! a retry after a lost reply finds the entry already processed and changes nothing.
 
-use crate::auth::Caller;
+use crate::actor::Actor;
 use crate::positions;
 use crate::records::{self, Audience, UNIT_COLUMNS, UnitRow};
 use crate::safety;
+use crate::storage;
 use sqlx::{Sqlite, SqliteConnection, Transaction};
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::sync::{self, DeviceState, FirstAnswer, Judgement};
@@ -34,9 +35,9 @@ enum Decision {
     Rejected(String),
 }
 
-/// One push, checked: the caller, its unit, and the entries with their decoded actions.
+/// One push, checked: the actor, its unit, and the entries with their decoded actions.
 pub struct Push {
-    pub caller: Caller,
+    pub actor: Actor,
     pub unit_id: i64,
     pub entries: Vec<OutboxEntry>,
     pub actions: Vec<Action>,
@@ -45,7 +46,7 @@ pub struct Push {
 /// How a push's entries run.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// All in the caller's transaction: the fast path, for a group of pushes.
+    /// All in the actor's transaction: the fast path, for a group of pushes.
     Together,
     /// Each entry in a savepoint, for a push whose group failed: an entry the stored records
     /// refuse (a constraint the checks did not foresee) is recorded as rejected with a
@@ -70,28 +71,25 @@ pub async fn apply_push(
             results.push(waiting);
             continue;
         }
-        let (caller, unit_id) = (&push.caller, push.unit_id);
+        let (actor, unit_id) = (&push.actor, push.unit_id);
         let (result, cursor) = if mode == Mode::Together {
-            process(tx, caller, unit_id, entry, action, received_at).await?
+            process(tx, actor, unit_id, entry, action, received_at).await?
         } else {
             let mut savepoint = sqlx::Connection::begin(&mut **tx).await?;
-            match process(&mut savepoint, caller, unit_id, entry, action, received_at).await {
+            match process(&mut savepoint, actor, unit_id, entry, action, received_at).await {
                 Ok(processed) => {
                     savepoint.commit().await?;
                     processed
                 }
-                Err(err) if is_constraint(&err) => {
+                Err(err) if let Some(refusal) = storage::refusal(&err) => {
                     savepoint.rollback().await?;
                     tracing::warn!(error = %err, entry = %entry.id, "entry refused by a stored-record constraint");
-                    let reason = "this action conflicts with records the hub already holds \
-                                  (an id used twice, or a record that does not exist); it was not applied"
-                        .to_owned();
                     let recorded = Recorded {
-                        decision: Decision::Rejected(reason),
+                        decision: Decision::Rejected(format!("{refusal}; it was not applied")),
                         effect: Effect::default(),
-                        head: records::head(tx, caller.agency_id).await?,
+                        head: records::head(tx, actor.agency_id).await?,
                     };
-                    record(tx, caller, unit_id, entry, recorded, received_at).await?
+                    record(tx, actor, unit_id, entry, recorded, received_at).await?
                 }
                 Err(err) => return Err(err),
             }
@@ -102,31 +100,17 @@ pub async fn apply_push(
     Ok((results, changed))
 }
 
-/// A failure caused by what the entry said, not by the storage being unavailable.
-fn is_constraint(err: &sqlx::Error) -> bool {
-    use sqlx::error::ErrorKind;
-    err.as_database_error().is_some_and(|e| {
-        matches!(
-            e.kind(),
-            ErrorKind::UniqueViolation
-                | ErrorKind::ForeignKeyViolation
-                | ErrorKind::CheckViolation
-                | ErrorKind::NotNullViolation
-        )
-    })
-}
-
 /// Processes one entry (already checked with `OutboxEntry::check`). Returns its result and
 /// the newest cursor it committed, if any.
 async fn process(
     tx: &mut Transaction<'_, Sqlite>,
-    caller: &Caller,
+    actor: &Actor,
     unit_id: i64,
     entry: &OutboxEntry,
     action: &Action,
     received_at: Millis,
 ) -> Result<(EntryResult, Option<u64>), sqlx::Error> {
-    let agency_id = caller.agency_id;
+    let agency_id = actor.agency_id;
     // One read for the device's last number, the unit as it stands and the agency's newest
     // cursor (nothing else writes while this transaction holds the only writer).
     let found: DeviceAndUnit = sqlx::query_as(&format!(
@@ -152,7 +136,7 @@ async fn process(
         last_seq: found.last_seq.unwrap_or(0) as u64,
         owner: found.device_user,
     };
-    let (decision, event) = match sync::judge(entry, &[], device, caller.user_id, found.id_used) {
+    let (decision, event) = match sync::judge(entry, &[], device, actor.user_id, found.id_used) {
         Judgement::Answer(result) => return Ok((result, None)),
         Judgement::Repeat => {
             let first: Option<(String, String, Option<String>)> = sqlx::query_as(
@@ -178,18 +162,18 @@ async fn process(
         Judgement::Refuse(reason) => (Decision::Rejected(reason), Effect::default()),
         Judgement::Apply => match action {
             Action::Acknowledge(p) => {
-                acknowledge(tx, caller, unit_id, entry, p, received_at).await?
+                acknowledge(tx, actor, unit_id, entry, p, received_at).await?
             }
-            Action::Status(p) => status(tx, caller, &unit, entry, p, received_at).await?,
+            Action::Status(p) => status(tx, actor, &unit, entry, p, received_at).await?,
             Action::FieldNote(p) => {
-                field_note(tx, caller, unit_id, &unit.callsign, entry, p, received_at).await?
+                field_note(tx, actor, unit_id, &unit.callsign, entry, p, received_at).await?
             }
             Action::Emergency(p) => {
                 if let Some(location) = &p.location {
                     let fix = Fix::new(location, entry.at);
                     positions::record(tx, agency_id, unit_id, &fix, received_at).await?;
                 }
-                let who = (agency_id, caller.user_id, caller.display_name.as_str());
+                let who = (agency_id, actor.user_id, actor.display_name.as_str());
                 let id = safety::raise(tx, who, &unit, entry, p, received_at).await?;
                 let effect = Effect {
                     incident_id: unit.incident_id,
@@ -211,7 +195,7 @@ async fn process(
                 (Decision::Applied, effect)
             }
             Action::EmergencyCancel(_) => {
-                let who = (caller.user_id, caller.display_name.as_str());
+                let who = (actor.user_id, actor.display_name.as_str());
                 match safety::cancel(tx, who, &unit, entry.at).await? {
                     Ok(id) => {
                         let effect = Effect {
@@ -232,7 +216,7 @@ async fn process(
         effect: event,
         head: found.head,
     };
-    record(tx, caller, unit_id, entry, outcome, received_at).await
+    record(tx, actor, unit_id, entry, outcome, received_at).await
 }
 
 /// What an entry decided and did, and the agency's newest cursor before it.
@@ -246,13 +230,13 @@ struct Recorded {
 /// from, and the changes it makes visible. Returns its result and the newest cursor.
 async fn record(
     tx: &mut SqliteConnection,
-    caller: &Caller,
+    actor: &Actor,
     unit_id: i64,
     entry: &OutboxEntry,
     recorded: Recorded,
     received_at: Millis,
 ) -> Result<(EntryResult, Option<u64>), sqlx::Error> {
-    let agency_id = caller.agency_id;
+    let agency_id = actor.agency_id;
     let Recorded {
         decision,
         effect: event,
@@ -289,7 +273,7 @@ async fn record(
     .bind(&reason)
     .bind(agency_id)
     .bind(&entry.client_id)
-    .bind(caller.user_id)
+    .bind(actor.user_id)
     .bind(entry.seq as i64)
     .bind(received_at)
     .bind(received_at)
@@ -354,7 +338,7 @@ struct AssignmentRow {
 
 async fn acknowledge(
     tx: &mut SqliteConnection,
-    caller: &Caller,
+    actor: &Actor,
     unit_id: i64,
     entry: &OutboxEntry,
     p: &AcknowledgePayload,
@@ -365,7 +349,7 @@ async fn acknowledge(
          WHERE id = ? AND agency_id = ?",
     )
     .bind(p.assignment_id)
-    .bind(caller.agency_id)
+    .bind(actor.agency_id)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(a) = assignment else {
@@ -412,7 +396,7 @@ async fn acknowledge(
     .rows_affected();
     if moved > 0 {
         let event = StatusEvent {
-            agency_id: caller.agency_id,
+            agency_id: actor.agency_id,
             unit_id,
             incident_id: Some(a.incident_id),
             status: StatusCode::Acknowledged,
@@ -479,13 +463,13 @@ impl StatusEvent<'_> {
 
 async fn status(
     tx: &mut SqliteConnection,
-    caller: &Caller,
+    actor: &Actor,
     unit: &Unit,
     entry: &OutboxEntry,
     p: &StatusPayload,
     received_at: Millis,
 ) -> Result<(Decision, Effect), sqlx::Error> {
-    let (agency_id, unit_id) = (caller.agency_id, unit.id);
+    let (agency_id, unit_id) = (actor.agency_id, unit.id);
     // Where the device was is true whatever becomes of the status.
     let mut joined = None;
     if let Some(location) = &p.location {
@@ -637,7 +621,7 @@ async fn status_refusal(
 
 async fn field_note(
     tx: &mut SqliteConnection,
-    caller: &Caller,
+    actor: &Actor,
     unit_id: i64,
     callsign: &str,
     entry: &OutboxEntry,
@@ -653,7 +637,7 @@ async fn field_note(
         "SELECT a.id FROM assignments a JOIN incidents i ON i.id = a.incident_id
          WHERE i.agency_id = ? AND a.incident_id = ? AND a.unit_id = ? LIMIT 1",
     )
-    .bind(caller.agency_id)
+    .bind(actor.agency_id)
     .bind(p.incident_id)
     .bind(unit_id)
     .fetch_optional(&mut *tx)
@@ -668,9 +652,9 @@ async fn field_note(
         "INSERT INTO notes (agency_id, incident_id, source, author, unit_id, text, at, received_at, entry_id)
          VALUES (?, ?, 'field', ?, ?, ?, ?, ?, ?)",
     )
-    .bind(caller.agency_id)
+    .bind(actor.agency_id)
     .bind(p.incident_id)
-    .bind(format!("{callsign} ({})", caller.display_name))
+    .bind(format!("{callsign} ({})", actor.display_name))
     .bind(unit_id)
     .bind(&p.text)
     .bind(entry.at)

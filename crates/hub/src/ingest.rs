@@ -7,7 +7,7 @@
 //! committed. Should a group fail, its pushes are applied again one transaction each, so one
 //! push that cannot apply never fails the others.
 
-use crate::auth::now_ms;
+use crate::clock::now_ms;
 use crate::field::{self, Push};
 use crate::live::Live;
 use sqlx::SqlitePool;
@@ -69,7 +69,7 @@ async fn run(
                 for ((push, reply), (answer, did_change)) in pushes.iter().zip(replies).zip(results)
                 {
                     if did_change {
-                        changed.push(push.caller.agency_id);
+                        changed.push(push.actor.agency_id);
                     }
                     let _ = reply.send(Ok(answer));
                 }
@@ -81,7 +81,7 @@ async fn run(
                 for (push, reply) in pushes.iter().zip(replies) {
                     let answer = apply_alone(&writer, push).await;
                     if let Ok((_, true)) = &answer {
-                        changed.push(push.caller.agency_id);
+                        changed.push(push.actor.agency_id);
                     }
                     let _ = reply.send(answer.map(|(results, _)| results));
                 }

@@ -1,8 +1,9 @@
 //! tenfour hub: serves the built PWA and the JSON API over one axum router, backed by SQLite.
 
+pub mod actor;
 pub mod admin;
 pub mod audit;
-pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod dispatch;
@@ -11,12 +12,14 @@ pub mod http;
 pub mod ingest;
 pub mod live;
 pub mod natures;
+pub mod passwords;
 pub mod positions;
 pub mod records;
 pub mod safety;
 pub mod seed;
 pub mod serve;
 pub mod sessions;
+pub mod storage;
 pub mod throttle;
 pub mod tls;
 

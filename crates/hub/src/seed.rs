@@ -1,8 +1,8 @@
 //! Seeding an agency from a JSON document: the built-in demo agency, or a file of one's own
 //! (`--seed FILE`). An agency whose slug already exists is left as it is.
 
-use crate::admin::hash_off_thread;
-use crate::auth::now_ms;
+use crate::clock::now_ms;
+use crate::passwords::hash_off_thread;
 use crate::{dispatch, records};
 use sqlx::SqlitePool;
 pub use tenfour_protocol::seed::{SeedAgency, parse_seed};

@@ -1,14 +1,54 @@
-//! Ending sessions: revoking them in the database and closing their live streams at once.
+//! Sessions: their tokens and cookies, and ending them — revoking them in the database and
+//! closing their live streams at once.
+//!
+//! Tokens are 32 random bytes; the database keeps only their SHA-256, so a copy of it signs
+//! nobody in. Requests carry the token as `Authorization: Bearer`; GET requests may carry it
+//! in the `tenfour_session` cookie instead, because a browser's EventSource cannot set
+//! headers (the cookie is HttpOnly and SameSite=Strict, and never authorises a change).
 //!
 //! A live stream checks its session only when it opens. Whatever ends a session (sign-out,
 //! a change of unit, an administrator disabling the account or resetting its password) calls
 //! `SessionWatch::end` with the token hashes, and every stream of those sessions stops.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tenfour_protocol::wire::Millis;
 use tokio::sync::{Notify, watch};
+
+pub const SESSION_COOKIE: &str = "tenfour_session";
+/// The cookie's name over HTTPS: the `__Host-` prefix makes the browser refuse it unless it is
+/// `Secure`, for this exact host, on path `/`.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-tenfour_session";
+
+/// The `Set-Cookie` value carrying a session token (or, with an empty token and age 0,
+/// clearing it). `secure` when the app is served over HTTPS.
+pub fn session_cookie(secure: bool, token: &str, max_age: u64) -> String {
+    if secure {
+        format!(
+            "{SECURE_SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}; Secure"
+        )
+    } else {
+        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}")
+    }
+}
+
+/// A new random session token and the hash to store.
+pub fn new_token() -> (String, Vec<u8>) {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
 
 #[derive(Default)]
 pub struct SessionWatch {

@@ -12,7 +12,7 @@ use proptest::test_runner::{Config, TestRunner};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use tenfour_hub::auth::Caller;
+use tenfour_hub::actor::Actor;
 use tenfour_hub::field::{self, Mode, Push};
 use tenfour_hub::{db, seed};
 use tenfour_protocol::sync::{self, Settlement, took_effect};
@@ -31,7 +31,7 @@ const AGENCY: &str = r#"{
 struct Hub {
     path: PathBuf,
     db: db::Db,
-    caller: Caller,
+    actor: Actor,
     unit_id: i64,
     incident_id: i64,
 }
@@ -52,19 +52,17 @@ impl Hub {
                 .fetch_one(&db.reader)
                 .await
                 .unwrap();
-        let caller = Caller {
+        let actor = Actor {
             user_id,
             agency_id,
             role: Role::Responder,
             display_name: "Sim Medic".into(),
             unit_id: Some(unit_id),
-            token_hash: Vec::new(),
-            expires_at: i64::MAX,
         };
         Hub {
             path,
             db,
-            caller,
+            actor,
             unit_id,
             incident_id,
         }
@@ -81,7 +79,7 @@ impl Hub {
     /// A push, as the push endpoint hands it to the writer: one transaction.
     async fn receive(&self, entries: &[OutboxEntry]) -> Vec<EntryResult> {
         let push = Push {
-            caller: self.caller.clone(),
+            actor: self.actor.clone(),
             unit_id: self.unit_id,
             entries: entries.to_vec(),
             actions: entries.iter().map(|e| e.check().unwrap()).collect(),

@@ -4,6 +4,7 @@
 //! Times are Unix milliseconds (UTC); ids are the hub's integers; device ids are UUID text.
 
 use crate::status::StatusCode;
+pub use crate::status::UnitKind;
 use serde::{Deserialize, Serialize};
 
 /// Unix time in milliseconds.
@@ -46,36 +47,6 @@ impl Role {
     /// Dispatchers and admins run the board and see the whole agency.
     pub fn dispatches(self) -> bool {
         matches!(self, Role::Dispatcher | Role::Admin)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UnitKind {
-    Police,
-    Ems,
-    Fire,
-}
-
-impl UnitKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnitKind::Police => "police",
-            UnitKind::Ems => "ems",
-            UnitKind::Fire => "fire",
-        }
-    }
-
-    /// Whether units of this kind take `status`: only EMS units transport patients.
-    pub fn takes(self, status: crate::StatusCode) -> bool {
-        use crate::StatusCode::{AtHospital, Transporting};
-        self == UnitKind::Ems || !matches!(status, Transporting | AtHospital)
-    }
-
-    pub fn parse(text: &str) -> Option<UnitKind> {
-        [UnitKind::Police, UnitKind::Ems, UnitKind::Fire]
-            .into_iter()
-            .find(|k| k.as_str() == text)
     }
 }
 

@@ -1,11 +1,12 @@
 //! `/api/admin/...`: an agency's administrators manage its users, units, incident natures and
 //! roster, and read the audit log. `/api/natures` lists the natures for everyone.
 
+use super::Caller;
 use super::client::ClientAddress;
 use super::{ApiJson, ApiPath, ApiQuery, AppState, Error};
-use crate::admin::{self, hash_off_thread, temporary_password};
+use crate::admin::{self, temporary_password};
 use crate::audit;
-use crate::auth::Caller;
+use crate::passwords::hash_off_thread;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, patch, post, put};
@@ -49,7 +50,7 @@ async fn put_safety(
 ) -> Result<Json<SafetySettings>, Error> {
     caller.require_admin()?;
     let mut tx = state.db.writer.begin().await?;
-    let saved = admin::put_safety_settings(&mut tx, &caller.actor(address), &body).await??;
+    let saved = admin::put_safety_settings(&mut tx, &caller.author(address), &body).await??;
     tx.commit().await?;
     state.live.publish(&state.db.reader, caller.agency_id).await;
     Ok(Json(saved))
@@ -92,7 +93,7 @@ async fn create_user(
         .map_err(internal("cannot hash a password"))?;
     let mut tx = state.db.writer.begin().await?;
     let created =
-        admin::create_user(&mut tx, &caller.actor(address), &body, &temporary, &hash).await??;
+        admin::create_user(&mut tx, &caller.author(address), &body, &temporary, &hash).await??;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -106,7 +107,7 @@ async fn change_user(
 ) -> Result<Json<AdminUser>, Error> {
     caller.require_admin()?;
     let mut tx = state.db.writer.begin().await?;
-    let (user, ended) = admin::change_user(&mut tx, &caller.actor(address), id, &body).await??;
+    let (user, ended) = admin::change_user(&mut tx, &caller.author(address), id, &body).await??;
     tx.commit().await?;
     state.sessions.end(&ended);
     Ok(Json(user))
@@ -125,7 +126,7 @@ async fn reset_password(
         .map_err(internal("cannot hash a password"))?;
     let mut tx = state.db.writer.begin().await?;
     let (reset, ended) =
-        admin::reset_password(&mut tx, &caller.actor(address), id, &temporary, &hash).await??;
+        admin::reset_password(&mut tx, &caller.author(address), id, &temporary, &hash).await??;
     tx.commit().await?;
     state.sessions.end(&ended);
     Ok(Json(reset))
@@ -148,7 +149,7 @@ async fn create_unit(
 ) -> Result<(StatusCode, Json<AdminUnit>), Error> {
     caller.require_admin()?;
     let mut tx = state.db.writer.begin().await?;
-    let unit = admin::create_unit(&mut tx, &caller.actor(address), &body).await??;
+    let unit = admin::create_unit(&mut tx, &caller.author(address), &body).await??;
     tx.commit().await?;
     state.live.publish(&state.db.reader, caller.agency_id).await;
     Ok((StatusCode::CREATED, Json(unit)))
@@ -163,7 +164,7 @@ async fn change_unit(
 ) -> Result<Json<AdminUnit>, Error> {
     caller.require_admin()?;
     let mut tx = state.db.writer.begin().await?;
-    let unit = admin::change_unit(&mut tx, &caller.actor(address), id, &body).await??;
+    let unit = admin::change_unit(&mut tx, &caller.author(address), id, &body).await??;
     tx.commit().await?;
     state.live.publish(&state.db.reader, caller.agency_id).await;
     Ok(Json(unit))
@@ -184,7 +185,7 @@ async fn put_nature(
         )));
     }
     let mut tx = state.db.writer.begin().await?;
-    let nature = admin::put_nature(&mut tx, &caller.actor(address), &body).await??;
+    let nature = admin::put_nature(&mut tx, &caller.author(address), &body).await??;
     tx.commit().await?;
     Ok(Json(nature))
 }
@@ -205,7 +206,7 @@ async fn import_roster(
         .await
         .map_err(internal("cannot hash a password"))?;
     let mut tx = state.db.writer.begin().await?;
-    let report = admin::import_roster(&mut tx, &caller.actor(address), &write)
+    let report = admin::import_roster(&mut tx, &caller.author(address), &write)
         .await?
         .map_err(roster_problem)?;
     tx.commit().await?;

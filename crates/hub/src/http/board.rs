@@ -1,8 +1,9 @@
 //! `/api/board`, `/api/units`: what a dispatcher's board starts from, the units forms
 //! choose from, and a dispatcher checking a unit in on its behalf (heard by radio).
 
+use super::Caller;
 use super::{ApiPath, AppState, Error};
-use crate::auth::{Caller, now_ms};
+use crate::clock::now_ms;
 use crate::{records, safety};
 use axum::extract::State;
 use axum::routing::{get, post};

@@ -2,8 +2,9 @@
 //! is the emergency as it now stands; the change reaches every board, the unit and the
 //! units on the same call.
 
+use super::Caller;
 use super::{ApiJson, ApiPath, AppState, Error};
-use crate::auth::{Caller, now_ms};
+use crate::clock::now_ms;
 use crate::{records, safety};
 use axum::extract::State;
 use axum::routing::post;

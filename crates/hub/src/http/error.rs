@@ -5,6 +5,7 @@
 //! itself (405, 413 and the like) are rewritten into problems by `problem_layer`.
 
 use crate::dispatch::Refusal;
+use crate::storage::{self, Failure};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -36,8 +37,9 @@ pub enum Error {
     /// A request the framework refused before a handler ran (bad JSON, wrong type, size).
     #[error("{detail}")]
     Rejected { status: StatusCode, detail: String },
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    /// The database cannot take work now (busy, full, gone): try again shortly.
+    #[error("database unavailable: {0}")]
+    Unavailable(sqlx::Error),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -66,7 +68,7 @@ impl Error {
                 let title = status.canonical_reason().unwrap_or("Bad request");
                 p("bad-request", status.as_u16(), title, detail)
             }
-            Error::Database(_) => p(
+            Error::Unavailable(_) => p(
                 "unavailable",
                 503,
                 "Storage unavailable",
@@ -88,6 +90,21 @@ impl From<Refusal> for Error {
             Refusal::NotFound(d) => Error::NotFound(d),
             Refusal::Conflict(d) => Error::Conflict(d),
             Refusal::Invalid(d) => Error::Unprocessable(d),
+        }
+    }
+}
+
+/// A storage error by what caused it: a constraint the request broke is the client's to fix
+/// (409/422); a database that cannot take work is 503; anything else is the hub's own 500.
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        match storage::classify(&err) {
+            Failure::Refused(refusal) => {
+                tracing::info!(error = %err, "write refused by a stored-record constraint");
+                refusal.into()
+            }
+            Failure::Unavailable => Error::Unavailable(err),
+            Failure::Internal => Error::Internal(format!("storage: {err}")),
         }
     }
 }
@@ -151,12 +168,13 @@ impl From<PathRejection> for Error {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         match &self {
-            Error::Database(err) => tracing::error!(error = %err, "database error"),
+            Error::Unavailable(err) => tracing::error!(error = %err, "database unavailable"),
             Error::Internal(err) => tracing::error!(error = %err, "internal error"),
             other => tracing::info!(problem = %other, "request refused"),
         }
         let retry_after = match &self {
             Error::TooManyRequests { retry_after, .. } => Some(*retry_after),
+            Error::Unavailable(_) => Some(1),
             _ => None,
         };
         let mut response = problem_response(self.problem());

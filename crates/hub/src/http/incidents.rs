@@ -1,8 +1,9 @@
 //! `/api/incidents`: what dispatchers do to incidents. Each answer is the incident as it
 //! now stands.
 
+use super::Caller;
 use super::{ApiJson, ApiPath, AppState, Error};
-use crate::auth::{Caller, now_ms};
+use crate::clock::now_ms;
 use crate::dispatch::{self, Refusal};
 use crate::records;
 use axum::extract::State;

@@ -4,6 +4,7 @@
 mod admin;
 mod assets;
 mod board;
+mod caller;
 mod client;
 mod emergencies;
 mod error;
@@ -15,6 +16,7 @@ mod session;
 mod stream;
 mod sync;
 
+pub use caller::Caller;
 pub use error::{ApiJson, ApiPath, ApiQuery, Error};
 
 use crate::db::Db;

@@ -1,10 +1,12 @@
 //! `/api/session`: sign in, see who you are, choose your unit, sign out.
 
+use super::Caller;
 use super::client::ClientAddress;
 use super::{ApiJson, AppState, Error};
-use crate::audit::{self, Actor};
-use crate::auth::{Caller, new_token, now_ms, session_cookie};
+use crate::audit::{self, Author};
+use crate::clock::now_ms;
 use crate::records;
+use crate::sessions::{new_token, session_cookie};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
@@ -41,7 +43,7 @@ async fn decoy_hash() -> Result<String, Error> {
     if let Some(hash) = DECOY.get() {
         return Ok(hash.clone());
     }
-    let hash = crate::admin::hash_off_thread("decoy".into())
+    let hash = crate::passwords::hash_off_thread("decoy".into())
         .await
         .map_err(|e| Error::Internal(format!("cannot make the decoy hash: {e}")))?;
     Ok(DECOY.get_or_init(|| hash).clone())
@@ -83,7 +85,7 @@ async fn sign_in(
         None => decoy_hash().await?,
     };
     let password = body.password.clone();
-    let matches = crate::auth::check_password(password, hash)
+    let matches = crate::passwords::check_password(password, hash)
         .await
         .map_err(|e| Error::Internal(format!("password check failed: {e}")))?;
     let user = match user {
@@ -93,7 +95,7 @@ async fn sign_in(
             // A failure is recorded in the agency of the account that was tried; a username
             // nobody has belongs to no agency and goes to the hub's log only.
             if let Some(user) = known {
-                let actor = Actor {
+                let actor = Author {
                     agency_id: user.agency_id,
                     user_id: None,
                     name: username.clone(),
@@ -105,7 +107,7 @@ async fn sign_in(
             return Err(Error::Unauthorized("wrong username or password".into()));
         }
     };
-    let actor = Actor {
+    let actor = Author {
         agency_id: user.agency_id,
         user_id: Some(user.id),
         name: user.display_name.clone(),
@@ -172,7 +174,7 @@ async fn sign_in(
 
 async fn sign_in_failed(
     state: &AppState,
-    actor: &Actor,
+    actor: &Author,
     username: &str,
     why: &str,
 ) -> Result<(), Error> {
@@ -305,7 +307,7 @@ async fn change_password(
             .fetch_one(&state.db.reader)
             .await?;
     // The current password first: whoever does not know it learns nothing more.
-    let current = crate::auth::check_password(body.current_password.clone(), hash)
+    let current = crate::passwords::check_password(body.current_password.clone(), hash)
         .await
         .map_err(|e| Error::Internal(format!("password check failed: {e}")))?;
     if !current {
@@ -321,7 +323,7 @@ async fn change_password(
             "new_password: choose a password different from the current one".into(),
         ));
     }
-    let new_hash = crate::admin::hash_off_thread(body.new_password.clone())
+    let new_hash = crate::passwords::hash_off_thread(body.new_password.clone())
         .await
         .map_err(|e| Error::Internal(format!("cannot hash a password: {e}")))?;
     let mut tx = state.db.writer.begin().await?;
@@ -343,7 +345,7 @@ async fn change_password(
     .await?;
     audit::record(
         &mut tx,
-        &caller.actor(address),
+        &caller.author(address),
         "password_changed",
         &username,
         "",

@@ -6,9 +6,10 @@
 //! than `RESYNC_BACKLOG` behind gets a `resync` event (pull instead) and continues from the
 //! newest change.
 
+use super::Caller;
 use super::sync::{future_cursor, view_of};
 use super::{ApiQuery, AppState, Error};
-use crate::auth::{Caller, now_ms};
+use crate::clock::now_ms;
 use crate::sessions::{Slot, Watched};
 use crate::{live, records};
 use axum::Router;

@@ -1,7 +1,7 @@
 //! `/api/sync`: devices push their outbox and pull the changes they may see.
 
+use super::Caller;
 use super::{ApiJson, ApiQuery, AppState, Error};
-use crate::auth::Caller;
 use crate::field::Push;
 use crate::records::{self, View};
 use axum::extract::State;
@@ -48,7 +48,7 @@ async fn push(
     let results = state
         .ingest
         .push(Push {
-            caller,
+            actor: caller.actor,
             unit_id,
             entries: body.entries,
             actions,

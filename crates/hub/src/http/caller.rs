@@ -1,107 +1,36 @@
-//! Passwords, session tokens and the `Caller` every protected handler receives.
-//!
-//! Tokens are 32 random bytes; the database keeps only their SHA-256, so a copy of it signs
-//! nobody in. Requests carry the token as `Authorization: Bearer`; GET requests may carry it
-//! in the `tenfour_session` cookie instead, because a browser's EventSource cannot set
-//! headers (the cookie is HttpOnly and SameSite=Strict, and never authorises a change).
+//! The `Caller` every protected handler receives: the session behind a request, checked, and
+//! the actor it speaks for.
 
-use crate::http::{AppState, Error};
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use super::{AppState, Error};
+use crate::actor::Actor;
+use crate::clock::now_ms;
+use crate::sessions::{SECURE_SESSION_COOKIE, SESSION_COOKIE, token_hash};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand_core::{OsRng, RngCore};
-use sha2::{Digest, Sha256};
 use tenfour_protocol::wire::{Millis, Role};
 
-pub const SESSION_COOKIE: &str = "tenfour_session";
-/// The cookie's name over HTTPS: the `__Host-` prefix makes the browser refuse it unless it is
-/// `Secure`, for this exact host, on path `/`.
-pub const SECURE_SESSION_COOKIE: &str = "__Host-tenfour_session";
-
-/// The `Set-Cookie` value carrying a session token (or, with an empty token and age 0,
-/// clearing it). `secure` when the app is served over HTTPS.
-pub fn session_cookie(secure: bool, token: &str, max_age: u64) -> String {
-    if secure {
-        format!(
-            "{SECURE_SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}; Secure"
-        )
-    } else {
-        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}")
-    }
-}
-
-pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
-}
-
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
-
-/// A new random session token and the hash to store.
-pub fn new_token() -> (String, Vec<u8>) {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    let token = URL_SAFE_NO_PAD.encode(bytes);
-    let hash = token_hash(&token);
-    (token, hash)
-}
-
-pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
-
-pub fn now_ms() -> Millis {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as Millis)
-        .unwrap_or(0)
-}
-
-/// Checks a password off the async threads, at most one check per core at a time: each
-/// Argon2 check holds about 19 MiB, and 64 sign-ins at once (a shift change) would hold
-/// 1.2 GB. Bounded, a burst waits its turn instead.
-pub async fn check_password(password: String, hash: String) -> Result<bool, String> {
-    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    let slots = SLOTS.get_or_init(|| {
-        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
-    });
-    // The semaphore is never closed, so acquiring cannot fail.
-    let _slot = slots.acquire().await;
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| e.to_string())
-}
-
-/// The signed-in user behind a request.
+/// The signed-in user behind a request: the actor, and the session it came with.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub user_id: i64,
-    pub agency_id: i64,
-    pub role: Role,
-    pub display_name: String,
-    pub unit_id: Option<i64>,
+    pub actor: Actor,
     pub token_hash: Vec<u8>,
     pub expires_at: Millis,
+}
+
+/// A caller is its actor to every handler (`caller.agency_id`, `caller.role`, …).
+impl std::ops::Deref for Caller {
+    type Target = Actor;
+
+    fn deref(&self) -> &Actor {
+        &self.actor
+    }
 }
 
 impl Caller {
     /// Refuses anyone who does not run the board.
     pub fn require_dispatcher(&self) -> Result<(), Error> {
-        if self.role.dispatches() {
+        if self.dispatches() {
             Ok(())
         } else {
             Err(Error::Forbidden(
@@ -112,7 +41,7 @@ impl Caller {
 
     /// Refuses anyone but the agency's administrators.
     pub fn require_admin(&self) -> Result<(), Error> {
-        if self.role == Role::Admin {
+        if self.administers() {
             Ok(())
         } else {
             Err(Error::Forbidden(
@@ -122,13 +51,8 @@ impl Caller {
     }
 
     /// The caller as the audit log names them.
-    pub fn actor(&self, address: Option<String>) -> crate::audit::Actor {
-        crate::audit::Actor {
-            agency_id: self.agency_id,
-            user_id: Some(self.user_id),
-            name: self.display_name.clone(),
-            address,
-        }
+    pub fn author(&self, address: Option<String>) -> crate::audit::Author {
+        crate::audit::Author::of(&self.actor, address)
     }
 
     /// The responder's unit, required for field actions.
@@ -138,7 +62,7 @@ impl Caller {
                 "only responders signed in to a unit send field actions".into(),
             ));
         }
-        self.unit_id.ok_or_else(|| {
+        self.field_unit().ok_or_else(|| {
             Error::Forbidden("choose your unit for this shift first (PUT /api/session/unit)".into())
         })
     }
@@ -219,11 +143,13 @@ impl FromRequestParts<AppState> for Caller {
             ))
         })?;
         Ok(Caller {
-            user_id: row.user_id,
-            agency_id: row.agency_id,
-            role,
-            display_name: row.display_name,
-            unit_id: row.unit_id,
+            actor: Actor {
+                agency_id: row.agency_id,
+                user_id: row.user_id,
+                role,
+                display_name: row.display_name,
+                unit_id: row.unit_id,
+            },
             token_hash: hash,
             expires_at: row.expires_at,
         })

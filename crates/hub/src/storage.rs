@@ -1,0 +1,166 @@
+//! What a storage failure means for the request that met it.
+//!
+//! A stored-record constraint that refuses a write (an id or a name used twice, a record that
+//! does not exist, a value out of range) is about what the client sent: it becomes a refusal
+//! the client can act on (409 or 422, or an entry's rejection on the sync path). A database
+//! that is busy, full or gone is unavailable for now (503, try again). Anything else is the
+//! hub's own failure (500, logged with its cause).
+
+use crate::dispatch::Refusal;
+use sqlx::error::ErrorKind;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Refused by a constraint: the request's fault, in words for whoever sent it.
+    Refused(Refusal),
+    /// The database cannot take work now; nothing was changed.
+    Unavailable,
+    /// A failure of the hub itself.
+    Internal,
+}
+
+/// Sorts a storage error.
+pub fn classify(err: &sqlx::Error) -> Failure {
+    match err {
+        sqlx::Error::Database(db) => {
+            let message = db.message();
+            match db.kind() {
+                ErrorKind::UniqueViolation => {
+                    Failure::Refused(Refusal::Conflict(match fields(message).as_str() {
+                        "" => "a record with the same identity already exists; nothing was \
+                               changed"
+                            .to_owned(),
+                        named => format!(
+                            "another record already has this {named}; choose another (nothing \
+                             was changed)"
+                        ),
+                    }))
+                }
+                ErrorKind::ForeignKeyViolation => Failure::Refused(Refusal::Invalid(
+                    "this refers to a record that does not exist (or no longer does); reload \
+                     and try again (nothing was changed)"
+                        .to_owned(),
+                )),
+                ErrorKind::NotNullViolation => Failure::Refused(Refusal::Invalid(format!(
+                    "{} is required (nothing was changed)",
+                    fields(message)
+                ))),
+                ErrorKind::CheckViolation => Failure::Refused(Refusal::Invalid(format!(
+                    "a value is outside what the hub accepts ({}); nothing was changed",
+                    fields(message)
+                ))),
+                _ if busy(db.code().as_deref()) => Failure::Unavailable,
+                _ => Failure::Internal,
+            }
+        }
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            Failure::Unavailable
+        }
+        _ => Failure::Internal,
+    }
+}
+
+/// The refusal, when a constraint refused the write.
+pub fn refusal(err: &sqlx::Error) -> Option<Refusal> {
+    match classify(err) {
+        Failure::Refused(refusal) => Some(refusal),
+        _ => None,
+    }
+}
+
+/// SQLite's primary result codes for a database that cannot take work now: busy, locked,
+/// out of memory, read-only, I/O error, full, cannot open (PostgreSQL's classes 08 and 53:
+/// connection lost, insufficient resources).
+fn busy(code: Option<&str>) -> bool {
+    let Some(code) = code else { return false };
+    if let Ok(extended) = code.parse::<i32>() {
+        return matches!(extended & 0xff, 5 | 6 | 7 | 8 | 10 | 13 | 14);
+    }
+    code.starts_with("08") || code.starts_with("53")
+}
+
+/// The columns a constraint message names, without their tables and without the agency
+/// (every record is per agency): "UNIQUE constraint failed: units.agency_id, units.callsign"
+/// gives "callsign".
+fn fields(message: &str) -> String {
+    let Some((_, list)) = message.split_once(": ") else {
+        return String::new();
+    };
+    list.split(',')
+        .map(|f| f.trim().rsplit('.').next().unwrap_or("").replace('_', " "))
+        .filter(|f| !f.is_empty() && f != "agency id")
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Connection;
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+
+    async fn database() -> SqliteConnection {
+        let options = SqliteConnectOptions::new()
+            .in_memory(true)
+            .foreign_keys(true);
+        let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE agencies (id INTEGER PRIMARY KEY);
+             CREATE TABLE units (
+                 id INTEGER PRIMARY KEY,
+                 agency_id INTEGER NOT NULL REFERENCES agencies(id),
+                 callsign TEXT NOT NULL,
+                 crew INTEGER CONSTRAINT crew_size CHECK (crew BETWEEN 1 AND 8),
+                 UNIQUE (agency_id, callsign));
+             INSERT INTO agencies (id) VALUES (1);
+             INSERT INTO units (agency_id, callsign, crew) VALUES (1, 'M1', 2);",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        conn
+    }
+
+    async fn insert(conn: &mut SqliteConnection, sql: &str) -> Failure {
+        classify(&sqlx::query(sql).execute(conn).await.unwrap_err())
+    }
+
+    #[tokio::test]
+    async fn constraints_become_refusals_that_name_the_field() {
+        let mut conn = database().await;
+        assert_eq!(
+            insert(
+                &mut conn,
+                "INSERT INTO units (agency_id, callsign) VALUES (1, 'M1')"
+            )
+            .await,
+            Failure::Refused(Refusal::Conflict(
+                "another record already has this callsign; choose another (nothing was changed)"
+                    .into()
+            ))
+        );
+        assert!(matches!(
+            insert(&mut conn, "INSERT INTO units (agency_id, callsign) VALUES (9, 'M2')").await,
+            Failure::Refused(Refusal::Invalid(m)) if m.contains("does not exist")
+        ));
+        assert!(matches!(
+            insert(&mut conn, "INSERT INTO units (agency_id) VALUES (1)").await,
+            Failure::Refused(Refusal::Invalid(m)) if m.starts_with("callsign is required")
+        ));
+        assert!(matches!(
+            insert(&mut conn, "INSERT INTO units (agency_id, callsign, crew) VALUES (1, 'M3', 40)").await,
+            Failure::Refused(Refusal::Invalid(m)) if m.contains("(crew size)")
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_closed_or_broken_database_is_not_the_clients_fault() {
+        let mut conn = database().await;
+        assert_eq!(
+            insert(&mut conn, "INSERT INTO nowhere VALUES (1)").await,
+            Failure::Internal
+        );
+        assert_eq!(classify(&sqlx::Error::PoolTimedOut), Failure::Unavailable);
+        assert_eq!(classify(&sqlx::Error::RowNotFound), Failure::Internal);
+    }
+}
