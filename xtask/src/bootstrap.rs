@@ -11,7 +11,14 @@ use std::time::Instant;
 
 const TRUNK_VERSION: &str = "0.21.14";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
-const DEBIAN_PACKAGES: [&str; 3] = ["chromium", "chromium-driver", "brotli"];
+/// Debian packages and the program each provides: the browser and its driver for the tests,
+/// brotli for measuring sizes, sqlite3 for building the schema the SQL is checked against.
+const DEBIAN_PACKAGES: [(&str, &str); 4] = [
+    ("chromium", "chromium"),
+    ("chromium-driver", "chromedriver"),
+    ("brotli", "brotli"),
+    ("sqlite3", "sqlite3"),
+];
 
 pub fn ensure_all(root: &Path) -> Result<Tools, String> {
     let started = Instant::now();
@@ -51,12 +58,11 @@ fn ensure_debian_packages() -> Result<(), String> {
     let present = |bin: &str| Path::new("/usr/bin").join(bin).exists();
     let missing: Vec<&str> = DEBIAN_PACKAGES
         .iter()
-        .zip(["chromium", "chromedriver", "brotli"])
         .filter(|(_, bin)| !present(bin))
         .map(|(package, _)| *package)
         .collect();
     if missing.is_empty() {
-        println!("  ok  chromium, chromedriver, brotli (Debian)");
+        println!("  ok  chromium, chromedriver, brotli, sqlite3 (Debian)");
         return Ok(());
     }
     let is_root = sh::output(Command::new("id").arg("-u")).is_some_and(|id| id.trim() == "0");

@@ -9,6 +9,7 @@ mod fuzz;
 mod http;
 mod hub;
 mod sh;
+mod sql;
 mod tally;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,8 @@ commands:
   fuzz [SECONDS]      coverage-guided fuzzing (cargo fuzz, libFuzzer) of every target in
                       crates/fuzz for SECONDS each (default 60); `test` runs each for 10
   props [CASES]       the decoder property tests with many more cases (default 3,000,000)
+  sql [--check]       check the hub's SQL against its migrated schema and write the query data
+                      its build reads (crates/hub/.sqlx); --check only compares (lint does)
   bootstrap           only install what is missing";
 
 fn main() -> ExitCode {
@@ -42,6 +45,11 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz(&args[1..]),
         Some("props") => props(&args[1..]),
         Some("bootstrap") => bootstrap::ensure_all(&root()).map(|_| ()),
+        Some("sql") => sql::prepare(
+            &root(),
+            &sh::Tools::minimal(),
+            !args[1..].iter().any(|a| a == "--check"),
+        ),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -175,8 +183,13 @@ fn test(layers: &[String]) -> Result<(), String> {
     };
 
     if wanted("lint") {
-        sh::banner("lint: cargo fmt --check, cargo clippy -D warnings (native and wasm32)");
+        sh::banner(
+            "lint: cargo fmt --check, the hub's SQL against its schema, cargo clippy -D warnings \
+             (native and wasm32)",
+        );
         sh::run(sh::cargo(&root, &tools).args(["fmt", "--all", "--check"]))?;
+        total.add(one);
+        sql::prepare(&root, &tools, false)?;
         total.add(one);
         sh::run(sh::cargo(&root, &tools).args([
             "clippy",

@@ -62,27 +62,31 @@ impl UserRow {
     }
 }
 
-const USER_COLUMNS: &str = "id, username, display_name, role, disabled_at, must_change_password";
-
 pub async fn users(
     conn: &mut SqliteConnection,
     agency_id: i64,
 ) -> Result<Vec<AdminUser>, sqlx::Error> {
-    let rows: Vec<UserRow> = sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE agency_id = ? ORDER BY username"
-    ))
-    .bind(agency_id)
+    let rows: Vec<UserRow> = sqlx::query_as!(
+        UserRow,
+        r#"SELECT id AS "id!", username, display_name, role, disabled_at,
+         must_change_password AS "must_change_password: bool"
+         FROM users WHERE agency_id = ? ORDER BY username"#,
+        agency_id
+    )
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(UserRow::into_user).collect())
 }
 
 async fn user(conn: &mut SqliteConnection, agency_id: i64, id: i64) -> Outcome<AdminUser> {
-    let row: Option<UserRow> = sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM users WHERE agency_id = ? AND id = ?"
-    ))
-    .bind(agency_id)
-    .bind(id)
+    let row: Option<UserRow> = sqlx::query_as!(
+        UserRow,
+        r#"SELECT id AS "id!", username, display_name, role, disabled_at,
+         must_change_password AS "must_change_password: bool"
+         FROM users WHERE agency_id = ? AND id = ?"#,
+        agency_id,
+        id
+    )
     .fetch_optional(conn)
     .await?;
     Ok(row
@@ -91,10 +95,13 @@ async fn user(conn: &mut SqliteConnection, agency_id: i64, id: i64) -> Outcome<A
 }
 
 async fn username_taken(conn: &mut SqliteConnection, username: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE username = ? COLLATE NOCASE)")
-        .bind(username)
-        .fetch_one(conn)
-        .await
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1
+         FROM users WHERE username = ? COLLATE NOCASE) AS "exists!: bool""#,
+        username
+    )
+    .fetch_one(conn)
+    .await
 }
 
 /// Creates a user with a temporary password (hashed by the caller beforehand: `hash`).
@@ -114,15 +121,18 @@ pub async fn create_user(
             "the username {username} is taken; choose another"
         ))));
     }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (agency_id, username, display_name, role, password_hash, must_change_password)
-         VALUES (?, ?, ?, ?, ?, 1) RETURNING id",
+    let display_name = new.display_name.trim();
+    let role = new.role.as_str();
+    let id: i64 = sqlx::query_scalar!(
+        r#"INSERT INTO users (agency_id, username,
+         display_name, role, password_hash, must_change_password)
+         VALUES (?, ?, ?, ?, ?, 1) RETURNING id AS "id!""#,
+        author.agency_id,
+        username,
+        display_name,
+        role,
+        hash
     )
-    .bind(author.agency_id)
-    .bind(username)
-    .bind(new.display_name.trim())
-    .bind(new.role.as_str())
-    .bind(hash)
     .fetch_one(&mut *conn)
     .await?;
     let detail = format!("{} ({})", new.display_name.trim(), new.role.as_str());
@@ -143,12 +153,12 @@ async fn other_admins(
     agency_id: i64,
     except: i64,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT count(*) FROM users
          WHERE agency_id = ? AND role = 'admin' AND disabled_at IS NULL AND id <> ?",
+        agency_id,
+        except
     )
-    .bind(agency_id)
-    .bind(except)
     .fetch_one(conn)
     .await
 }
@@ -180,9 +190,8 @@ pub async fn change_user(
         if let Err(reason) = check_text("the display name", name, MAX_FIELD_CHARS) {
             return Ok(Err(Refusal::Invalid(reason)));
         }
-        sqlx::query("UPDATE users SET display_name = ? WHERE id = ?")
-            .bind(name.trim())
-            .bind(id)
+        let name = name.trim();
+        sqlx::query!("UPDATE users SET display_name = ? WHERE id = ?", name, id)
             .execute(&mut *conn)
             .await?;
         let detail = format!(
@@ -193,9 +202,8 @@ pub async fn change_user(
         audit::record(conn, author, "user_renamed", &before.username, &detail).await?;
     }
     if let Some(role) = change.role.filter(|r| *r != before.role) {
-        sqlx::query("UPDATE users SET role = ? WHERE id = ?")
-            .bind(role.as_str())
-            .bind(id)
+        let role_text = role.as_str();
+        sqlx::query!("UPDATE users SET role = ? WHERE id = ?", role_text, id)
             .execute(&mut *conn)
             .await?;
         // A session's view (unit or whole agency) follows from the role it was opened with.
@@ -205,17 +213,14 @@ pub async fn change_user(
     }
     match change.disabled {
         Some(true) if !before.disabled => {
-            sqlx::query("UPDATE users SET disabled_at = ? WHERE id = ?")
-                .bind(now)
-                .bind(id)
+            sqlx::query!("UPDATE users SET disabled_at = ? WHERE id = ?", now, id)
                 .execute(&mut *conn)
                 .await?;
             ended.extend(sessions::revoke_all(conn, id, now).await?);
             audit::record(conn, author, "user_disabled", &before.username, "").await?;
         }
         Some(false) if before.disabled => {
-            sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = ?")
-                .bind(id)
+            sqlx::query!("UPDATE users SET disabled_at = NULL WHERE id = ?", id)
                 .execute(&mut *conn)
                 .await?;
             audit::record(conn, author, "user_enabled", &before.username, "").await?;
@@ -241,11 +246,13 @@ pub async fn reset_password(
         Ok(user) => user,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    sqlx::query("UPDATE users SET password_hash = ?, must_change_password = 1 WHERE id = ?")
-        .bind(hash)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "UPDATE users SET password_hash = ?, must_change_password = 1 WHERE id = ?",
+        hash,
+        id
+    )
+    .execute(&mut *conn)
+    .await?;
     let ended = sessions::revoke_all(conn, id, now_ms()).await?;
     audit::record(conn, author, "password_reset", &before.username, "").await?;
     let user = match user(conn, author.agency_id, id).await? {
@@ -284,21 +291,22 @@ pub async fn units(
     conn: &mut SqliteConnection,
     agency_id: i64,
 ) -> Result<Vec<AdminUnit>, sqlx::Error> {
-    let rows: Vec<UnitRow> = sqlx::query_as(
-        "SELECT id, callsign, kind, retired_at FROM units WHERE agency_id = ? ORDER BY callsign",
+    let rows: Vec<UnitRow> = sqlx::query_as!(
+        UnitRow,
+        r#"SELECT id AS "id!", callsign, kind,
+         retired_at FROM units WHERE agency_id = ? ORDER BY callsign"#,
+        agency_id
     )
-    .bind(agency_id)
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(UnitRow::into_unit).collect())
 }
 
 async fn unit(conn: &mut SqliteConnection, agency_id: i64, id: i64) -> Outcome<AdminUnit> {
-    let row: Option<UnitRow> = sqlx::query_as(
-        "SELECT id, callsign, kind, retired_at FROM units WHERE agency_id = ? AND id = ?",
-    )
-    .bind(agency_id)
-    .bind(id)
+    let row: Option<UnitRow> = sqlx::query_as!(UnitRow,
+r#"SELECT id AS "id!", callsign, kind, retired_at FROM units WHERE agency_id = ? AND id = ?"#,
+agency_id,
+id)
     .fetch_optional(conn)
     .await?;
     Ok(row
@@ -311,11 +319,12 @@ async fn callsign_taken(
     agency_id: i64,
     callsign: &str,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM units WHERE agency_id = ? AND callsign = ? COLLATE NOCASE)",
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1
+         FROM units WHERE agency_id = ? AND callsign = ? COLLATE NOCASE) AS "exists!: bool""#,
+        agency_id,
+        callsign
     )
-    .bind(agency_id)
-    .bind(callsign)
     .fetch_one(conn)
     .await
 }
@@ -334,13 +343,16 @@ pub async fn create_unit(
             "your agency already has a unit {callsign}"
         ))));
     }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO units (agency_id, callsign, kind, status_at) VALUES (?, ?, ?, ?) RETURNING id",
+    let kind = new.kind.as_str();
+    let now = now_ms();
+    let id: i64 = sqlx::query_scalar!(
+        r#"INSERT INTO units (agency_id, callsign, kind,
+         status_at) VALUES (?, ?, ?, ?) RETURNING id AS "id!""#,
+        author.agency_id,
+        callsign,
+        kind,
+        now
     )
-    .bind(author.agency_id)
-    .bind(&callsign)
-    .bind(new.kind.as_str())
-    .bind(now_ms())
     .fetch_one(&mut *conn)
     .await?;
     records::publish_unit(conn, author.agency_id, id).await?;
@@ -370,9 +382,7 @@ pub async fn change_unit(
                 "your agency already has a unit {callsign}"
             ))));
         }
-        sqlx::query("UPDATE units SET callsign = ? WHERE id = ?")
-            .bind(&callsign)
-            .bind(id)
+        sqlx::query!("UPDATE units SET callsign = ? WHERE id = ?", callsign, id)
             .execute(&mut *conn)
             .await?;
         let detail = format!("{} -> {callsign}", before.callsign);
@@ -380,16 +390,14 @@ pub async fn change_unit(
     }
     match change.retired {
         Some(true) if !before.retired => {
-            sqlx::query("UPDATE units SET retired_at = ? WHERE id = ?")
-                .bind(now_ms())
-                .bind(id)
+            let now = now_ms();
+            sqlx::query!("UPDATE units SET retired_at = ? WHERE id = ?", now, id)
                 .execute(&mut *conn)
                 .await?;
             audit::record(conn, author, "unit_retired", &before.callsign, "").await?;
         }
         Some(false) if before.retired => {
-            sqlx::query("UPDATE units SET retired_at = NULL WHERE id = ?")
-                .bind(id)
+            sqlx::query!("UPDATE units SET retired_at = NULL WHERE id = ?", id)
                 .execute(&mut *conn)
                 .await?;
             audit::record(conn, author, "unit_returned", &before.callsign, "").await?;
@@ -410,31 +418,36 @@ pub async fn put_nature(
     if let Err(reason) = nature.check() {
         return Ok(Err(Refusal::Invalid(reason)));
     }
-    let own: i64 = sqlx::query_scalar("SELECT count(*) FROM natures WHERE agency_id = ?")
-        .bind(author.agency_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let own: i64 = sqlx::query_scalar!(
+        "SELECT count(*) FROM natures WHERE agency_id = ?",
+        author.agency_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     if own == 0 {
         for (code, label) in NATURES {
-            sqlx::query(
-                "INSERT INTO natures (agency_id, code, text, default_priority) VALUES (?, ?, ?, 3)",
+            sqlx::query!(
+                "INSERT INTO natures (agency_id, code, text, default_priority) VALUES (?, ?,
+         ?, 3)",
+                author.agency_id,
+                code,
+                label
             )
-            .bind(author.agency_id)
-            .bind(code)
-            .bind(label)
             .execute(&mut *conn)
             .await?;
         }
     }
-    sqlx::query(
+    let label = nature.label.trim();
+    let default_priority = nature.default_priority as i64;
+    sqlx::query!(
         "INSERT INTO natures (agency_id, code, text, default_priority) VALUES (?, ?, ?, ?)
          ON CONFLICT (agency_id, code) DO UPDATE SET text = excluded.text,
              default_priority = excluded.default_priority",
+        author.agency_id,
+        nature.code,
+        label,
+        default_priority
     )
-    .bind(author.agency_id)
-    .bind(&nature.code)
-    .bind(nature.label.trim())
-    .bind(nature.default_priority as i64)
     .execute(&mut *conn)
     .await?;
     let detail = format!("{} (P{})", nature.label.trim(), nature.default_priority);
@@ -531,26 +544,27 @@ pub async fn safety_settings(
     conn: &mut SqliteConnection,
     agency_id: i64,
 ) -> Result<SafetySettings, sqlx::Error> {
-    let emergency_phone: String =
-        sqlx::query_scalar("SELECT emergency_phone FROM agencies WHERE id = ?")
-            .bind(agency_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let rows: Vec<(String, Option<i64>, i64, i64)> = sqlx::query_as(
+    let emergency_phone: String = sqlx::query_scalar!(
+        "SELECT emergency_phone FROM agencies WHERE id = ?",
+        agency_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows = sqlx::query!(
         "SELECT status, priority, interval_s, warning_s FROM check_in_rules
          WHERE agency_id = ? ORDER BY status, COALESCE(priority, 0)",
+        agency_id
     )
-    .bind(agency_id)
     .fetch_all(&mut *conn)
     .await?;
     let check_in = rows
         .into_iter()
-        .filter_map(|(status, priority, every, warn)| {
+        .filter_map(|row| {
             Some(CheckInRule {
-                status: StatusCode::parse(&status)?,
-                priority: priority.and_then(|p| u8::try_from(p).ok()),
-                every_seconds: u32::try_from(every).ok()?,
-                warn_seconds: u32::try_from(warn).ok()?,
+                status: StatusCode::parse(&row.status)?,
+                priority: row.priority.and_then(|p| u8::try_from(p).ok()),
+                every_seconds: u32::try_from(row.interval_s).ok()?,
+                warn_seconds: u32::try_from(row.warning_s).ok()?,
             })
         })
         .collect();
@@ -567,15 +581,19 @@ pub async fn insert_check_in_rules(
     rules: &[CheckInRule],
 ) -> Result<(), sqlx::Error> {
     for rule in rules {
-        sqlx::query(
+        let status = rule.status.as_str();
+        let priority = rule.priority.map(i64::from);
+        let every = i64::from(rule.every_seconds);
+        let warn = i64::from(rule.warn_seconds);
+        sqlx::query!(
             "INSERT INTO check_in_rules (agency_id, status, priority, interval_s, warning_s)
              VALUES (?, ?, ?, ?, ?)",
+            agency_id,
+            status,
+            priority,
+            every,
+            warn
         )
-        .bind(agency_id)
-        .bind(rule.status.as_str())
-        .bind(rule.priority.map(i64::from))
-        .bind(i64::from(rule.every_seconds))
-        .bind(i64::from(rule.warn_seconds))
         .execute(&mut *conn)
         .await?;
     }
@@ -596,44 +614,37 @@ pub async fn put_safety_settings(
     let agency_id = author.agency_id;
     let before = safety_settings(conn, agency_id).await?;
     let phone = settings.emergency_phone.trim();
-    sqlx::query("UPDATE agencies SET emergency_phone = ? WHERE id = ?")
-        .bind(phone)
-        .bind(agency_id)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("DELETE FROM check_in_rules WHERE agency_id = ?")
-        .bind(agency_id)
+    sqlx::query!(
+        "UPDATE agencies SET emergency_phone = ? WHERE id = ?",
+        phone,
+        agency_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!("DELETE FROM check_in_rules WHERE agency_id = ?", agency_id)
         .execute(&mut *conn)
         .await?;
     insert_check_in_rules(conn, agency_id, &settings.check_in).await?;
     // Touching status_at fires the trigger that keeps each unit's due time.
-    let due =
-        "SELECT id, check_in_due_at, check_in_warn_at FROM units WHERE agency_id = ? ORDER BY id";
-    let old: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(due)
-        .bind(agency_id)
-        .fetch_all(&mut *conn)
-        .await?;
-    sqlx::query("UPDATE units SET status_at = status_at WHERE agency_id = ?")
-        .bind(agency_id)
-        .execute(&mut *conn)
-        .await?;
-    let new: Vec<(i64, Option<i64>, Option<i64>)> = sqlx::query_as(due)
-        .bind(agency_id)
-        .fetch_all(&mut *conn)
-        .await?;
+    let old = due_times(conn, agency_id).await?;
+    sqlx::query!(
+        "UPDATE units SET status_at = status_at WHERE agency_id = ?",
+        agency_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    let new = due_times(conn, agency_id).await?;
     for (unit, _, _) in new.iter().filter(|row| !old.contains(row)) {
         records::publish_unit(conn, agency_id, *unit).await?;
     }
     if phone != before.emergency_phone {
-        let (slug, name): (String, String) =
-            sqlx::query_as("SELECT slug, name FROM agencies WHERE id = ?")
-                .bind(agency_id)
-                .fetch_one(&mut *conn)
-                .await?;
+        let agency = sqlx::query!("SELECT slug, name FROM agencies WHERE id = ?", agency_id)
+            .fetch_one(&mut *conn)
+            .await?;
         let info = AgencyInfo {
             id: agency_id,
-            slug,
-            name,
+            slug: agency.slug,
+            name: agency.name,
             emergency_phone: phone.to_owned(),
         };
         records::record_change(
@@ -651,4 +662,22 @@ pub async fn put_safety_settings(
     );
     audit::record(conn, author, "safety_saved", "agency", &detail).await?;
     Ok(Ok(safety_settings(conn, agency_id).await?))
+}
+
+/// Each unit's check-in due and warning times, by unit id.
+async fn due_times(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+) -> Result<Vec<(i64, Option<i64>, Option<i64>)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id!", check_in_due_at, check_in_warn_at
+           FROM units WHERE agency_id = ? ORDER BY id"#,
+        agency_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.id, row.check_in_due_at, row.check_in_warn_at))
+        .collect())
 }

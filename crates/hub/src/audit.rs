@@ -36,18 +36,19 @@ pub async fn record(
     target: &str,
     detail: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    let now = now_ms();
+    sqlx::query!(
         "INSERT INTO audit_log (agency_id, at, actor_id, actor, action, target, detail, address)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        author.agency_id,
+        now,
+        author.user_id,
+        author.name,
+        action,
+        target,
+        detail,
+        author.address
     )
-    .bind(author.agency_id)
-    .bind(now_ms())
-    .bind(author.user_id)
-    .bind(&author.name)
-    .bind(action)
-    .bind(target)
-    .bind(detail)
-    .bind(&author.address)
     .execute(conn)
     .await?;
     Ok(())
@@ -82,23 +83,24 @@ pub async fn list(
     filter: &Filter,
 ) -> Result<Vec<AuditEntry>, sqlx::Error> {
     let text = filter.text.as_ref().map(|t| format!("%{t}%"));
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, at, actor, action, target, detail, address FROM audit_log
+    let rows: Vec<Row> = sqlx::query_as!(
+        Row,
+        r#"SELECT id AS "id!", at, actor, action, target, detail, address FROM audit_log
          WHERE agency_id = ?
            AND (? IS NULL OR action = ?)
            AND (? IS NULL OR actor LIKE ? OR target LIKE ?)
            AND (? IS NULL OR id < ?)
-         ORDER BY id DESC LIMIT ?",
+         ORDER BY id DESC LIMIT ?"#,
+        agency_id,
+        filter.action,
+        filter.action,
+        text,
+        text,
+        text,
+        filter.before,
+        filter.before,
+        filter.limit
     )
-    .bind(agency_id)
-    .bind(&filter.action)
-    .bind(&filter.action)
-    .bind(&text)
-    .bind(&text)
-    .bind(&text)
-    .bind(filter.before)
-    .bind(filter.before)
-    .bind(filter.limit)
     .fetch_all(conn)
     .await?;
     Ok(rows

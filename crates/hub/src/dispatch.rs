@@ -93,31 +93,40 @@ pub async fn create_incident(
         Err(refusal) => return Ok(Err(refusal)),
     };
     let year = year_of(now);
-    let count: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM incidents WHERE agency_id = ? AND number LIKE ?")
-            .bind(agency_id)
-            .bind(format!("{year}-%"))
-            .fetch_one(&mut *tx)
-            .await?;
-    let cautions: Vec<&str> = new.cautions.iter().map(|c| c.trim()).collect();
-    let incident_id: i64 = sqlx::query_scalar(
-        "INSERT INTO incidents (agency_id, number, nature_code, nature_text, priority, address,
-            latitude, longitude, caller_name, callback, cautions, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    let this_year = format!("{year}-%");
+    let count: i64 = sqlx::query_scalar!(
+        "SELECT COUNT(*) FROM incidents WHERE agency_id = ? AND number LIKE ?",
+        agency_id,
+        this_year
     )
-    .bind(agency_id)
-    .bind(format!("{year}-{:05}", count + 1))
-    .bind(&new.nature_code)
-    .bind(nature_text)
-    .bind(i64::from(new.priority))
-    .bind(new.address.trim())
-    .bind(new.latitude)
-    .bind(new.longitude)
-    .bind(new.caller_name.trim())
-    .bind(new.callback.trim())
-    .bind(serde_json::to_string(&cautions).unwrap_or_else(|_| "[]".into()))
-    .bind(now)
-    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let cautions: Vec<&str> = new.cautions.iter().map(|c| c.trim()).collect();
+    let number = format!("{year}-{:05}", count + 1);
+    let priority = i64::from(new.priority);
+    let address = new.address.trim();
+    let caller_name = new.caller_name.trim();
+    let callback = new.callback.trim();
+    let cautions_json = serde_json::to_string(&cautions).unwrap_or_else(|_| "[]".into());
+    let incident_id: i64 = sqlx::query_scalar!(
+        r#"INSERT INTO incidents (agency_id, number, nature_code, nature_text, priority,
+         address,
+            latitude, longitude, caller_name, callback, cautions, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id AS "id!""#,
+        agency_id,
+        number,
+        new.nature_code,
+        nature_text,
+        priority,
+        address,
+        new.latitude,
+        new.longitude,
+        caller_name,
+        callback,
+        cautions_json,
+        now,
+        now
+    )
     .fetch_one(&mut *tx)
     .await?;
     if let Some(notes) = new.caller_notes.as_deref().filter(|n| !n.trim().is_empty()) {
@@ -136,24 +145,26 @@ async fn insert_note(
     text: &str,
     now: Millis,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO notes (agency_id, incident_id, source, author, text, at, received_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
+        agency_id,
+        incident_id,
+        source,
+        author,
+        text,
+        now,
+        now
     )
-    .bind(agency_id)
-    .bind(incident_id)
-    .bind(source)
-    .bind(author)
-    .bind(text)
-    .bind(now)
-    .bind(now)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE incidents SET updated_at = ? WHERE id = ?")
-        .bind(now)
-        .bind(incident_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE incidents SET updated_at = ? WHERE id = ?",
+        now,
+        incident_id
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -162,16 +173,17 @@ async fn incident_state(
     agency_id: i64,
     incident_id: i64,
 ) -> Outcome<(String, IncidentState)> {
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT number, state FROM incidents WHERE agency_id = ? AND id = ?")
-            .bind(agency_id)
-            .bind(incident_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let row = sqlx::query!(
+        "SELECT number, state FROM incidents WHERE agency_id = ? AND id = ?",
+        agency_id,
+        incident_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     Ok(match row {
-        Some((number, state)) => Ok((
-            number,
-            IncidentState::parse(&state).unwrap_or(IncidentState::Active),
+        Some(row) => Ok((
+            row.number,
+            IncidentState::parse(&row.state).unwrap_or(IncidentState::Active),
         )),
         None => Err(Refusal::NotFound(format!(
             "there is no incident {incident_id} in your agency"
@@ -253,13 +265,14 @@ pub async fn assign(
             ))));
         }
     }
-    sqlx::query(
-        "INSERT INTO assignments (agency_id, incident_id, unit_id, dispatched_at) VALUES (?, ?, ?, ?)",
+    sqlx::query!(
+        "INSERT INTO assignments (agency_id, incident_id, unit_id,
+         dispatched_at) VALUES (?, ?, ?, ?)",
+        agency_id,
+        incident_id,
+        unit_id,
+        now
     )
-    .bind(agency_id)
-    .bind(incident_id)
-    .bind(unit_id)
-    .bind(now)
     .execute(&mut *tx)
     .await?;
     set_unit_status(
@@ -271,11 +284,13 @@ pub async fn assign(
         now,
     )
     .await?;
-    sqlx::query("UPDATE incidents SET updated_at = ? WHERE id = ?")
-        .bind(now)
-        .bind(incident_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE incidents SET updated_at = ? WHERE id = ?",
+        now,
+        incident_id
+    )
+    .execute(&mut *tx)
+    .await?;
     records::publish_incident(tx, agency_id, incident_id).await?;
     records::publish_unit(tx, agency_id, unit_id).await?;
     Ok(Ok(()))
@@ -289,23 +304,28 @@ async fn set_unit_status(
     incident_id: Option<i64>,
     now: Millis,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE units SET status = ?, status_at = ?, incident_id = ? WHERE id = ?")
-        .bind(status.as_str())
-        .bind(now)
-        .bind(incident_id)
-        .bind(unit_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO status_events (agency_id, unit_id, incident_id, status, at, received_at, outcome)
-         VALUES (?, ?, ?, ?, ?, ?, 'applied')",
+    let status_text = status.as_str();
+    sqlx::query!(
+        "UPDATE units SET status = ?, status_at = ?, incident_id = ? WHERE id = ?",
+        status_text,
+        now,
+        incident_id,
+        unit_id
     )
-    .bind(agency_id)
-    .bind(unit_id)
-    .bind(incident_id)
-    .bind(status.as_str())
-    .bind(now)
-    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let status_text = status.as_str();
+    sqlx::query!(
+        "INSERT INTO status_events (agency_id, unit_id, incident_id, status, at,
+         received_at, outcome)
+         VALUES (?, ?, ?, ?, ?, ?, 'applied')",
+        agency_id,
+        unit_id,
+        incident_id,
+        status_text,
+        now,
+        now
+    )
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -322,15 +342,15 @@ pub async fn unassign(
     if let Err(refusal) = incident_state(tx, agency_id, incident_id).await? {
         return Ok(Err(refusal));
     }
-    let ended = sqlx::query(
+    let ended = sqlx::query!(
         "UPDATE assignments SET cancelled_at = ?
          WHERE agency_id = ? AND incident_id = ? AND unit_id = ?
            AND cleared_at IS NULL AND cancelled_at IS NULL",
+        now,
+        agency_id,
+        incident_id,
+        unit_id
     )
-    .bind(now)
-    .bind(agency_id)
-    .bind(incident_id)
-    .bind(unit_id)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -351,12 +371,13 @@ async fn release_unit(
     incident_id: i64,
     now: Millis,
 ) -> Result<(), sqlx::Error> {
-    let on_it: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM units WHERE id = ? AND incident_id = ?")
-            .bind(unit_id)
-            .bind(incident_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let on_it: Option<i64> = sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM units WHERE id = ? AND incident_id = ?"#,
+        unit_id,
+        incident_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
     if on_it.is_some() {
         set_unit_status(tx, agency_id, unit_id, StatusCode::Available, None, now).await?;
         records::publish_unit(tx, agency_id, unit_id).await?;
@@ -375,26 +396,29 @@ pub async fn finish(
     if let Err(refusal) = active_incident(tx, agency_id, incident_id).await? {
         return Ok(Err(refusal));
     }
-    let column = if state == IncidentState::Cancelled {
-        "cancelled_at"
-    } else {
-        "cleared_at"
-    };
-    let units: Vec<i64> = sqlx::query_scalar(&format!(
-        "UPDATE assignments SET {column} = ?
-         WHERE incident_id = ? AND cleared_at IS NULL AND cancelled_at IS NULL
-         RETURNING unit_id"
-    ))
-    .bind(now)
-    .bind(incident_id)
+    // Its open assignments end with it: cancelled with a cancelled call, cleared otherwise.
+    let cancelled = state == IncidentState::Cancelled;
+    let units: Vec<i64> = sqlx::query_scalar!(
+        "UPDATE assignments
+         SET cancelled_at = CASE WHEN ?1 THEN ?2 ELSE cancelled_at END,
+             cleared_at = CASE WHEN ?1 THEN cleared_at ELSE ?2 END
+         WHERE incident_id = ?3 AND cleared_at IS NULL AND cancelled_at IS NULL
+         RETURNING unit_id",
+        cancelled,
+        now,
+        incident_id
+    )
     .fetch_all(&mut *tx)
     .await?;
-    sqlx::query("UPDATE incidents SET state = ?, updated_at = ? WHERE id = ?")
-        .bind(state.as_str())
-        .bind(now)
-        .bind(incident_id)
-        .execute(&mut *tx)
-        .await?;
+    let state_text = state.as_str();
+    sqlx::query!(
+        "UPDATE incidents SET state = ?, updated_at = ? WHERE id = ?",
+        state_text,
+        now,
+        incident_id
+    )
+    .execute(&mut *tx)
+    .await?;
     for unit_id in units {
         release_unit(tx, agency_id, unit_id, incident_id, now).await?;
     }

@@ -87,7 +87,7 @@ pub async fn apply_push(
                     let recorded = Recorded {
                         decision: Decision::Rejected(format!("{refusal}; it was not applied")),
                         effect: Effect::default(),
-                        head: records::head(tx, actor.agency_id).await?,
+                        head: records::head(&mut **tx, actor.agency_id).await?,
                     };
                     record(tx, actor, unit_id, entry, recorded, received_at).await?
                 }
@@ -115,8 +115,10 @@ async fn process(
     // cursor (nothing else writes while this transaction holds the only writer).
     let found: DeviceAndUnit = sqlx::query_as(&format!(
         "SELECT {UNIT_COLUMNS},
-                (SELECT last_seq FROM devices WHERE agency_id = ? AND client_id = ?) AS last_seq,
-                (SELECT user_id FROM devices WHERE agency_id = ? AND client_id = ?) AS device_user,
+                (SELECT last_seq
+         FROM devices WHERE agency_id = ? AND client_id = ?) AS last_seq,
+                (SELECT user_id
+         FROM devices WHERE agency_id = ? AND client_id = ?) AS device_user,
                 (SELECT last_cursor FROM agencies WHERE id = ?) AS head,
                 EXISTS (SELECT 1 FROM processed_entries WHERE entry_id = ?) AS id_used
          FROM units WHERE agency_id = ? AND id = ?"
@@ -139,23 +141,24 @@ async fn process(
     let (decision, event) = match sync::judge(entry, &[], device, actor.user_id, found.id_used) {
         Judgement::Answer(result) => return Ok((result, None)),
         Judgement::Repeat => {
-            let first: Option<(String, String, Option<String>)> = sqlx::query_as(
+            let seq = entry.seq as i64;
+            let first = sqlx::query!(
                 "SELECT entry_id, outcome, reason FROM processed_entries
                  WHERE agency_id = ? AND client_id = ? AND seq = ?",
+                agency_id,
+                entry.client_id,
+                seq
             )
-            .bind(agency_id)
-            .bind(&entry.client_id)
-            .bind(entry.seq as i64)
             .fetch_optional(&mut **tx)
             .await?;
-            let first = first.map(|(id, outcome, reason)| FirstAnswer {
-                id,
-                outcome: if outcome == "applied" {
+            let first = first.map(|row| FirstAnswer {
+                id: row.entry_id,
+                reason: row.reason,
+                outcome: if row.outcome == "applied" {
                     Outcome::Applied
                 } else {
                     Outcome::Rejected
                 },
-                reason,
             });
             return Ok((sync::repeat(entry, first.as_ref()), None));
         }
@@ -344,12 +347,13 @@ async fn acknowledge(
     p: &AcknowledgePayload,
     received_at: Millis,
 ) -> Result<(Decision, Effect), sqlx::Error> {
-    let assignment: Option<AssignmentRow> = sqlx::query_as(
+    let assignment: Option<AssignmentRow> = sqlx::query_as!(
+        AssignmentRow,
         "SELECT incident_id, unit_id, cleared_at, cancelled_at FROM assignments
          WHERE id = ? AND agency_id = ?",
+        p.assignment_id,
+        actor.agency_id
     )
-    .bind(p.assignment_id)
-    .bind(actor.agency_id)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(a) = assignment else {
@@ -376,21 +380,21 @@ async fn acknowledge(
         let reason = "this assignment was already cleared".into();
         return Ok((Decision::Rejected(reason), effect));
     }
-    sqlx::query(
+    sqlx::query!(
         "UPDATE assignments SET acknowledged_at = COALESCE(acknowledged_at, ?) WHERE id = ?",
+        entry.at,
+        p.assignment_id
     )
-    .bind(entry.at)
-    .bind(p.assignment_id)
     .execute(&mut *tx)
     .await?;
     // The unit moves to acknowledged only if it is still waiting on this very assignment.
-    let moved = sqlx::query(
+    let moved = sqlx::query!(
         "UPDATE units SET status = 'acknowledged', status_at = ?
          WHERE id = ? AND status = 'dispatched' AND incident_id = ?",
+        entry.at,
+        unit_id,
+        a.incident_id
     )
-    .bind(entry.at)
-    .bind(unit_id)
-    .bind(a.incident_id)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -532,7 +536,8 @@ async fn status(
     if acknowledges.is_some() {
         sql.push_str(
             "UPDATE assignments SET acknowledged_at = COALESCE(acknowledged_at, ?)
-             WHERE incident_id = ? AND unit_id = ? AND cleared_at IS NULL AND cancelled_at IS NULL;",
+             WHERE incident_id = ? AND unit_id = ? AND cleared_at IS NULL
+         AND cancelled_at IS NULL;",
         );
     }
     if !p.status.is_committed() {
@@ -573,11 +578,14 @@ async fn incident_exists(
     agency_id: i64,
     incident_id: i64,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM incidents WHERE id = ? AND agency_id = ?)")
-        .bind(incident_id)
-        .bind(agency_id)
-        .fetch_one(&mut *tx)
-        .await
+    sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1
+         FROM incidents WHERE id = ? AND agency_id = ?) AS "exists!: bool""#,
+        incident_id,
+        agency_id
+    )
+    .fetch_one(&mut *tx)
+    .await
 }
 
 /// Why a status press cannot apply, in words for the responder; `None` when it can.
@@ -602,13 +610,14 @@ async fn status_refusal(
             unit.callsign
         )));
     };
-    let active: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM assignments WHERE agency_id = ? AND incident_id = ? AND unit_id = ?
-           AND cleared_at IS NULL AND cancelled_at IS NULL",
+    let active: Option<i64> = sqlx::query_scalar!(
+        r#"SELECT id AS "id!"
+         FROM assignments WHERE agency_id = ? AND incident_id = ? AND unit_id = ?
+           AND cleared_at IS NULL AND cancelled_at IS NULL"#,
+        agency_id,
+        incident,
+        unit_id
     )
-    .bind(agency_id)
-    .bind(incident)
-    .bind(unit_id)
     .fetch_optional(&mut *tx)
     .await?;
     Ok(active.is_none().then(|| {
@@ -633,13 +642,13 @@ async fn field_note(
         text: Some(p.text.clone()),
         ..Effect::default()
     };
-    let assigned: Option<i64> = sqlx::query_scalar(
-        "SELECT a.id FROM assignments a JOIN incidents i ON i.id = a.incident_id
-         WHERE i.agency_id = ? AND a.incident_id = ? AND a.unit_id = ? LIMIT 1",
+    let assigned: Option<i64> = sqlx::query_scalar!(
+        r#"SELECT a.id AS "id!" FROM assignments a JOIN incidents i ON i.id = a.incident_id
+         WHERE i.agency_id = ? AND a.incident_id = ? AND a.unit_id = ? LIMIT 1"#,
+        actor.agency_id,
+        p.incident_id,
+        unit_id
     )
-    .bind(actor.agency_id)
-    .bind(p.incident_id)
-    .bind(unit_id)
     .fetch_optional(&mut *tx)
     .await?;
     if assigned.is_none() {
@@ -648,25 +657,29 @@ async fn field_note(
             "your unit was never assigned to this incident, so the note was not added".into();
         return Ok((Decision::Rejected(reason), effect));
     }
-    sqlx::query(
-        "INSERT INTO notes (agency_id, incident_id, source, author, unit_id, text, at, received_at, entry_id)
+    let author_name = format!("{callsign} ({})", actor.display_name);
+    sqlx::query!(
+        "INSERT INTO notes (agency_id, incident_id, source, author, unit_id, text,
+         at, received_at, entry_id)
          VALUES (?, ?, 'field', ?, ?, ?, ?, ?, ?)",
+        actor.agency_id,
+        p.incident_id,
+        author_name,
+        unit_id,
+        p.text,
+        entry.at,
+        received_at,
+        entry.id
     )
-    .bind(actor.agency_id)
-    .bind(p.incident_id)
-    .bind(format!("{callsign} ({})", actor.display_name))
-    .bind(unit_id)
-    .bind(&p.text)
-    .bind(entry.at)
-    .bind(received_at)
-    .bind(&entry.id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE incidents SET updated_at = ? WHERE id = ?")
-        .bind(received_at)
-        .bind(p.incident_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE incidents SET updated_at = ? WHERE id = ?",
+        received_at,
+        p.incident_id
+    )
+    .execute(&mut *tx)
+    .await?;
     effect.touched.push(p.incident_id);
     Ok((Decision::Applied, effect))
 }
@@ -690,11 +703,12 @@ async fn check_in(
         );
         return Ok((Decision::Rejected(reason), effect));
     }
-    sqlx::query(
-        "UPDATE units SET last_check_in_at = MAX(COALESCE(last_check_in_at, 0), ?) WHERE id = ?",
+    sqlx::query!(
+        "UPDATE units SET last_check_in_at = MAX(COALESCE(last_check_in_at, 0), ?)
+         WHERE id = ?",
+        entry.at,
+        unit.id
     )
-    .bind(entry.at)
-    .bind(unit.id)
     .execute(&mut *tx)
     .await?;
     Ok((Decision::Applied, effect))

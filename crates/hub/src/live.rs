@@ -80,11 +80,7 @@ impl Live {
         if let Some(tail) = self.agency(agency_id) {
             return Ok(tail);
         }
-        let head: i64 = sqlx::query_scalar("SELECT last_cursor FROM agencies WHERE id = ?")
-            .bind(agency_id)
-            .fetch_one(db)
-            .await?;
-        let head = head as u64;
+        let head = records::head(db, agency_id).await? as u64;
         let mut agencies = self.agencies.lock().unwrap_or_else(|e| e.into_inner());
         Ok(agencies
             .entry(agency_id)
@@ -130,11 +126,13 @@ impl Live {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .last;
-        let rows: Result<Vec<(i64, String, String, String)>, sqlx::Error> = sqlx::query_as(
-            "SELECT cursor, audience, units, body FROM changes WHERE agency_id = ? AND cursor > ? ORDER BY cursor",
+        let after = last as i64;
+        let rows = sqlx::query!(
+            "SELECT cursor, audience, units, body FROM changes
+             WHERE agency_id = ? AND cursor > ? ORDER BY cursor",
+            agency_id,
+            after
         )
-        .bind(agency_id)
-        .bind(last as i64)
         .fetch_all(db)
         .await;
         let rows = match rows {
@@ -146,13 +144,14 @@ impl Live {
         };
         let newest = {
             let mut tail = agency.changes.write().unwrap_or_else(|e| e.into_inner());
-            for (cursor, audience, units, body) in rows {
-                tail.last = cursor as u64;
+            for row in rows {
+                let cursor = row.cursor as u64;
+                tail.last = cursor;
                 tail.rows.push_back(Row {
-                    cursor: cursor as u64,
-                    audience,
-                    units,
-                    frame: change_frame(cursor as u64, &body),
+                    cursor,
+                    audience: row.audience,
+                    units: row.units,
+                    frame: change_frame(cursor, &row.body),
                 });
             }
             while tail.rows.len() > TAIL {

@@ -7,10 +7,10 @@ use tenfour_protocol::natures::NATURES;
 
 /// The agency's incident natures; an agency that has none yet gets the common list.
 pub async fn list(conn: &mut SqliteConnection, agency_id: i64) -> Result<Vec<Nature>, sqlx::Error> {
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+    let rows = sqlx::query!(
         "SELECT code, text, default_priority FROM natures WHERE agency_id = ? ORDER BY rowid",
+        agency_id
     )
-    .bind(agency_id)
     .fetch_all(conn)
     .await?;
     if rows.is_empty() {
@@ -25,10 +25,10 @@ pub async fn list(conn: &mut SqliteConnection, agency_id: i64) -> Result<Vec<Nat
     }
     Ok(rows
         .into_iter()
-        .map(|(code, label, priority)| Nature {
-            code,
-            label,
-            default_priority: priority.clamp(1, 5) as u8,
+        .map(|row| Nature {
+            code: row.code,
+            label: row.text,
+            default_priority: row.default_priority.clamp(1, 5) as u8,
         })
         .collect())
 }

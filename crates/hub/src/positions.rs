@@ -17,40 +17,40 @@ pub async fn record(
     fix: &Fix,
     received_at: Millis,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let emergency: Option<i64> = sqlx::query_scalar(
+    let emergency: Option<i64> = sqlx::query_scalar!(
         "INSERT INTO positions
          (agency_id, unit_id, emergency_id, at, received_at, latitude, longitude, accuracy_m)
          VALUES (?, ?, (SELECT id FROM emergencies WHERE unit_id = ? AND ended_at IS NULL),
                  ?, ?, ?, ?, ?)
          RETURNING emergency_id",
+        agency_id,
+        unit_id,
+        unit_id,
+        fix.at,
+        received_at,
+        fix.latitude,
+        fix.longitude,
+        fix.accuracy_m
     )
-    .bind(agency_id)
-    .bind(unit_id)
-    .bind(unit_id)
-    .bind(fix.at)
-    .bind(received_at)
-    .bind(fix.latitude)
-    .bind(fix.longitude)
-    .bind(fix.accuracy_m)
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "UPDATE units SET latitude = ?, longitude = ?, accuracy_m = ?, position_at = ?
          WHERE id = ? AND (position_at IS NULL OR position_at <= ?);
          DELETE FROM positions
          WHERE unit_id = ? AND emergency_id IS NULL AND id <= COALESCE(
              (SELECT id FROM positions WHERE unit_id = ? AND emergency_id IS NULL
               ORDER BY id DESC LIMIT 1 OFFSET ?), 0);",
+        fix.latitude,
+        fix.longitude,
+        fix.accuracy_m,
+        fix.at,
+        unit_id,
+        fix.at,
+        unit_id,
+        unit_id,
+        TRAIL_KEPT
     )
-    .bind(fix.latitude)
-    .bind(fix.longitude)
-    .bind(fix.accuracy_m)
-    .bind(fix.at)
-    .bind(unit_id)
-    .bind(fix.at)
-    .bind(unit_id)
-    .bind(unit_id)
-    .bind(TRAIL_KEPT)
     .execute(&mut *conn)
     .await?;
     Ok(emergency)
@@ -62,22 +62,15 @@ pub async fn emergency_trail(
     emergency_id: i64,
     limit: usize,
 ) -> Result<Vec<Fix>, sqlx::Error> {
-    let rows: Vec<(f64, f64, Option<f64>, i64)> = sqlx::query_as(
+    let limit = limit as i64;
+    let rows = sqlx::query_as!(
+        Fix,
         "SELECT latitude, longitude, accuracy_m, at FROM positions
          WHERE emergency_id = ? ORDER BY at DESC, id DESC LIMIT ?",
+        emergency_id,
+        limit
     )
-    .bind(emergency_id)
-    .bind(limit as i64)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .rev()
-        .map(|(latitude, longitude, accuracy_m, at)| Fix {
-            latitude,
-            longitude,
-            accuracy_m,
-            at,
-        })
-        .collect())
+    Ok(rows.into_iter().rev().collect())
 }

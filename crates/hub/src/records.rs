@@ -99,11 +99,15 @@ pub async fn load_unit(
     agency_id: i64,
     unit_id: i64,
 ) -> Result<Option<Unit>, sqlx::Error> {
-    let row: Option<UnitRow> = sqlx::query_as(&format!(
-        "SELECT {UNIT_COLUMNS} FROM units WHERE agency_id = ? AND id = ?"
-    ))
-    .bind(agency_id)
-    .bind(unit_id)
+    let row: Option<UnitRow> = sqlx::query_as!(
+        UnitRow,
+        r#"SELECT id AS "id!", callsign, kind, status, incident_id, status_at, last_heard_at,
+         retired_at IS NOT NULL AS "retired!: bool", check_in_due_at, check_in_warn_at,
+         latitude, longitude, accuracy_m,
+         position_at FROM units WHERE agency_id = ? AND id = ?"#,
+        agency_id,
+        unit_id
+    )
     .fetch_optional(conn)
     .await?;
     Ok(row.map(UnitRow::into_unit))
@@ -113,10 +117,14 @@ pub async fn load_units(
     conn: &mut SqliteConnection,
     agency_id: i64,
 ) -> Result<Vec<Unit>, sqlx::Error> {
-    let rows: Vec<UnitRow> = sqlx::query_as(&format!(
-        "SELECT {UNIT_COLUMNS} FROM units WHERE agency_id = ? ORDER BY callsign"
-    ))
-    .bind(agency_id)
+    let rows: Vec<UnitRow> = sqlx::query_as!(
+        UnitRow,
+        r#"SELECT id AS "id!", callsign, kind, status, incident_id, status_at, last_heard_at,
+         retired_at IS NOT NULL AS "retired!: bool", check_in_due_at, check_in_warn_at,
+         latitude, longitude, accuracy_m,
+         position_at FROM units WHERE agency_id = ? ORDER BY callsign"#,
+        agency_id
+    )
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(UnitRow::into_unit).collect())
@@ -127,31 +135,33 @@ pub async fn load_incident(
     agency_id: i64,
     incident_id: i64,
 ) -> Result<Option<Incident>, sqlx::Error> {
-    let row: Option<IncidentRow> = sqlx::query_as(
-        "SELECT id, number, nature_code, nature_text, priority, address, latitude, longitude,
+    let row: Option<IncidentRow> = sqlx::query_as!(IncidentRow,
+r#"SELECT id AS "id!", number, nature_code, nature_text, priority, address, latitude, longitude,
                 caller_name, callback, cautions, state, created_at, updated_at
-         FROM incidents WHERE agency_id = ? AND id = ?",
-    )
-    .bind(agency_id)
-    .bind(incident_id)
+         FROM incidents WHERE agency_id = ? AND id = ?"#,
+agency_id,
+incident_id)
     .fetch_optional(&mut *conn)
     .await?;
     let Some(row) = row else {
         return Ok(None);
     };
-    let notes: Vec<NoteRow> = sqlx::query_as(
-        "SELECT id, source, author, unit_id, text, at, received_at
-         FROM notes WHERE incident_id = ? ORDER BY at, id",
+    let notes: Vec<NoteRow> = sqlx::query_as!(
+        NoteRow,
+        r#"SELECT id AS "id!", source, author, unit_id, text, at, received_at
+         FROM notes WHERE incident_id = ? ORDER BY at, id"#,
+        incident_id
     )
-    .bind(incident_id)
     .fetch_all(&mut *conn)
     .await?;
-    let assignments: Vec<AssignmentRow> = sqlx::query_as(
-        "SELECT a.id, a.unit_id, u.callsign, a.dispatched_at, a.acknowledged_at, a.cleared_at, a.cancelled_at
+    let assignments: Vec<AssignmentRow> = sqlx::query_as!(
+        AssignmentRow,
+        r#"SELECT a.id AS "id!", a.unit_id, u.callsign, a.dispatched_at, a.acknowledged_at,
+         a.cleared_at, a.cancelled_at
          FROM assignments a JOIN units u ON u.id = a.unit_id
-         WHERE a.incident_id = ? ORDER BY a.id",
+         WHERE a.incident_id = ? ORDER BY a.id"#,
+        incident_id
     )
-    .bind(incident_id)
     .fetch_all(&mut *conn)
     .await?;
     Ok(Some(Incident {
@@ -214,15 +224,17 @@ pub async fn record_change(
     audience: Audience,
     body: ChangeBody,
 ) -> Result<u64, sqlx::Error> {
-    let head = head(conn, agency_id).await?;
+    let head = head(&mut *conn, agency_id).await?;
     record_changes_after(conn, agency_id, head, vec![(audience, body)]).await
 }
 
-/// The agency's newest change cursor.
-pub async fn head(conn: &mut SqliteConnection, agency_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT last_cursor FROM agencies WHERE id = ?")
-        .bind(agency_id)
-        .fetch_one(&mut *conn)
+/// The agency's newest change cursor, read once here for every caller.
+pub async fn head<'e>(
+    conn: impl sqlx::SqliteExecutor<'e>,
+    agency_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!("SELECT last_cursor FROM agencies WHERE id = ?", agency_id)
+        .fetch_one(conn)
         .await
 }
 
@@ -329,35 +341,39 @@ pub async fn changes_after(
     since: u64,
     limit: u32,
 ) -> Result<Page, sqlx::Error> {
-    let head: i64 = sqlx::query_scalar("SELECT last_cursor FROM agencies WHERE id = ?")
-        .bind(agency_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let head: i64 = sqlx::query_scalar!(
+        "SELECT last_cursor
+         FROM agencies WHERE id = ?",
+        agency_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     let head = head as u64;
     let (everything, unit_marker) = match view {
         View::Everything => (true, String::new()),
         View::Unit(Some(unit)) => (false, format!(",{unit},")),
         View::Unit(None) => (false, "-".to_owned()),
     };
-    let rows: Vec<(i64, String)> = sqlx::query_as(
+    let (after, up_to, rows_wanted) = (since as i64, head as i64, i64::from(limit) + 1);
+    let rows = sqlx::query!(
         "SELECT cursor, body FROM changes
          WHERE agency_id = ? AND cursor > ? AND cursor <= ?
            AND (? OR audience = 'all' OR (audience = 'units' AND instr(units, ?) > 0))
          ORDER BY cursor LIMIT ?",
+        agency_id,
+        after,
+        up_to,
+        everything,
+        unit_marker,
+        rows_wanted
     )
-    .bind(agency_id)
-    .bind(since as i64)
-    .bind(head as i64)
-    .bind(everything)
-    .bind(&unit_marker)
-    .bind(i64::from(limit) + 1)
     .fetch_all(&mut *conn)
     .await?;
     let more = rows.len() > limit as usize;
     let bodies: Vec<(u64, String)> = rows
         .into_iter()
         .take(limit as usize)
-        .map(|(cursor, body)| (cursor as u64, body))
+        .map(|row| (row.cursor as u64, row.body))
         .collect();
     let cursor = if more {
         bodies.last().map_or(since, |(c, _)| *c)

@@ -60,21 +60,21 @@ impl EmergencyRow {
     }
 }
 
-const COLUMNS: &str = "e.id, e.unit_id, u.callsign, e.raised_by, e.incident_id, e.pressed_at,
-     e.received_at, e.latitude, e.longitude, e.accuracy_m, e.acknowledged_by, e.acknowledged_at,
-     e.ended_by, e.ended_at, e.end_reason";
-
 pub async fn load(
     conn: &mut SqliteConnection,
     agency_id: i64,
     id: i64,
 ) -> Result<Option<Emergency>, sqlx::Error> {
-    let row: Option<EmergencyRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM emergencies e JOIN units u ON u.id = e.unit_id
-         WHERE e.agency_id = ? AND e.id = ?"
-    ))
-    .bind(agency_id)
-    .bind(id)
+    let row: Option<EmergencyRow> = sqlx::query_as!(
+        EmergencyRow,
+        r#"SELECT e.id AS "id!", e.unit_id, u.callsign, e.raised_by, e.incident_id,
+         e.pressed_at,
+     e.received_at, e.latitude, e.longitude, e.accuracy_m, e.acknowledged_by, e.acknowledged_at,
+     e.ended_by, e.ended_at, e.end_reason FROM emergencies e JOIN units u ON u.id = e.unit_id
+         WHERE e.agency_id = ? AND e.id = ?"#,
+        agency_id,
+        id
+    )
     .fetch_optional(&mut *conn)
     .await?;
     match row {
@@ -96,11 +96,15 @@ pub async fn active(
     conn: &mut SqliteConnection,
     agency_id: i64,
 ) -> Result<Vec<Emergency>, sqlx::Error> {
-    let rows: Vec<EmergencyRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM emergencies e JOIN units u ON u.id = e.unit_id
-         WHERE e.agency_id = ? AND e.ended_at IS NULL ORDER BY e.id"
-    ))
-    .bind(agency_id)
+    let rows: Vec<EmergencyRow> = sqlx::query_as!(
+        EmergencyRow,
+        r#"SELECT e.id AS "id!", e.unit_id, u.callsign, e.raised_by, e.incident_id,
+         e.pressed_at,
+     e.received_at, e.latitude, e.longitude, e.accuracy_m, e.acknowledged_by, e.acknowledged_at,
+     e.ended_by, e.ended_at, e.end_reason FROM emergencies e JOIN units u ON u.id = e.unit_id
+         WHERE e.agency_id = ? AND e.ended_at IS NULL ORDER BY e.id"#,
+        agency_id
+    )
     .fetch_all(&mut *conn)
     .await?;
     let mut list = Vec::with_capacity(rows.len());
@@ -122,12 +126,13 @@ pub async fn change(
         .ok_or(sqlx::Error::RowNotFound)?;
     let mut units = vec![emergency.unit_id];
     if let Some(incident) = emergency.incident_id {
-        let on_call: Vec<i64> = sqlx::query_scalar(
+        let on_call: Vec<i64> = sqlx::query_scalar!(
             "SELECT unit_id FROM assignments
-             WHERE agency_id = ? AND incident_id = ? AND cleared_at IS NULL AND cancelled_at IS NULL",
+             WHERE agency_id = ? AND incident_id = ? AND cleared_at IS NULL
+         AND cancelled_at IS NULL",
+            agency_id,
+            incident
         )
-        .bind(agency_id)
-        .bind(incident)
         .fetch_all(&mut *conn)
         .await?;
         units.extend(on_call);
@@ -141,10 +146,12 @@ async fn active_for_unit(
     conn: &mut SqliteConnection,
     unit_id: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM emergencies WHERE unit_id = ? AND ended_at IS NULL")
-        .bind(unit_id)
-        .fetch_optional(&mut *conn)
-        .await
+    sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM emergencies WHERE unit_id = ? AND ended_at IS NULL"#,
+        unit_id
+    )
+    .fetch_optional(&mut *conn)
+    .await
 }
 
 /// The button, from the outbox: a new emergency, or the unit's active one (a second press
@@ -201,22 +208,26 @@ async fn insert_or_join(
     if let Some(id) = active_for_unit(conn, unit.id).await? {
         return Ok(id);
     }
-    sqlx::query_scalar(
-        "INSERT INTO emergencies (agency_id, unit_id, user_id, raised_by, incident_id, entry_id,
+    let latitude = location.map(|l| l.latitude);
+    let longitude = location.map(|l| l.longitude);
+    let accuracy_m = location.and_then(|l| l.accuracy_m);
+    sqlx::query_scalar!(
+        r#"INSERT INTO emergencies (agency_id, unit_id, user_id, raised_by, incident_id,
+         entry_id,
                                   pressed_at, received_at, latitude, longitude, accuracy_m)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id AS "id!""#,
+        agency_id,
+        unit.id,
+        user_id,
+        name,
+        unit.incident_id,
+        entry_id,
+        pressed_at,
+        received_at,
+        latitude,
+        longitude,
+        accuracy_m
     )
-    .bind(agency_id)
-    .bind(unit.id)
-    .bind(user_id)
-    .bind(name)
-    .bind(unit.incident_id)
-    .bind(entry_id)
-    .bind(pressed_at)
-    .bind(received_at)
-    .bind(location.map(|l| l.latitude))
-    .bind(location.map(|l| l.longitude))
-    .bind(location.and_then(|l| l.accuracy_m))
     .fetch_one(&mut *conn)
     .await
 }
@@ -246,15 +257,15 @@ async fn end_row(
     reason: &str,
     at: Millis,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE emergencies SET ended_by_id = ?, ended_by = ?, ended_at = ?, end_reason = ?
          WHERE id = ? AND ended_at IS NULL",
+        who.0,
+        who.1,
+        at,
+        reason,
+        id
     )
-    .bind(who.0)
-    .bind(who.1)
-    .bind(at)
-    .bind(reason)
-    .bind(id)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -290,14 +301,14 @@ pub async fn acknowledge(
             emergency.end_reason.as_deref().unwrap_or("ended")
         ))));
     }
-    sqlx::query(
+    sqlx::query!(
         "UPDATE emergencies SET acknowledged_by_id = ?, acknowledged_by = ?, acknowledged_at = ?
          WHERE id = ? AND acknowledged_at IS NULL",
+        who.0,
+        who.1,
+        at,
+        id
     )
-    .bind(who.0)
-    .bind(who.1)
-    .bind(at)
-    .bind(id)
     .execute(&mut *conn)
     .await?;
     Ok(Ok(()))

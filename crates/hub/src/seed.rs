@@ -47,10 +47,12 @@ pub fn sign_in_lines(document: &str) -> Result<Vec<String>, SeedError> {
 /// created it.
 pub async fn seed(db: &SqlitePool, document: &str) -> Result<bool, SeedError> {
     let agency: SeedAgency = parse_seed(document).map_err(SeedError::Document)?;
-    let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM agencies WHERE slug = ?")
-        .bind(&agency.slug)
-        .fetch_optional(db)
-        .await?;
+    let exists: Option<i64> = sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM agencies WHERE slug = ?"#,
+        agency.slug
+    )
+    .fetch_optional(db)
+    .await?;
     if exists.is_some() {
         return Ok(false);
     }
@@ -67,37 +69,42 @@ pub async fn seed(db: &SqlitePool, document: &str) -> Result<bool, SeedError> {
     }
     let mut tx = db.begin().await?;
     let now = now_ms();
-    let agency_id: i64 = sqlx::query_scalar(
-        "INSERT INTO agencies (slug, name, emergency_phone) VALUES (?, ?, ?) RETURNING id",
+    let agency_id: i64 = sqlx::query_scalar!(
+        r#"INSERT INTO agencies (slug, name,
+         emergency_phone) VALUES (?, ?, ?) RETURNING id AS "id!""#,
+        agency.slug,
+        agency.name,
+        agency.emergency_phone
     )
-    .bind(&agency.slug)
-    .bind(&agency.name)
-    .bind(&agency.emergency_phone)
     .fetch_one(&mut *tx)
     .await?;
     // Before any unit moves, so the first timed status already runs its timer.
     crate::admin::insert_check_in_rules(&mut tx, agency_id, &agency.check_in).await?;
     for (user, hash) in agency.users.iter().zip(hashes) {
-        sqlx::query(
+        let role = user.role.as_str();
+        sqlx::query!(
             "INSERT INTO users (agency_id, username, display_name, role, password_hash)
              VALUES (?, ?, ?, ?, ?)",
+            agency_id,
+            user.username,
+            user.display_name,
+            role,
+            hash
         )
-        .bind(agency_id)
-        .bind(&user.username)
-        .bind(&user.display_name)
-        .bind(user.role.as_str())
-        .bind(hash)
         .execute(&mut *tx)
         .await?;
     }
     for unit in &agency.units {
-        sqlx::query("INSERT INTO units (agency_id, callsign, kind, status_at) VALUES (?, ?, ?, ?)")
-            .bind(agency_id)
-            .bind(&unit.callsign)
-            .bind(unit.kind.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        let kind = unit.kind.as_str();
+        sqlx::query!(
+            "INSERT INTO units (agency_id, callsign, kind, status_at) VALUES (?, ?, ?, ?)",
+            agency_id,
+            unit.callsign,
+            kind,
+            now
+        )
+        .execute(&mut *tx)
+        .await?;
     }
     for unit in records::load_units(&mut tx, agency_id).await? {
         records::publish_unit(&mut tx, agency_id, unit.id).await?;
@@ -108,13 +115,14 @@ pub async fn seed(db: &SqlitePool, document: &str) -> Result<bool, SeedError> {
                 .await?
                 .map_err(|r| SeedError::Invalid(r.to_string()))?;
         for callsign in &seeded.assign {
-            let unit_id: i64 =
-                sqlx::query_scalar("SELECT id FROM units WHERE agency_id = ? AND callsign = ?")
-                    .bind(agency_id)
-                    .bind(callsign)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or_else(|| SeedError::UnknownUnit(callsign.clone()))?;
+            let unit_id: i64 = sqlx::query_scalar!(
+                r#"SELECT id AS "id!" FROM units WHERE agency_id = ? AND callsign = ?"#,
+                agency_id,
+                callsign
+            )
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| SeedError::UnknownUnit(callsign.clone()))?;
             dispatch::assign(&mut tx, agency_id, incident_id, unit_id, now)
                 .await?
                 .map_err(|r| SeedError::Invalid(r.to_string()))?;

@@ -225,12 +225,12 @@ pub async fn revoke_all(
     user_id: i64,
     now: Millis,
 ) -> Result<Vec<Vec<u8>>, sqlx::Error> {
-    sqlx::query_scalar(
-        "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL
-         RETURNING token_hash",
+    sqlx::query_scalar!(
+        r#"UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL
+         RETURNING token_hash AS "token_hash!""#,
+        now,
+        user_id
     )
-    .bind(now)
-    .bind(user_id)
     .fetch_all(conn)
     .await
 }

@@ -148,7 +148,8 @@ mod tests {
             Failure::Refused(Refusal::Invalid(m)) if m.starts_with("callsign is required")
         ));
         assert!(matches!(
-            insert(&mut conn, "INSERT INTO units (agency_id, callsign, crew) VALUES (1, 'M3', 40)").await,
+            insert(&mut conn, "INSERT INTO units (agency_id, callsign, crew) VALUES (1, 'M3',
+         40)").await,
             Failure::Refused(Refusal::Invalid(m)) if m.contains("(crew size)")
         ));
     }

@@ -67,11 +67,14 @@ async fn check_in_by_radio(
             unit.status.label().to_lowercase()
         )));
     }
-    sqlx::query("UPDATE units SET last_check_in_at = ? WHERE id = ?")
-        .bind(now_ms())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let now = now_ms();
+    sqlx::query!(
+        "UPDATE units SET last_check_in_at = ? WHERE id = ?",
+        now,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
     records::publish_unit(&mut tx, caller.agency_id, id).await?;
     let unit = records::load_unit(&mut tx, caller.agency_id, id)
         .await?
@@ -85,15 +88,14 @@ async fn board(State(state): State<AppState>, caller: Caller) -> Result<Json<Boa
     caller.require_dispatcher()?;
     // One read transaction: the cursor matches the units and incidents exactly.
     let mut tx = state.db.reader.begin().await?;
-    let cursor: i64 = sqlx::query_scalar("SELECT last_cursor FROM agencies WHERE id = ?")
-        .bind(caller.agency_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let cursor = records::head(&mut *tx, caller.agency_id).await?;
     let units = records::load_units(&mut tx, caller.agency_id).await?;
-    let ids: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM incidents WHERE agency_id = ? AND state = 'active' ORDER BY priority, created_at",
+    let ids: Vec<i64> = sqlx::query_scalar!(
+        r#"SELECT id AS "id!"
+         FROM incidents WHERE agency_id = ? AND state = 'active' ORDER BY priority,
+         created_at"#,
+        caller.agency_id
     )
-    .bind(caller.agency_id)
     .fetch_all(&mut *tx)
     .await?;
     let mut incidents = Vec::with_capacity(ids.len());

@@ -105,12 +105,11 @@ impl FromRequestParts<AppState> for Caller {
                 )
             })?;
         let hash = token_hash(&token);
-        let row: Option<SessionRow> = sqlx::query_as(
-            "SELECT s.user_id, s.agency_id, s.unit_id, s.expires_at, s.revoked_at, u.role,
-                    u.display_name, u.disabled_at, u.must_change_password
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?",
-        )
-        .bind(&hash)
+        let row: Option<SessionRow> = sqlx::query_as!(SessionRow,
+r#"SELECT s.user_id, s.agency_id, s.unit_id, s.expires_at, s.revoked_at, u.role,
+                    u.display_name, u.disabled_at, u.must_change_password AS "must_change_password: bool"
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?"#,
+hash)
         .fetch_optional(&state.db.reader)
         .await?;
         let row = row.ok_or_else(|| {

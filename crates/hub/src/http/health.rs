@@ -12,7 +12,10 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let database = match sqlx::query("SELECT 1").execute(&state.db.reader).await {
+    let database = match sqlx::query_scalar!("SELECT 1 AS ok")
+        .fetch_one(&state.db.reader)
+        .await
+    {
         Ok(_) => DatabaseHealth::Ok,
         Err(err) => {
             tracing::warn!(error = %err, "health check: database unavailable");

@@ -73,11 +73,13 @@ async fn sign_in(
             retry_after: wait,
         });
     }
-    let user: Option<UserRow> = sqlx::query_as(
-        "SELECT id, agency_id, username, display_name, role, password_hash, disabled_at
-         FROM users WHERE username = ? COLLATE NOCASE",
+    let user: Option<UserRow> = sqlx::query_as!(
+        UserRow,
+        r#"SELECT id AS "id!", agency_id, username, display_name, role, password_hash,
+         disabled_at
+         FROM users WHERE username = ? COLLATE NOCASE"#,
+        username
     )
-    .bind(&username)
     .fetch_optional(&state.db.reader)
     .await?;
     let hash = match &user {
@@ -147,16 +149,16 @@ async fn sign_in(
     let (token, token_hash) = new_token();
     let now = now_ms();
     let expires_at = now + state.session_ttl.as_millis() as i64;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO sessions (token_hash, user_id, agency_id, unit_id, created_at, expires_at)
          VALUES (?, ?, ?, ?, ?, ?)",
+        token_hash,
+        user.id,
+        user.agency_id,
+        unit_id,
+        now,
+        expires_at
     )
-    .bind(&token_hash)
-    .bind(user.id)
-    .bind(user.agency_id)
-    .bind(unit_id)
-    .bind(now)
-    .bind(expires_at)
     .execute(&mut *tx)
     .await?;
     let mut info = session_info(&mut tx, user.agency_id, user.id, unit_id, expires_at).await?;
@@ -212,18 +214,20 @@ async fn session_info(
     unit_id: Option<i64>,
     expires_at: i64,
 ) -> Result<SessionInfo, Error> {
-    let (username, display_name, role, must_change_password): (String, String, String, bool) =
-        sqlx::query_as(
-            "SELECT username, display_name, role, must_change_password FROM users WHERE id = ?",
-        )
-        .bind(user_id)
-        .fetch_one(&mut *conn)
-        .await?;
-    let (slug, name, emergency_phone): (String, String, String) =
-        sqlx::query_as("SELECT slug, name, emergency_phone FROM agencies WHERE id = ?")
-            .bind(agency_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let user = sqlx::query!(
+        r#"SELECT username, display_name, role,
+                  must_change_password AS "must_change_password: bool"
+           FROM users WHERE id = ?"#,
+        user_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let agency = sqlx::query!(
+        "SELECT slug, name, emergency_phone FROM agencies WHERE id = ?",
+        agency_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
     let unit = match unit_id {
         Some(id) => records::load_unit(conn, agency_id, id).await?,
         None => None,
@@ -233,18 +237,18 @@ async fn session_info(
         expires_at,
         user: UserInfo {
             id: user_id,
-            username,
-            display_name,
-            role: Role::parse(&role).unwrap_or(Role::Responder),
+            username: user.username,
+            display_name: user.display_name,
+            role: Role::parse(&user.role).unwrap_or(Role::Responder),
         },
         agency: AgencyInfo {
             id: agency_id,
-            slug,
-            name,
-            emergency_phone,
+            slug: agency.slug,
+            name: agency.name,
+            emergency_phone: agency.emergency_phone,
         },
         unit,
-        must_change_password,
+        must_change_password: user.must_change_password,
     })
 }
 
@@ -274,11 +278,13 @@ async fn choose_unit(
     }
     let mut tx = state.db.writer.begin().await?;
     let unit = unit_by_callsign(&mut tx, caller.agency_id, body.unit.trim()).await?;
-    sqlx::query("UPDATE sessions SET unit_id = ? WHERE token_hash = ?")
-        .bind(unit.id)
-        .bind(&caller.token_hash)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE sessions SET unit_id = ? WHERE token_hash = ?",
+        unit.id,
+        caller.token_hash
+    )
+    .execute(&mut *tx)
+    .await?;
     let info = session_info(
         &mut tx,
         caller.agency_id,
@@ -301,11 +307,13 @@ async fn change_password(
     ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<ChangePassword>,
 ) -> Result<Json<SessionInfo>, Error> {
-    let (username, hash): (String, String) =
-        sqlx::query_as("SELECT username, password_hash FROM users WHERE id = ?")
-            .bind(caller.user_id)
-            .fetch_one(&state.db.reader)
-            .await?;
+    let user = sqlx::query!(
+        "SELECT username, password_hash FROM users WHERE id = ?",
+        caller.user_id
+    )
+    .fetch_one(&state.db.reader)
+    .await?;
+    let (username, hash) = (user.username, user.password_hash);
     // The current password first: whoever does not know it learns nothing more.
     let current = crate::passwords::check_password(body.current_password.clone(), hash)
         .await
@@ -327,20 +335,24 @@ async fn change_password(
         .await
         .map_err(|e| Error::Internal(format!("cannot hash a password: {e}")))?;
     let mut tx = state.db.writer.begin().await?;
-    sqlx::query("UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?")
-        .bind(&new_hash)
-        .bind(caller.user_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?",
+        new_hash,
+        caller.user_id
+    )
+    .execute(&mut *tx)
+    .await?;
     // Every other session of this user ends: a changed password locks out whoever else
     // knew the old one.
-    let others: Vec<Vec<u8>> = sqlx::query_scalar(
-        "UPDATE sessions SET revoked_at = ?
-         WHERE user_id = ? AND revoked_at IS NULL AND token_hash <> ? RETURNING token_hash",
+    let now = now_ms();
+    let others: Vec<Vec<u8>> = sqlx::query_scalar!(
+        r#"UPDATE sessions SET revoked_at = ?
+         WHERE user_id = ? AND revoked_at IS NULL AND token_hash <> ?
+         RETURNING token_hash AS "token_hash!""#,
+        now,
+        caller.user_id,
+        caller.token_hash
     )
-    .bind(now_ms())
-    .bind(caller.user_id)
-    .bind(&caller.token_hash)
     .fetch_all(&mut *tx)
     .await?;
     audit::record(
@@ -368,11 +380,14 @@ async fn sign_out(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<impl IntoResponse, Error> {
-    sqlx::query("UPDATE sessions SET revoked_at = ? WHERE token_hash = ?")
-        .bind(now_ms())
-        .bind(&caller.token_hash)
-        .execute(&state.db.writer)
-        .await?;
+    let now = now_ms();
+    sqlx::query!(
+        "UPDATE sessions SET revoked_at = ? WHERE token_hash = ?",
+        now,
+        caller.token_hash
+    )
+    .execute(&state.db.writer)
+    .await?;
     state.sessions.end(std::slice::from_ref(&caller.token_hash));
     let mut headers = HeaderMap::new();
     if let Ok(value) = HeaderValue::from_str(&session_cookie(state.https, "", 0)) {

@@ -64,11 +64,7 @@ async fn stream(
         ),
         None => None,
     };
-    let head: i64 = sqlx::query_scalar("SELECT last_cursor FROM agencies WHERE id = ?")
-        .bind(caller.agency_id)
-        .fetch_one(&state.db.reader)
-        .await?;
-    let head = head as u64;
+    let head = records::head(&state.db.reader, caller.agency_id).await? as u64;
     // Last-Event-ID (a reconnect) wins over `since` (the first connection); with neither,
     // the stream starts at the newest change.
     let since = last_event_id.or(query.since).unwrap_or(head);
