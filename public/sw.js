@@ -72,3 +72,57 @@ function withTimeout(promise, ms) {
     );
   });
 }
+
+// Web Push: an alert for a phone in a pocket. The hub sends a small message (kind, incident,
+// title, body); the rest is in the app's store. While the app is open and visible it shows
+// its own alert, so the worker only passes the message on.
+self.addEventListener('push', (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch (_) {
+    message = { title: 'tenfour', body: event.data ? event.data.text() : '' };
+  }
+  event.waitUntil(showPush(message));
+});
+
+async function showPush(message) {
+  const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+  const visible = windows.filter((client) => client.visibilityState === 'visible');
+  if (visible.length > 0) {
+    visible.forEach((client) => client.postMessage({ type: 'tenfour-push', message }));
+    return;
+  }
+  const urgent = message.kind === 'assignment' || message.kind === 'cancelled'
+    || message.kind === 'emergency_acknowledged';
+  const tag = message.incident_id ? `incident-${message.incident_id}` : (message.kind || 'tenfour');
+  await self.registration.showNotification(message.title || 'tenfour', {
+    body: message.body || '',
+    tag,
+    // An update of the same call replaces the older notification, and still alerts.
+    renotify: true,
+    requireInteraction: message.kind === 'assignment',
+    vibrate: urgent ? [400, 150, 400, 150, 400] : [200],
+    icon: '/icons/icon-192.png',
+    badge: '/icons/icon-192.png',
+    data: { incident_id: message.incident_id || null, kind: message.kind || null },
+  });
+}
+
+// A tap opens the app on the call (or focuses it if it is open).
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const incident = event.notification.data && event.notification.data.incident_id;
+  const path = incident ? `/incident/${incident}` : '/';
+  event.waitUntil((async () => {
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    for (const client of windows) {
+      if ('focus' in client) {
+        await client.focus();
+        if ('navigate' in client) await client.navigate(path);
+        return;
+      }
+    }
+    await self.clients.openWindow(path);
+  })());
+});

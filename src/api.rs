@@ -130,6 +130,33 @@ pub async fn sign_out(token: &str) -> ApiResult<()> {
     }
 }
 
+/// Web Push: the agency's key to subscribe with, and this session's subscription.
+pub mod web_push {
+    use super::*;
+    use tenfour_protocol::wire::{PushKey, PushSubscription};
+
+    pub async fn key(token: &str) -> ApiResult<PushKey> {
+        answer(send(authorized(Request::get("/api/push/key"), token)).await?).await
+    }
+
+    pub async fn subscribe(token: &str, subscription: &PushSubscription) -> ApiResult<()> {
+        let request = authorized(Request::put("/api/push/subscription"), token);
+        nothing(send_json(request, subscription).await?).await
+    }
+
+    pub async fn unsubscribe(token: &str) -> ApiResult<()> {
+        nothing(send(authorized(Request::delete("/api/push/subscription"), token)).await?).await
+    }
+
+    /// A 204 answer, or the problem it carries.
+    async fn nothing(response: Response) -> ApiResult<()> {
+        if response.status() == 204 {
+            return Ok(());
+        }
+        answer::<serde_json::Value>(response).await.map(|_| ())
+    }
+}
+
 pub async fn push(token: &str, entries: Vec<OutboxEntry>) -> ApiResult<PushResponse> {
     let body = PushRequest { entries };
     answer(send_json(authorized(Request::post("/api/sync/push"), token), &body).await?).await

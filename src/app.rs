@@ -33,6 +33,34 @@ pub fn App() -> impl IntoView {
         engine::start(state);
         engine::kick();
     });
+    crate::sync::push::wake_on_push(engine::kick);
+    // Pocket alerts follow the session: on each sign-in, unit, return to service and return
+    // of the network, the subscription is checked and saved on the hub.
+    let pocket_wanted = Memo::new(move |_| {
+        let token = state.session.with(|s| {
+            s.as_ref()
+                .filter(|s| !s.expired && s.info.user.role == Role::Responder)
+                .map(|s| s.token.clone())
+        })?;
+        let in_service = state
+            .my_unit()
+            .is_none_or(|u| u.status != tenfour_protocol::StatusCode::OutOfService);
+        // Syncing counts as online: the memo must not flip with every round of sync.
+        let online = matches!(
+            state.link.get(),
+            crate::state::Link::Online | crate::state::Link::Syncing
+        );
+        (in_service && online).then_some((token, state.unit_id()))
+    });
+    Effect::new(move |_| {
+        if let Some((token, Some(_))) = pocket_wanted.get() {
+            leptos::task::spawn_local(async move {
+                if let Err(err) = crate::sync::push::keep(&token).await {
+                    leptos::logging::warn!("pocket alerts: {err}");
+                }
+            });
+        }
+    });
     let tick = set_interval_with_handle(move || state.now.set(now_ms()), Duration::from_secs(20));
     on_cleanup(move || {
         if let Ok(handle) = tick {

@@ -7,5 +7,6 @@ pub mod connection;
 pub mod draft;
 pub mod emergency;
 pub mod news;
+pub mod pocket;
 pub mod status;
 pub mod time;

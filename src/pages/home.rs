@@ -1,5 +1,6 @@
 //! The responder's assignments, most urgent first.
 
+use crate::components::pocket::PocketAlerts;
 use crate::components::time::as_of;
 use crate::state::use_app;
 use leptos::prelude::*;
@@ -61,6 +62,7 @@ pub fn Home() -> impl IntoView {
                     }.into_any()
                 }
             }}
+            <PocketAlerts offer=true/>
         </section>
     }
 }

@@ -1,5 +1,6 @@
 //! What is waiting to be sent, what dispatch refused (and why), settings, and sign-out.
 
+use crate::components::pocket::PocketAlerts;
 use crate::components::time::clock;
 use crate::pages::admin::ChangePassword;
 use crate::state::use_app;
@@ -45,6 +46,8 @@ pub fn OutboxPage() -> impl IntoView {
         }
         let token = state.session.with(|s| s.as_ref().map(|s| s.token.clone()));
         leptos::task::spawn_local(async move {
+            // No push reaches this device once signed out (the hub drops its copy too).
+            crate::sync::push::forget_here().await;
             if let Some(token) = token {
                 // Best effort: offline, the hub's session simply expires at the end of the shift.
                 let _ = crate::api::sign_out(&token).await;
@@ -134,6 +137,7 @@ pub fn OutboxPage() -> impl IntoView {
                     }/>
                     "Silent emergency: no sound, vibration or bright screen on this device"
                 </label>
+                <PocketAlerts/>
                 <ThemeSwitch/>
                 <OwnPassword/>
                 <button class="secondary" on:click=sign_out>"Sign out"</button>

@@ -5,5 +5,6 @@ pub mod connectivity;
 pub mod engine;
 pub mod link;
 pub mod location;
+pub mod push;
 pub mod service_worker;
 pub mod tabs;

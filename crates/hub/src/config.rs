@@ -24,6 +24,11 @@ pub struct Config {
     pub behind_tls_proxy: bool,
     /// Live streams one agency may hold at once.
     pub max_streams_per_agency: usize,
+    /// Web Push: the contact push services see, how long one delivery may take, and whether
+    /// `http://` endpoints on this machine are accepted (a push service in tests).
+    pub push_contact: String,
+    pub push_timeout: Duration,
+    pub push_allow_loopback: bool,
 }
 
 impl Config {
@@ -39,7 +44,11 @@ impl Config {
   --tls-key FILE   and this PEM private key (env TENFOUR_TLS_KEY); plain HTTP is redirected
   --behind-tls-proxy  TLS ends at a proxy in front (env TENFOUR_BEHIND_TLS_PROXY=1)
   --max-streams-per-agency N  live streams one agency may hold at once
-                   (env TENFOUR_MAX_STREAMS_PER_AGENCY, default 20000)";
+                   (env TENFOUR_MAX_STREAMS_PER_AGENCY, default 20000)
+  --push-contact URI  who push services may contact about this hub, mailto: or https:
+                   (env TENFOUR_PUSH_CONTACT, default mailto:admin@localhost)
+  --push-timeout S  how long one Web Push delivery may take (env TENFOUR_PUSH_TIMEOUT, default 10)
+  --push-allow-loopback  accept http:// push endpoints on this machine (for tests)";
 
     pub fn from_env_and_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
         let env = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.into());
@@ -56,6 +65,9 @@ impl Config {
                 "TENFOUR_MAX_STREAMS_PER_AGENCY",
                 &crate::sessions::STREAMS_PER_AGENCY.to_string(),
             ))?,
+            push_contact: env("TENFOUR_PUSH_CONTACT", "mailto:admin@localhost"),
+            push_timeout: Duration::from_secs(parse_secs(&env("TENFOUR_PUSH_TIMEOUT", "10"))?),
+            push_allow_loopback: false,
         };
         let mut cert = std::env::var_os("TENFOUR_TLS_CERT").map(PathBuf::from);
         let mut key = std::env::var_os("TENFOUR_TLS_KEY").map(PathBuf::from);
@@ -75,6 +87,11 @@ impl Config {
                 "--max-streams-per-agency" => {
                     config.max_streams_per_agency = parse_count(&value()?)?
                 }
+                "--push-contact" => config.push_contact = value()?,
+                "--push-timeout" => {
+                    config.push_timeout = Duration::from_secs(parse_secs(&value()?)?)
+                }
+                "--push-allow-loopback" => config.push_allow_loopback = true,
                 other => return Err(format!("unknown argument {other:?}")),
             }
         }
@@ -83,6 +100,14 @@ impl Config {
             (None, None) => None,
             _ => return Err("give both --tls-cert and --tls-key, or neither".into()),
         };
+        if !(config.push_contact.starts_with("mailto:")
+            || config.push_contact.starts_with("https:"))
+        {
+            return Err(format!(
+                "push contact {:?} must start with mailto: or https:",
+                config.push_contact
+            ));
+        }
         if config.tls.is_some() && config.behind_tls_proxy {
             return Err("choose one: --tls-cert/--tls-key, or --behind-tls-proxy".into());
         }
@@ -92,7 +117,7 @@ impl Config {
 
 fn parse_secs(text: &str) -> Result<u64, String> {
     text.parse()
-        .map_err(|_| format!("session ttl {text:?} is not a number of seconds"))
+        .map_err(|_| format!("{text:?} is not a whole number of seconds"))
 }
 
 fn parse_count(text: &str) -> Result<usize, String> {

@@ -14,6 +14,7 @@ pub mod live;
 pub mod natures;
 pub mod passwords;
 pub mod positions;
+pub mod push;
 pub mod records;
 pub mod safety;
 pub mod seed;
@@ -117,6 +118,16 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let live: std::sync::Arc<live::Live> = Default::default();
     let ingest = ingest::Ingest::start(db.writer.clone(), db.reader.clone(), live.clone());
+    let pusher = push::Pusher::new(
+        db.clone(),
+        push::PushConfig {
+            contact: config.push_contact.clone(),
+            timeout: config.push_timeout,
+            retry_after: std::time::Duration::from_secs(1),
+            allow_loopback: config.push_allow_loopback,
+        },
+    );
+    pusher.watch_check_ins();
     let app = http::router(http::AppState {
         db: db.clone(),
         dist: std::sync::Arc::new(config.dist.clone()),
@@ -127,6 +138,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             config.max_streams_per_agency,
         )),
         ingest,
+        push: pusher,
         throttle: Default::default(),
         session_ttl: config.session_ttl,
         https: tls.is_some() || config.behind_tls_proxy,

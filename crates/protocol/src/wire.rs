@@ -122,6 +122,42 @@ pub struct ChooseUnit {
     pub unit: String,
 }
 
+/// A browser's push subscription, as `PushSubscription.toJSON()` gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushSubscription {
+    pub endpoint: String,
+    /// Browsers send it (usually null); the hub does not use it.
+    #[serde(
+        default,
+        rename = "expirationTime",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expiration_time: Option<f64>,
+    pub keys: PushKeys,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushKeys {
+    /// The browser's P-256 public key, base64url.
+    pub p256dh: String,
+    /// The browser's 16-byte authentication secret, base64url.
+    pub auth: String,
+}
+
+/// The agency's VAPID public key: what a device subscribes with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushKey {
+    pub public_key: String,
+}
+
+/// Whether this session has a push subscription, and where it points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushStatus {
+    pub endpoint: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionInfo {
     /// Present only in the sign-in answer: the bearer token. The hub keeps only its hash.

@@ -5,6 +5,7 @@
 use super::Caller;
 use super::{ApiJson, ApiPath, AppState, Error};
 use crate::clock::now_ms;
+use crate::push::Message;
 use crate::{records, safety};
 use axum::extract::State;
 use axum::routing::post;
@@ -46,7 +47,13 @@ async fn acknowledge(
     safety::acknowledge(&mut tx, caller.agency_id, id, who, now_ms())
         .await?
         .map_err(Error::from)?;
-    finish(&state, &caller, tx, id).await
+    let emergency = finish(&state, &caller, tx, id).await?;
+    state.push.to_units(
+        caller.agency_id,
+        vec![emergency.unit_id],
+        Message::emergency_acknowledged(&caller.display_name),
+    );
+    Ok(emergency)
 }
 
 async fn end(

@@ -5,6 +5,7 @@ use super::Caller;
 use super::{ApiJson, ApiPath, AppState, Error};
 use crate::clock::now_ms;
 use crate::dispatch::{self, Refusal};
+use crate::push::Message;
 use crate::records;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,6 +23,16 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}/assignments/{unit_id}", delete(unassign))
         .route("/incidents/{id}/cancel", post(cancel))
         .route("/incidents/{id}/close", post(close))
+}
+
+/// The units on the call now.
+fn active_units(incident: &Incident) -> Vec<i64> {
+    incident
+        .assignments
+        .iter()
+        .filter(|a| a.is_active())
+        .map(|a| a.unit_id)
+        .collect()
 }
 
 /// Commits, wakes the live streams and answers with the incident as committed.
@@ -95,7 +106,13 @@ async fn add_note(
         )
         .await?,
     )?;
-    Ok((StatusCode::CREATED, finish(&state, &caller, tx, id).await?))
+    let incident = finish(&state, &caller, tx, id).await?;
+    state.push.to_units(
+        caller.agency_id,
+        active_units(&incident),
+        Message::incident_changed(&incident, "note"),
+    );
+    Ok((StatusCode::CREATED, incident))
 }
 
 async fn assign(
@@ -107,7 +124,13 @@ async fn assign(
     caller.require_dispatcher()?;
     let mut tx = state.db.writer.begin().await?;
     refused(dispatch::assign(&mut tx, caller.agency_id, id, body.unit_id, now_ms()).await?)?;
-    Ok((StatusCode::CREATED, finish(&state, &caller, tx, id).await?))
+    let incident = finish(&state, &caller, tx, id).await?;
+    state.push.to_units(
+        caller.agency_id,
+        vec![body.unit_id],
+        Message::assignment(&incident),
+    );
+    Ok((StatusCode::CREATED, incident))
 }
 
 async fn unassign(
@@ -118,7 +141,13 @@ async fn unassign(
     caller.require_dispatcher()?;
     let mut tx = state.db.writer.begin().await?;
     refused(dispatch::unassign(&mut tx, caller.agency_id, id, unit_id, now_ms()).await?)?;
-    finish(&state, &caller, tx, id).await
+    let incident = finish(&state, &caller, tx, id).await?;
+    state.push.to_units(
+        caller.agency_id,
+        vec![unit_id],
+        Message::incident_changed(&incident, "unassigned"),
+    );
+    Ok(incident)
 }
 
 async fn end(
@@ -129,8 +158,24 @@ async fn end(
 ) -> Result<Json<Incident>, Error> {
     caller.require_dispatcher()?;
     let mut tx = state.db.writer.begin().await?;
+    // The crews on the call before it ends are the ones to tell.
+    let on_call = records::load_incident(&mut tx, caller.agency_id, id)
+        .await?
+        .map(|incident| active_units(&incident))
+        .unwrap_or_default();
     refused(dispatch::finish(&mut tx, caller.agency_id, id, to, now_ms()).await?)?;
-    finish(&state, &caller, tx, id).await
+    let incident = finish(&state, &caller, tx, id).await?;
+    let kind = if to == IncidentState::Cancelled {
+        "cancelled"
+    } else {
+        "closed"
+    };
+    state.push.to_units(
+        caller.agency_id,
+        on_call,
+        Message::incident_changed(&incident, kind),
+    );
+    Ok(incident)
 }
 
 async fn cancel(

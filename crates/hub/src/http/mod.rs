@@ -12,6 +12,7 @@ mod headers;
 mod health;
 mod incidents;
 mod openapi;
+mod push;
 mod session;
 mod stream;
 mod sync;
@@ -51,6 +52,8 @@ pub struct AppState {
     /// Caps on live streams per session and per agency.
     pub streams: Arc<crate::sessions::StreamSlots>,
     pub ingest: crate::ingest::Ingest,
+    /// Web Push deliveries, in the background.
+    pub push: Arc<crate::push::Pusher>,
     pub throttle: Arc<SignInThrottle>,
     pub session_ttl: Duration,
     /// Served over HTTPS (by the hub or a proxy): `Secure` cookies and HSTS.
@@ -71,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .merge(board::router())
         .merge(sync::router())
         .merge(stream::router())
+        .merge(push::router())
         .merge(openapi::router())
         .fallback(api_not_found)
         .layer(middleware::from_fn(headers::no_store))
