@@ -34,14 +34,16 @@ pub fn App() -> impl IntoView {
         engine::kick();
     });
     crate::sync::push::wake_on_push(engine::kick);
-    // Pocket alerts follow the session: on each sign-in, unit, return to service and return
-    // of the network, the subscription is checked and saved on the hub.
-    let pocket_wanted = Memo::new(move |_| {
+    // Pocket alerts follow the session: on each sign-in, unit, change of service and return
+    // of the network, the subscription is checked and saved on the hub — or, out of service,
+    // dropped on the device too (it comes back with the unit).
+    let pocket = Memo::new(move |_| {
         let token = state.session.with(|s| {
             s.as_ref()
                 .filter(|s| !s.expired && s.info.user.role == Role::Responder)
                 .map(|s| s.token.clone())
         })?;
+        state.unit_id()?;
         let in_service = state
             .my_unit()
             .is_none_or(|u| u.status != tenfour_protocol::StatusCode::OutOfService);
@@ -50,12 +52,14 @@ pub fn App() -> impl IntoView {
             state.link.get(),
             crate::state::Link::Online | crate::state::Link::Syncing
         );
-        (in_service && online).then_some((token, state.unit_id()))
+        online.then_some((token, in_service))
     });
     Effect::new(move |_| {
-        if let Some((token, Some(_))) = pocket_wanted.get() {
+        if let Some((token, in_service)) = pocket.get() {
             leptos::task::spawn_local(async move {
-                if let Err(err) = crate::sync::push::keep(&token).await {
+                if !in_service {
+                    crate::sync::push::forget_here().await;
+                } else if let Err(err) = crate::sync::push::keep(&token).await {
                     leptos::logging::warn!("pocket alerts: {err}");
                 }
             });

@@ -463,11 +463,13 @@ fn span(seconds: u32) -> String {
 fn Safety() -> impl IntoView {
     let state = use_app();
     let phone = RwSignal::new(String::new());
+    let details = RwSignal::new(false);
     let rules = RwSignal::new(Vec::<CheckInRule>::new());
     let loaded = RwSignal::new(false);
     let message = RwSignal::new(None::<Result<String, String>>);
     let show = move |settings: SafetySettings| {
         phone.set(settings.emergency_phone);
+        details.set(settings.push_details);
         rules.set(settings.check_in);
         loaded.set(true);
     };
@@ -512,6 +514,7 @@ fn Safety() -> impl IntoView {
         let settings = SafetySettings {
             emergency_phone: phone.get().trim().to_owned(),
             check_in: rules.get(),
+            push_details: details.get(),
         };
         if let Err(reason) = settings.check() {
             message.set(Some(Err(reason)));
@@ -540,6 +543,15 @@ fn Safety() -> impl IntoView {
                 <label>"Phone"
                     <input name="emergency-phone" type="tel" prop:value=phone
                         on:input=move |ev| phone.set(event_target_value(&ev))/>
+                </label>
+            </div>
+            <div class="admin-form">
+                <h2>"Pocket alerts"</h2>
+                <p class="hint">"Phones show pocket alerts on the lock screen. By default they say only that a call has a new note; the caller's name never appears."</p>
+                <label class="inline">
+                    <input type="checkbox" name="push-details" prop:checked=details
+                        on:change=move |ev| details.set(event_target_checked(&ev))/>
+                    "Show the text of dispatchers' notes in pocket alerts"
                 </label>
             </div>
             <h2>"Check-in timers"</h2>

@@ -544,8 +544,9 @@ pub async fn safety_settings(
     conn: &mut SqliteConnection,
     agency_id: i64,
 ) -> Result<SafetySettings, sqlx::Error> {
-    let emergency_phone: String = sqlx::query_scalar!(
-        "SELECT emergency_phone FROM agencies WHERE id = ?",
+    let agency = sqlx::query!(
+        r#"SELECT emergency_phone, push_details AS "push_details: bool" FROM agencies
+           WHERE id = ?"#,
         agency_id
     )
     .fetch_one(&mut *conn)
@@ -569,8 +570,9 @@ pub async fn safety_settings(
         })
         .collect();
     Ok(SafetySettings {
-        emergency_phone,
+        emergency_phone: agency.emergency_phone,
         check_in,
+        push_details: agency.push_details,
     })
 }
 
@@ -615,8 +617,9 @@ pub async fn put_safety_settings(
     let before = safety_settings(conn, agency_id).await?;
     let phone = settings.emergency_phone.trim();
     sqlx::query!(
-        "UPDATE agencies SET emergency_phone = ? WHERE id = ?",
+        "UPDATE agencies SET emergency_phone = ?, push_details = ? WHERE id = ?",
         phone,
+        settings.push_details,
         agency_id
     )
     .execute(&mut *conn)
@@ -656,9 +659,10 @@ pub async fn put_safety_settings(
         .await?;
     }
     let detail = format!(
-        "emergency number {}; {} check-in timer(s)",
+        "emergency number {}; {} check-in timer(s); note text in pocket alerts {}",
         if phone.is_empty() { "none" } else { phone },
-        settings.check_in.len()
+        settings.check_in.len(),
+        if settings.push_details { "on" } else { "off" }
     );
     audit::record(conn, author, "safety_saved", "agency", &detail).await?;
     Ok(Ok(safety_settings(conn, agency_id).await?))

@@ -360,6 +360,40 @@ async fn a_crews_phone_hears_of_its_new_call_its_notes_and_its_end_encrypted_and
 }
 
 #[tokio::test]
+async fn note_text_reaches_the_lock_screen_only_where_the_agency_allows_it() {
+    let hub = hub();
+    let mut service = PushService::start().await;
+    let _m14 = subscribed(&hub, &service, "medic2", "M14", "m14").await;
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let call = new_call(&dispatch).await;
+    assign(&dispatch, call, "M14").await;
+    service.next().await;
+    let admin = hub.sign_in("admin", None).await;
+    let mut settings: Value = admin.ok(Method::GET, "/api/admin/safety", None).await;
+    assert_eq!(settings["push_details"], false, "off unless chosen");
+    settings["push_details"] = json!(true);
+    let saved: Value = admin
+        .ok(Method::PUT, "/api/admin/safety", Some(settings))
+        .await;
+    assert_eq!(saved["push_details"], true);
+    dispatch
+        .ok::<Value>(
+            Method::POST,
+            &format!("/api/incidents/{call}/notes"),
+            Some(json!({"text": "Door code 4471, second floor"})),
+        )
+        .await;
+    let noted = service.next().await;
+    assert_eq!(noted.message["kind"], "note");
+    let body = noted.message["body"].as_str().unwrap();
+    assert!(body.contains("Door code 4471"), "{body}");
+    assert!(
+        !noted.message.to_string().contains("Pat Jones"),
+        "never the caller"
+    );
+}
+
+#[tokio::test]
 async fn the_emergency_acknowledgement_reaches_the_pocket() {
     let hub = hub();
     let mut service = PushService::start().await;
@@ -616,6 +650,8 @@ async fn an_administrator_rotates_the_key_and_the_old_subscriptions_end() {
     );
     let audit: Value = admin.ok(Method::GET, "/api/admin/audit", None).await;
     assert!(audit.to_string().contains("push_key_rotated"), "{audit}");
+    let (status, problem) = admin.get("/api/admin/push/attempts?limit=1001").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
 }
 
 /// Waits for `check` to give a value, up to 10 s.

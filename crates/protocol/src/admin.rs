@@ -513,6 +513,10 @@ pub struct SafetySettings {
     /// Called or texted while an emergency has not reached the hub; empty for none.
     pub emergency_phone: String,
     pub check_in: Vec<CheckInRule>,
+    /// Pocket alerts may show a dispatcher's note text on the lock screen (off: they say only
+    /// that there is a new note).
+    #[serde(default)]
+    pub push_details: bool,
 }
 
 impl SafetySettings {

@@ -160,34 +160,22 @@ impl fmt::Display for TransitionError {
 
 impl std::error::Error for TransitionError {}
 
-/// What kind of unit a crew runs: it decides which statuses the unit takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UnitKind {
-    Police,
-    Ems,
-    Fire,
+crate::named! {
+    /// What kind of unit a crew runs: it decides which statuses the unit takes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum UnitKind {
+        Police = "police",
+        Ems = "ems",
+        Fire = "fire",
+    }
 }
 
 impl UnitKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnitKind::Police => "police",
-            UnitKind::Ems => "ems",
-            UnitKind::Fire => "fire",
-        }
-    }
-
     /// Whether units of this kind take `status`: only EMS units transport patients.
     pub fn takes(self, status: StatusCode) -> bool {
         use StatusCode::{AtHospital, Transporting};
         self == UnitKind::Ems || !matches!(status, Transporting | AtHospital)
-    }
-
-    pub fn parse(text: &str) -> Option<UnitKind> {
-        [UnitKind::Police, UnitKind::Ems, UnitKind::Fire]
-            .into_iter()
-            .find(|k| k.as_str() == text)
     }
 }
 

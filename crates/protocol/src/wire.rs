@@ -21,85 +21,41 @@ pub const MAX_PUSH_ENTRIES: usize = 100;
 /// Most changes in one pull page.
 pub const MAX_PAGE: u32 = 500;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Responder,
-    Dispatcher,
-    Admin,
+crate::named! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Role {
+        Responder = "responder",
+        Dispatcher = "dispatcher",
+        Admin = "admin",
+    }
 }
 
 impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Responder => "responder",
-            Role::Dispatcher => "dispatcher",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        [Role::Responder, Role::Dispatcher, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == text)
-    }
-
     /// Dispatchers and admins run the board and see the whole agency.
     pub fn dispatches(self) -> bool {
         matches!(self, Role::Dispatcher | Role::Admin)
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IncidentState {
-    Active,
-    Closed,
-    Cancelled,
-}
-
-impl IncidentState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IncidentState::Active => "active",
-            IncidentState::Closed => "closed",
-            IncidentState::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<IncidentState> {
-        [
-            IncidentState::Active,
-            IncidentState::Closed,
-            IncidentState::Cancelled,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
+crate::named! {
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum IncidentState {
+        Active = "active",
+        Closed = "closed",
+        Cancelled = "cancelled",
     }
 }
 
-/// Who wrote a note: the call-taker (the caller's account), a dispatcher, or a unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NoteSource {
-    Caller,
-    Dispatch,
-    Field,
-}
-
-impl NoteSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NoteSource::Caller => "caller",
-            NoteSource::Dispatch => "dispatch",
-            NoteSource::Field => "field",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<NoteSource> {
-        [NoteSource::Caller, NoteSource::Dispatch, NoteSource::Field]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+crate::named! {
+    /// Who wrote a note: the call-taker (the caller's account), a dispatcher, or a unit.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum NoteSource {
+        Caller = "caller",
+        Dispatch = "dispatch",
+        Field = "field",
     }
 }
 
@@ -422,34 +378,22 @@ pub const MAX_REASON_CHARS: usize = 500;
 // ---------------------------------------------------------------------------------------
 // Sync: push
 
-/// What a device's outbox entry asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionKind {
-    Acknowledge,
-    Status,
-    FieldNote,
-    /// The responder's emergency button ("officer down", "crew needs help").
-    Emergency,
-    /// The responder ends their own emergency.
-    EmergencyCancel,
-    /// "We're OK": answers the unit's check-in timer.
-    CheckIn,
-    /// Where the unit is now (sent while an emergency is active and location is on).
-    Position,
-}
-
-impl ActionKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionKind::Acknowledge => "acknowledge",
-            ActionKind::Status => "status",
-            ActionKind::FieldNote => "field_note",
-            ActionKind::Emergency => "emergency",
-            ActionKind::EmergencyCancel => "emergency_cancel",
-            ActionKind::CheckIn => "check_in",
-            ActionKind::Position => "position",
-        }
+crate::named! {
+    /// What a device's outbox entry asks for.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ActionKind {
+        Acknowledge = "acknowledge",
+        Status = "status",
+        FieldNote = "field_note",
+        /// The responder's emergency button ("officer down", "crew needs help").
+        Emergency = "emergency",
+        /// The responder ends their own emergency.
+        EmergencyCancel = "emergency_cancel",
+        /// "We're OK": answers the unit's check-in timer.
+        CheckIn = "check_in",
+        /// Where the unit is now (sent while an emergency is active and location is on).
+        Position = "position",
     }
 }
 
@@ -825,6 +769,33 @@ pub fn is_uuid(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The names `as_str` gives are the ones serde writes and reads.
+    #[test]
+    fn named_values_travel_by_the_names_they_are_stored_by() {
+        fn check<T: Copy + PartialEq + std::fmt::Debug + Serialize + for<'de> Deserialize<'de>>(
+            all: &[T],
+            name: fn(T) -> &'static str,
+            parse: fn(&str) -> Option<T>,
+        ) {
+            for value in all {
+                let text = name(*value);
+                assert_eq!(serde_json::to_value(value).unwrap(), text);
+                assert_eq!(serde_json::from_value::<T>(text.into()).unwrap(), *value);
+                assert_eq!(parse(text), Some(*value));
+            }
+            assert_eq!(parse("nonsense"), None);
+        }
+        check(Role::ALL, Role::as_str, Role::parse);
+        check(
+            IncidentState::ALL,
+            IncidentState::as_str,
+            IncidentState::parse,
+        );
+        check(NoteSource::ALL, NoteSource::as_str, NoteSource::parse);
+        check(ActionKind::ALL, ActionKind::as_str, ActionKind::parse);
+        check(UnitKind::ALL, UnitKind::as_str, UnitKind::parse);
+    }
     use serde_json::json;
 
     fn entry(kind: ActionKind, payload: serde_json::Value) -> OutboxEntry {

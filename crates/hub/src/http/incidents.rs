@@ -106,11 +106,18 @@ async fn add_note(
         )
         .await?,
     )?;
+    // Read before the commit: nothing after it may turn a saved note into an error.
+    let details = sqlx::query_scalar!(
+        r#"SELECT push_details AS "push_details: bool" FROM agencies WHERE id = ?"#,
+        caller.agency_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let incident = finish(&state, &caller, tx, id).await?;
     state.push.to_units(
         caller.agency_id,
         active_units(&incident),
-        Message::incident_changed(&incident, "note"),
+        Message::note(&incident, details.then_some(body.text.as_str())),
     );
     Ok((StatusCode::CREATED, incident))
 }

@@ -135,7 +135,13 @@ async fn attempts(
     ApiQuery(query): ApiQuery<AttemptsQuery>,
 ) -> Result<Json<Vec<Attempt>>, Error> {
     caller.require_admin()?;
-    let limit = i64::from(query.limit.unwrap_or(100).clamp(1, 1000));
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(Error::BadRequest(format!(
+            "limit {limit} is out of range; ask for 1 to 1000 attempts"
+        )));
+    }
+    let limit = i64::from(limit);
     let rows = sqlx::query_as!(
         Attempt,
         r#"SELECT id AS "id!", subscription_id, push_service, kind, urgency, topic, attempt, at,

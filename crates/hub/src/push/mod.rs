@@ -78,6 +78,17 @@ impl Message {
         }
     }
 
+    /// A dispatcher's note on the crew's call: its text only where the agency allows it on
+    /// lock screens.
+    pub fn note(incident: &Incident, text: Option<&str>) -> Message {
+        let mut message = Message::incident_changed(incident, "note");
+        if let Some(text) = text {
+            let short: String = text.chars().take(200).collect();
+            message.body = format!("{} · {short}", incident.number);
+        }
+        message
+    }
+
     /// A change on a call the crew is on; the note's text stays in the app.
     pub fn incident_changed(incident: &Incident, kind: &'static str) -> Message {
         let (what, urgency) = match kind {
