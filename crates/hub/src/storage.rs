@@ -56,6 +56,10 @@ pub fn classify(err: &sqlx::Error) -> Failure {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
             Failure::Unavailable
         }
+        // A record read as certain to exist is gone (removed between two requests).
+        sqlx::Error::RowNotFound => Failure::Refused(Refusal::NotFound(
+            "the record this refers to does not exist (any more); reload and try again".to_owned(),
+        )),
         _ => Failure::Internal,
     }
 }
@@ -162,6 +166,9 @@ mod tests {
             Failure::Internal
         );
         assert_eq!(classify(&sqlx::Error::PoolTimedOut), Failure::Unavailable);
-        assert_eq!(classify(&sqlx::Error::RowNotFound), Failure::Internal);
+        assert!(matches!(
+            classify(&sqlx::Error::RowNotFound),
+            Failure::Refused(Refusal::NotFound(_))
+        ));
     }
 }

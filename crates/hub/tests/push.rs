@@ -125,6 +125,7 @@ async fn receive(
     match name.as_str() {
         "gone" => (HttpStatus::GONE, none),
         "missing" => (HttpStatus::NOT_FOUND, none),
+        "big" => (HttpStatus::PAYLOAD_TOO_LARGE, none),
         "busy" => {
             let mut answered = service.busy_answered.lock().unwrap();
             if *answered {
@@ -470,45 +471,51 @@ async fn a_check_in_falling_due_reaches_the_pocket_once() {
 }
 
 #[tokio::test]
-async fn a_gone_subscription_is_dropped_and_a_busy_service_is_tried_again() {
+async fn a_gone_subscription_is_dropped_a_busy_service_tried_again_and_a_refusal_not_repeated() {
     let hub = hub();
     let mut service = PushService::start().await;
     let gone = subscribed(&hub, &service, "medic2", "M14", "gone").await;
     let _busy = subscribed(&hub, &service, "fire1", "E3", "busy").await;
+    let big = subscribed(&hub, &service, "officer3", "P11", "big").await;
     let dispatch = hub.sign_in("dispatch", None).await;
     let call = new_call(&dispatch).await;
-    for unit in ["M14", "E3"] {
+    for unit in ["M14", "E3", "P11"] {
         assign(&dispatch, call, unit).await;
     }
-    // Three requests reach the service: gone (410), busy (429), busy again (201).
+    // Four requests reach the service: gone (410), big (413), busy (429), busy again (201).
     let mut seen = Vec::new();
-    for _ in 0..3 {
+    for _ in 0..4 {
         seen.push(service.next().await.endpoint);
     }
     seen.sort();
-    assert!(seen[0].ends_with("/push/busy") && seen[1].ends_with("/push/busy"));
-    assert!(seen[2].ends_with("/push/gone"));
-    // The gone subscription is dropped (the attempt is recorded after the answer).
+    let ends: Vec<&str> = seen.iter().map(|e| e.rsplit('/').next().unwrap()).collect();
+    assert_eq!(ends, ["big", "busy", "busy", "gone"]);
+    // Each attempt is recorded once answered.
     let admin = hub.sign_in("admin", None).await;
     let attempts = until(|| async {
         let attempts: Value = admin
             .ok(Method::GET, "/api/admin/push/attempts", None)
             .await;
         let attempts = attempts.as_array().unwrap().clone();
-        (attempts.len() == 3).then_some(attempts)
+        (attempts.len() == 4).then_some(attempts)
     })
     .await;
-    let statuses: Vec<i64> = attempts
+    let mut statuses: Vec<i64> = attempts
         .iter()
         .map(|a| a["status"].as_i64().unwrap())
         .collect();
-    assert!(statuses.contains(&410) && statuses.contains(&429) && statuses.contains(&201));
+    statuses.sort();
+    assert_eq!(statuses, [201, 410, 413, 429]);
+    // Gone: the subscription is dropped. Too large: not tried again, and kept (the next,
+    // smaller message may fit).
     let (status, _) = until(|| async {
         let (status, body) = gone.get("/api/push/subscription").await;
         (status == StatusCode::NOT_FOUND).then_some((status, body))
     })
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = big.get("/api/push/subscription").await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 #[tokio::test]
