@@ -88,6 +88,7 @@ pub async fn apply_push(
                         decision: Decision::Rejected(format!("{refusal}; it was not applied")),
                         effect: Effect::default(),
                         head: records::head(&mut **tx, actor.agency_id).await?,
+                        before: None,
                     };
                     record(tx, actor, unit_id, entry, recorded, received_at).await?
                 }
@@ -218,6 +219,7 @@ async fn process(
         decision,
         effect: event,
         head: found.head,
+        before: Some(unit),
     };
     record(tx, actor, unit_id, entry, outcome, received_at).await
 }
@@ -227,6 +229,8 @@ struct Recorded {
     decision: Decision,
     effect: Effect,
     head: i64,
+    /// The unit as it stood before the entry, when it was read.
+    before: Option<Unit>,
 }
 
 /// Writes down what became of an entry: its outcome, the device's number, the unit heard
@@ -244,6 +248,7 @@ async fn record(
         decision,
         effect: event,
         head,
+        before,
     } = recorded;
     let (outcome, reason) = match decision {
         Decision::Applied => (Outcome::Applied, None),
@@ -296,7 +301,9 @@ async fn record(
         outcome,
         reason: reason.clone(),
     };
-    let mut changes = vec![(Audience::All, ChangeBody::Unit(unit.into_unit()))];
+    let unit = unit.into_unit();
+    let audience = unit_audience(before.as_ref(), &unit);
+    let mut changes = vec![(audience, ChangeBody::Unit(unit))];
     for incident_id in event.touched {
         changes.push(records::incident_change(tx, agency_id, incident_id).await?);
     }
@@ -316,6 +323,25 @@ async fn record(
         expected_seq: None,
     };
     Ok((result, Some(cursor)))
+}
+
+/// Who gets the unit as it now stands. Every device shows the units' statuses and calls, so a
+/// change to those goes to everyone; an entry that only moved "last heard", a position or a
+/// check-in time goes to dispatch and the unit itself — with 2,000 units connected, not 2,000
+/// copies of every press of a button (the emergency alarm's latency was spent on them).
+fn unit_audience(before: Option<&Unit>, after: &Unit) -> Audience {
+    match before {
+        Some(before)
+            if before.status == after.status
+                && before.incident_id == after.incident_id
+                && before.callsign == after.callsign
+                && before.kind == after.kind
+                && before.retired == after.retired =>
+        {
+            Audience::Units(vec![after.id])
+        }
+        _ => Audience::All,
+    }
 }
 
 /// What the feed shows about an entry, and which incidents it changed.

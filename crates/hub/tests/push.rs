@@ -289,7 +289,7 @@ async fn new_call(dispatch: &Client) -> i64 {
 }
 
 fn hub() -> TestHub {
-    TestHub::start_with(&[], &["--push-allow-loopback", "--push-timeout", "2"])
+    TestHub::start_with(&[], &["--push-timeout", "2"])
 }
 
 #[tokio::test]

@@ -622,3 +622,70 @@ async fn a_device_number_serves_only_the_user_who_first_used_it() {
     assert_eq!(history.len(), 2);
     assert!(status_history(&hub, "M14").await.is_empty());
 }
+
+/// Every crew sees every unit's status and call; what only moves "last heard" or a position
+/// goes to dispatch and the unit itself, not to every connected device.
+#[tokio::test]
+async fn a_units_status_reaches_every_crew_and_its_position_only_dispatch_and_itself() {
+    let hub = TestHub::start();
+    let m14 = hub.sign_in("medic2", Some("M14")).await;
+    let p11 = hub.sign_in("officer3", Some("P11")).await;
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let start: ChangesPage = p11
+        .ok(Method::GET, "/api/sync/changes?since=0&limit=500", None)
+        .await;
+    assert!(!start.more);
+    let mut device = Device::new();
+    let position = device.entry(
+        "position",
+        json!({"location": {"latitude": 45.52, "longitude": -122.68, "accuracy_m": 10.0}}),
+    );
+    let off = device.entry("status", json!({"status": "out_of_service"}));
+    let answers = m14.push(vec![position, off]).await;
+    assert!(
+        answers
+            .results
+            .iter()
+            .all(|r| serde_json::to_value(r.outcome).unwrap() == "applied")
+    );
+    let everyone = [("out_of_service".to_owned(), true)];
+    assert_eq!(
+        unit_changes(&p11, start.cursor, "M14").await,
+        everyone,
+        "another crew: the status only"
+    );
+    let both = [
+        ("available".to_owned(), true),
+        ("out_of_service".to_owned(), true),
+    ];
+    assert_eq!(
+        unit_changes(&m14, start.cursor, "M14").await,
+        both,
+        "the unit itself: both"
+    );
+    assert_eq!(
+        unit_changes(&dispatch, start.cursor, "M14").await,
+        both,
+        "dispatch: both"
+    );
+}
+
+/// The copies of a unit a client may pull after `since`: (status, has a position).
+async fn unit_changes(client: &Client, since: u64, callsign: &str) -> Vec<(String, bool)> {
+    let page: ChangesPage = client
+        .ok(
+            Method::GET,
+            &format!("/api/sync/changes?since={since}&limit=500"),
+            None,
+        )
+        .await;
+    page.changes
+        .into_iter()
+        .filter_map(|c| match c.body {
+            ChangeBody::Unit(u) if u.callsign == callsign => {
+                Some((u.status.as_str().to_owned(), u.position.is_some()))
+            }
+            _ => None,
+        })
+        .collect()
+}
