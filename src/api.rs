@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tenfour_protocol::Problem;
 use tenfour_protocol::wire::{
-    ChangesPage, ChooseUnit, OutboxEntry, PushRequest, PushResponse, SessionInfo, SignIn, Unit,
+    ChangesPage, ChooseUnit, PushRequest, PushResponse, Queued, SessionInfo, SignIn, Unit,
 };
 
 #[derive(Debug, Clone, PartialEq)]
@@ -157,8 +157,10 @@ pub mod web_push {
     }
 }
 
-pub async fn push(token: &str, entries: Vec<OutboxEntry>) -> ApiResult<PushResponse> {
-    let body = PushRequest { entries };
+pub async fn push(token: &str, entries: Vec<Queued>) -> ApiResult<PushResponse> {
+    let body = PushRequest {
+        entries: entries.into_iter().map(|q| q.entry).collect(),
+    };
     answer(send_json(authorized(Request::post("/api/sync/push"), token), &body).await?).await
 }
 

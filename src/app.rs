@@ -24,12 +24,12 @@ use tenfour_protocol::wire::Role;
 
 #[component]
 pub fn App() -> impl IntoView {
+    crate::sync::location::provide_location();
     let state = AppState::new();
     provide_context(state);
     leptos::task::spawn_local(async move {
         state.reload().await;
         ask_for_persistent_storage();
-        crate::sync::location::resume();
         engine::start(state);
         engine::kick();
     });

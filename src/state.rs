@@ -2,15 +2,17 @@
 //! call `act` for anything the responder does; they never touch the store or the network.
 
 use crate::clock::{now_ms, performance_now};
-use crate::store::{Delivered, Rejected, SavedSession, Synced, shared as store};
+use crate::store::{Applied, Delivered, Rejected, SavedSession, Synced, shared as store};
 pub use crate::sync::link::Link;
+use crate::sync::location::Geo;
 use crate::sync::{engine, tabs};
 use leptos::prelude::*;
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::news::{News, news};
 use tenfour_protocol::press::{PressGuard, SETTLE_MS};
+use tenfour_protocol::sync::patch_keyed;
 use tenfour_protocol::wire::{
-    Action, Emergency, FieldEvent, Incident, Millis, OutboxEntry, Role, StatusPayload, Unit,
+    Action, Emergency, FieldEvent, Incident, Millis, Queued, Role, SessionInfo, StatusPayload, Unit,
 };
 
 /// How many field events the board keeps in memory (the feed pages through them).
@@ -34,7 +36,7 @@ pub struct AppState {
     /// Emergencies this device was sent: every one for dispatchers; a responder's own unit's
     /// and those of the units on its calls.
     pub emergencies: RwSignal<Vec<Synced<Emergency>>>,
-    pub outbox: RwSignal<Vec<OutboxEntry>>,
+    pub outbox: RwSignal<Vec<Queued>>,
     pub rejected: RwSignal<Vec<Rejected>>,
     pub delivered: RwSignal<Vec<Delivered>>,
     /// Field events (dispatchers), oldest first, at most `FEED_KEPT`.
@@ -152,18 +154,158 @@ impl AppState {
                 .feed
                 .with_untracked(|f| f.last().map_or(0, |(c, _)| *c));
             match store.feed_after(last).await {
-                Ok(new) if !new.is_empty() => self.feed.update(|feed| {
-                    // Reloads overlap: take only what is newer than what is held now.
-                    let held = feed.last().map_or(0, |(c, _)| *c);
-                    feed.extend(new.into_iter().filter(|(c, _)| *c > held));
-                    let excess = feed.len().saturating_sub(FEED_KEPT);
-                    feed.drain(..excess);
-                }),
-                Ok(_) => {}
+                Ok(new) => self.append_feed(new),
                 Err(err) => self.store_error.set(Some(err.to_string())),
             }
         }
         self.loaded.set(true);
+    }
+
+    /// Keeps a new session on the device (signed in, or a unit chosen) and starts syncing.
+    pub async fn begin_session(self, token: String, info: SessionInfo) -> Result<(), String> {
+        let saved = SavedSession {
+            token,
+            info,
+            expired: false,
+        };
+        store()
+            .await?
+            .save_session(&saved)
+            .await
+            .map_err(|e| format!("Could not keep the session on this device: {e}"))?;
+        self.reload().await;
+        tabs::announce_changed();
+        engine::kick();
+        Ok(())
+    }
+
+    /// Signs out: no pocket alert reaches the device any more, the hub ends the session (best
+    /// effort: offline, it simply expires at the end of the shift), and the device forgets the
+    /// token. Who was signed in and on which unit is kept: actions still waiting belong to that
+    /// unit and may only be sent by a session on it.
+    pub async fn end_session(self) {
+        crate::sync::push::forget_here().await;
+        let token = self.token();
+        if !token.is_empty() {
+            let _ = crate::api::sign_out(&token).await;
+        }
+        if let Ok(store) = store().await {
+            let signed_out = self.session.get_untracked().map(|s| SavedSession {
+                token: String::new(),
+                expired: true,
+                ..s
+            });
+            let saved = match signed_out {
+                Some(session) => store.save_session(&session).await,
+                None => store.clear_session().await,
+            };
+            if let Err(err) = saved {
+                self.store_error.set(Some(err.to_string()));
+            }
+        }
+        self.reload().await;
+        tabs::announce_changed();
+    }
+
+    /// The responder has read why dispatch refused an action.
+    pub async fn dismiss_rejected(self, entry_id: String) {
+        let dismissed = match store().await {
+            Ok(store) => store
+                .dismiss_rejected(&entry_id)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(err) => Err(err),
+        };
+        match dismissed {
+            Ok(()) => self
+                .rejected
+                .update(|list| list.retain(|r| r.entry.id != entry_id)),
+            Err(err) => self.store_error.set(Some(err)),
+        }
+    }
+
+    /// Shows what the sync engine wrote: the records in `applied` are patched into the lists
+    /// (only a list that really changed is touched, so only the screens that show it are
+    /// redrawn), and when `outbox` the outbox lists are read again. Everything is set after
+    /// the last read, in one go, so no screen sees half of it.
+    pub async fn show_written(self, applied: Applied, outbox: bool) {
+        let lists = if outbox {
+            match self.read_outbox_lists().await {
+                Ok(lists) => Some(lists),
+                Err(err) => {
+                    self.store_error.set(Some(err));
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        self.patch(applied);
+        if let Some((outbox, rejected, delivered)) = lists {
+            self.outbox.set(outbox);
+            self.rejected.set(rejected);
+            self.delivered.set(delivered);
+        }
+    }
+
+    async fn read_outbox_lists(
+        self,
+    ) -> Result<(Vec<Queued>, Vec<Rejected>, Vec<Delivered>), String> {
+        let store = store().await?;
+        let (outbox, rejected, delivered) =
+            futures::join!(store.outbox(), store.rejected(), store.delivered());
+        Ok((
+            outbox.map_err(|e| e.to_string())?,
+            rejected.map_err(|e| e.to_string())?,
+            delivered.map_err(|e| e.to_string())?,
+        ))
+    }
+
+    fn patch(self, applied: Applied) {
+        let Applied {
+            incidents,
+            units,
+            emergencies,
+            feed,
+            agency,
+        } = applied;
+        if !incidents.is_empty() {
+            let mut after = self.incidents.get_untracked();
+            if patch_keyed(&mut after, incidents, |s| s.record.id, |s| s.cursor) {
+                self.note_news(&after);
+                self.incidents.set(after);
+            }
+        }
+        self.units
+            .maybe_update(|list| patch_keyed(list, units, |s| s.record.id, |s| s.cursor));
+        self.emergencies
+            .maybe_update(|list| patch_keyed(list, emergencies, |s| s.record.id, |s| s.cursor));
+        if self.role_untracked().is_some_and(Role::dispatches) {
+            self.append_feed(feed);
+        }
+        if let Some(agency) = agency {
+            self.session.maybe_update(|s| match s {
+                Some(s) if s.info.agency != agency => {
+                    s.info.agency = agency;
+                    true
+                }
+                _ => false,
+            });
+        }
+    }
+
+    /// Adds field events to the board's feed. Reads and live changes overlap: only what is
+    /// newer than the newest held is taken.
+    fn append_feed(self, events: Vec<(u64, FieldEvent)>) {
+        if events.is_empty() {
+            return;
+        }
+        self.feed.update(|held| {
+            let last = held.last().map_or(0, |(c, _)| *c);
+            held.extend(events.into_iter().filter(|(c, _)| *c > last));
+            let excess = held.len().saturating_sub(FEED_KEPT);
+            held.drain(..excess);
+        });
     }
 
     /// Adds what changed on this unit's calls since the records shown now (responders only;
@@ -192,7 +334,7 @@ impl AppState {
 
     /// Starts the undo time of a status that ends the unit's part in a call; unless undone,
     /// it is recorded like any other action when the time is up.
-    pub fn end_after_undo(self, status: StatusCode, incident_id: Option<i64>) {
+    pub fn end_after_undo(self, status: StatusCode, incident_id: Option<i64>, geo: Geo) {
         let press = self
             .ending
             .with_untracked(|e| e.as_ref().map_or(0, |e| e.press))
@@ -213,7 +355,7 @@ impl AppState {
                 let action = Action::Status(StatusPayload {
                     status,
                     incident_id,
-                    location: crate::sync::location::last_known(),
+                    location: geo.here(),
                 });
                 self.act(action, status.label().to_owned());
             }
@@ -292,6 +434,11 @@ impl AppState {
             .unwrap_or_default()
     }
 
+    fn role_untracked(&self) -> Option<Role> {
+        self.session
+            .with_untracked(|s| s.as_ref().map(|s| s.info.user.role))
+    }
+
     pub fn role(&self) -> Option<Role> {
         self.session.with(|s| s.as_ref().map(|s| s.info.user.role))
     }
@@ -315,10 +462,7 @@ impl AppState {
     /// Actions the hub applied that `keep(entry, settled_at, unit_synced_at)` says must
     /// still count, oldest first. Every applied action republishes the unit, so a unit copy
     /// stored after the hub's answer means the pull carrying the action's effect has landed.
-    fn applied_entries(
-        &self,
-        keep: impl Fn(&OutboxEntry, Millis, Millis) -> bool,
-    ) -> Vec<OutboxEntry> {
+    fn applied_entries(&self, keep: impl Fn(&Queued, Millis, Millis) -> bool) -> Vec<Queued> {
         let unit_synced_at = self.unit_id().map_or(0, |id| {
             self.units.with(|units| {
                 units
@@ -327,7 +471,7 @@ impl AppState {
                     .map_or(0, |u| u.synced_at)
             })
         });
-        let mut entries: Vec<OutboxEntry> = self.delivered.with(|delivered| {
+        let mut entries: Vec<Queued> = self.delivered.with(|delivered| {
             delivered
                 .iter()
                 .filter(|d| keep(&d.entry, d.settled_at, unit_synced_at))
@@ -342,7 +486,7 @@ impl AppState {
     /// emergency: their effect on it has not come back yet. (A copy that arrived on the live
     /// stream before the hub's answer was settled is older, but then it shows the emergency
     /// active, which is what the panel shows anyway.)
-    pub fn applied_after_my_emergency(&self) -> Vec<OutboxEntry> {
+    pub fn applied_after_my_emergency(&self) -> Vec<Queued> {
         let unit = self.unit_id();
         let newest = self.emergencies.with(|list| {
             list.iter()
@@ -357,8 +501,10 @@ impl AppState {
     /// The actions to lay over the synced records: those applied but not yet pulled (status
     /// changes only until the unit shows them; notes and acknowledgements until the records
     /// that show them replace the overlay), then those still waiting.
-    pub fn overlay_entries(&self) -> Vec<OutboxEntry> {
-        let mut entries = self.applied_entries(tenfour_protocol::view::applied_not_yet_pulled);
+    pub fn overlay_entries(&self) -> Vec<Queued> {
+        let mut entries = self.applied_entries(|entry, settled_at, unit_synced_at| {
+            tenfour_protocol::view::applied_not_yet_pulled(entry, settled_at, unit_synced_at)
+        });
         self.outbox
             .with(|pending| entries.extend(pending.iter().cloned()));
         entries
@@ -414,5 +560,9 @@ impl engine::Host for AppState {
 
     fn reload(self) -> impl Future<Output = ()> {
         AppState::reload(self)
+    }
+
+    fn show_written(self, applied: Applied, outbox: bool) -> impl Future<Output = ()> {
+        AppState::show_written(self, applied, outbox)
     }
 }

@@ -269,15 +269,25 @@ async fn the_cursor_never_goes_backwards_and_old_changes_never_win() {
         StatusCode::OnScene
     );
 
-    // A page whose cursor is newer but that carries an older copy of a record keeps the newer.
-    store
+    // A page whose cursor is newer but that carries an older copy of a record keeps the newer,
+    // and tells the screens it wrote nothing (they patch only what a page wrote).
+    let written = store
         .apply_changes(&[unit_change(7, StatusCode::Available)], 12)
         .await
         .unwrap();
+    assert!(written.is_empty(), "{written:?}");
     assert_eq!(store.cursor().await.unwrap(), 12);
     let units = store.units().await.unwrap();
     assert_eq!(units[0].record.status, StatusCode::OnScene);
     assert_eq!(units[0].cursor, 10);
+
+    // What a page wrote is what the store now holds.
+    let written = store
+        .apply_changes(&[unit_change(13, StatusCode::Available)], 13)
+        .await
+        .unwrap();
+    assert_eq!(written.units, store.units().await.unwrap());
+    assert_eq!(written.units[0].record.status, StatusCode::Available);
 }
 
 fn session_of(user_id: i64) -> SavedSession {
@@ -356,7 +366,7 @@ async fn another_user_on_a_shared_device_gets_a_device_number_of_their_own() {
         .await
         .unwrap()
         .into_iter()
-        .map(|d| d.entry.id)
+        .map(|d| d.entry.id.clone())
         .collect();
     assert_eq!(delivered, [first.id.clone(), waiting.id.clone()]);
     let rejected = store.rejected().await.unwrap();

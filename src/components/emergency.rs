@@ -8,7 +8,7 @@ use crate::clock::now_ms;
 use crate::components::alert::ring;
 use crate::components::time::clock;
 use crate::state::{AppState, use_app};
-use crate::sync::location;
+use crate::sync::location::{Geo, use_location};
 use leptos::prelude::*;
 use std::time::Duration;
 use tenfour_protocol::safety::{Notice, notice, sms_body};
@@ -43,10 +43,10 @@ fn vibrate(pattern: &[u32]) {
     }
 }
 
-fn raise(state: AppState) {
-    let location = crate::sync::location::last_known();
+fn raise(state: AppState, geo: Geo) {
+    let location = geo.here();
     if let Some(here) = &location {
-        crate::sync::location::mark_sent(here.clone(), now_ms());
+        geo.sent.set(Some((here.clone(), now_ms())));
     }
     let action = Action::Emergency(EmergencyPayload { location });
     vibrate(&[300, 100, 300]);
@@ -58,6 +58,7 @@ fn raise(state: AppState) {
 #[component]
 pub fn EmergencyButton() -> impl IntoView {
     let state = use_app();
+    let geo = use_location();
     let holding = RwSignal::new(None::<u64>);
     let start = move |ev: leptos::ev::PointerEvent| {
         ev.prevent_default();
@@ -67,7 +68,7 @@ pub fn EmergencyButton() -> impl IntoView {
             gloo_timers::future::sleep(Duration::from_millis(HOLD_MS)).await;
             if holding.get_untracked() == Some(press) {
                 holding.set(None);
-                raise(state);
+                raise(state, geo);
             }
         });
     };
@@ -88,7 +89,7 @@ pub fn EmergencyButton() -> impl IntoView {
             })
             .unwrap_or(false);
         if confirmed {
-            raise(state);
+            raise(state, geo);
         }
     };
     view! {
@@ -111,13 +112,16 @@ fn sms_link(phone: &str, body: &str) -> String {
 
 /// Sends where the device is now, when one is due (moved far enough or long enough since
 /// the last): while the emergency is active, dispatch follows the responder.
-fn send_position(state: AppState) {
-    let Some(here) = location::last_known() else {
+fn send_position(state: AppState, geo: Geo) {
+    let Some(here) = geo.here() else {
         return;
     };
     let now = now_ms();
-    if tenfour_protocol::position::due(location::last_sent().as_ref(), &here, now) {
-        location::mark_sent(here.clone(), now);
+    let due = geo
+        .sent
+        .with_untracked(|sent| tenfour_protocol::position::due(sent.as_ref(), &here, now));
+    if due {
+        geo.sent.set(Some((here.clone(), now)));
         state.send_quietly(Action::Position(PositionPayload { location: here }));
     }
 }
@@ -127,6 +131,7 @@ fn send_position(state: AppState) {
 #[component]
 pub fn EmergencyPanel() -> impl IntoView {
     let state = use_app();
+    let geo = use_location();
     let shown = Memo::new(move |_| {
         let pending = state.outbox.get();
         let unpulled = state.applied_after_my_emergency();
@@ -137,15 +142,12 @@ pub fn EmergencyPanel() -> impl IntoView {
     let following = Memo::new(move |_| state.my_emergency_notice().is_some());
     Effect::new(move |_| {
         state.now.track();
+        geo.position.track();
         if following.get() {
-            location::follow(move || send_position(state));
-            send_position(state);
-        } else {
-            location::unfollow();
+            send_position(state, geo);
         }
     });
-    on_cleanup(location::unfollow);
-    let sharing = RwSignal::new(location::enabled());
+    let sharing = geo.sharing;
     let others = Memo::new(move |_| {
         let unit = state.unit_id();
         state.emergencies.with(|list| {
@@ -186,7 +188,7 @@ pub fn EmergencyPanel() -> impl IntoView {
             Some(Notice::NotDelivered { pressed_at }) => clock(pressed_at),
             _ => String::new(),
         };
-        let location: Option<Location> = crate::sync::location::last_known();
+        let location: Option<Location> = geo.position.get();
         let body = sms_body(
             &callsign,
             &session.info.user.display_name,
@@ -231,10 +233,7 @@ pub fn EmergencyPanel() -> impl IntoView {
                     {move || (!sharing.get()).then(|| view! {
                         <p class="emergency-location">"Location is off: dispatch cannot see where you are. "
                             <button class="secondary" data-testid="emergency-share-location"
-                                on:click=move |_| {
-                                    location::set_enabled(true);
-                                    sharing.set(true);
-                                }>"Share my location"</button>
+                                on:click=move |_| sharing.set(true)>"Share my location"</button>
                         </p>
                     })}
                     {cancellable.then(|| view! {

@@ -3,6 +3,7 @@
 //! with visible progress, and then can still be undone for a few seconds before it is sent.
 
 use crate::state::use_app;
+use crate::sync::location::use_location;
 use leptos::prelude::*;
 use std::time::Duration;
 use tenfour_protocol::StatusCode;
@@ -54,6 +55,7 @@ pub fn StatusButtons(incident_id: i64) -> impl IntoView {
 #[component]
 fn StatusButton(status: StatusCode, incident_id: i64) -> impl IntoView {
     let state = use_app();
+    let geo = use_location();
     let press = move |_| {
         if !state.take_press() {
             return;
@@ -61,7 +63,7 @@ fn StatusButton(status: StatusCode, incident_id: i64) -> impl IntoView {
         let action = Action::Status(StatusPayload {
             status,
             incident_id: status.is_committed().then_some(incident_id),
-            location: crate::sync::location::last_known(),
+            location: geo.here(),
         });
         state.act(action, status.label().to_owned());
     };
@@ -83,6 +85,7 @@ fn StatusButton(status: StatusCode, incident_id: i64) -> impl IntoView {
 #[component]
 fn HoldToEnd(status: StatusCode, incident_id: i64) -> impl IntoView {
     let state = use_app();
+    let geo = use_location();
     let holding = state.holding;
     // No settling check here: a hold takes 1.2 s, longer than any settling time, and the
     // press is taken (once) only when the hold completes.
@@ -95,7 +98,7 @@ fn HoldToEnd(status: StatusCode, incident_id: i64) -> impl IntoView {
             gloo_timers::future::sleep(Duration::from_millis(HOLD_MS)).await;
             if holding.get_untracked() == Some((status, press)) && state.take_press() {
                 holding.set(None);
-                state.end_after_undo(status, status.is_committed().then_some(incident_id));
+                state.end_after_undo(status, status.is_committed().then_some(incident_id), geo);
             }
         });
     };
@@ -107,7 +110,7 @@ fn HoldToEnd(status: StatusCode, incident_id: i64) -> impl IntoView {
     // Enter or Space on a focused button makes a click with no pointer behind it (detail 0).
     let keyboard = move |ev: leptos::ev::MouseEvent| {
         if ev.detail() == 0 && state.take_press() {
-            state.end_after_undo(status, status.is_committed().then_some(incident_id));
+            state.end_after_undo(status, status.is_committed().then_some(incident_id), geo);
         }
     };
     view! {

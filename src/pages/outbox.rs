@@ -4,14 +4,12 @@ use crate::components::pocket::PocketAlerts;
 use crate::components::time::clock;
 use crate::pages::admin::ChangePassword;
 use crate::state::use_app;
-use crate::store::SavedSession;
-use crate::store::shared as store;
-use crate::sync::location;
+use crate::sync::location::use_location;
 use leptos::prelude::*;
-use tenfour_protocol::wire::{Action, OutboxEntry};
+use tenfour_protocol::wire::{Action, Queued};
 
-fn describe(entry: &OutboxEntry) -> String {
-    match entry.action() {
+fn describe(entry: &Queued) -> String {
+    match &entry.action {
         Ok(Action::Status(s)) => format!("Status: {}", s.status.label()),
         Ok(Action::Acknowledge(_)) => "Acknowledged assignment".into(),
         Ok(Action::FieldNote(n)) => format!("Note: {}", n.text),
@@ -29,7 +27,7 @@ fn describe(entry: &OutboxEntry) -> String {
 #[component]
 pub fn OutboxPage() -> impl IntoView {
     let state = use_app();
-    let share = RwSignal::new(location::enabled());
+    let share = use_location().sharing;
     let silent = RwSignal::new(crate::components::emergency::silent());
     let sign_out = move |_| {
         let waiting = state.outbox.with(Vec::len);
@@ -44,41 +42,12 @@ pub fn OutboxPage() -> impl IntoView {
                 return;
             }
         }
-        let token = state.session.with(|s| s.as_ref().map(|s| s.token.clone()));
-        leptos::task::spawn_local(async move {
-            // No push reaches this device once signed out (the hub drops its copy too).
-            crate::sync::push::forget_here().await;
-            if let Some(token) = token {
-                // Best effort: offline, the hub's session simply expires at the end of the shift.
-                let _ = crate::api::sign_out(&token).await;
-            }
-            if let Ok(store) = store().await {
-                // Keep who was signed in and on which unit, without the token: actions still
-                // waiting belong to that unit and may only be sent by a session on it.
-                let signed_out = state.session.get_untracked().map(|s| SavedSession {
-                    token: String::new(),
-                    expired: true,
-                    ..s
-                });
-                let _ = match signed_out {
-                    Some(session) => store.save_session(&session).await,
-                    None => store.clear_session().await,
-                };
-            }
-            // Half-written notes and forms belong to the person signing out.
-            crate::components::draft::forget("");
-            state.reload().await;
-            crate::sync::tabs::announce_changed();
-        });
+        // Half-written notes and forms belong to the person signing out.
+        crate::components::draft::forget("");
+        leptos::task::spawn_local(state.end_session());
     };
-    let dismiss = move |entry_id: String| {
-        leptos::task::spawn_local(async move {
-            if let Ok(store) = store().await {
-                let _ = store.dismiss_rejected(&entry_id).await;
-            }
-            state.reload().await;
-        });
-    };
+    let dismiss =
+        move |entry_id: String| leptos::task::spawn_local(state.dismiss_rejected(entry_id));
     view! {
         <section class="screen">
             <h1>"Sync"</h1>
@@ -123,9 +92,7 @@ pub fn OutboxPage() -> impl IntoView {
             <div class="settings">
                 <label class="toggle">
                     <input type="checkbox" prop:checked=share on:change=move |ev| {
-                        let on = event_target_checked(&ev);
-                        share.set(on);
-                        location::set_enabled(on);
+                        share.set(event_target_checked(&ev));
                     }/>
                     "Attach my location to status updates"
                 </label>

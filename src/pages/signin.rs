@@ -4,9 +4,6 @@
 use crate::api;
 use crate::pages::admin::ChangePassword;
 use crate::state::use_app;
-use crate::store::SavedSession;
-use crate::store::shared as store;
-use crate::sync::engine;
 use leptos::prelude::*;
 use tenfour_protocol::wire::{Role, SessionInfo, Unit};
 
@@ -26,28 +23,9 @@ pub fn SignIn() -> impl IntoView {
 
     let finish = move |token: String, info: SessionInfo| {
         leptos::task::spawn_local(async move {
-            let saved = SavedSession {
-                token,
-                info,
-                expired: false,
-            };
-            match store().await {
-                Ok(store) => {
-                    if let Err(e) = store.save_session(&saved).await {
-                        error.set(Some(format!(
-                            "Could not keep the session on this device: {e}"
-                        )));
-                        return;
-                    }
-                }
-                Err(e) => {
-                    error.set(Some(e));
-                    return;
-                }
+            if let Err(e) = state.begin_session(token, info).await {
+                error.set(Some(e));
             }
-            state.reload().await;
-            crate::sync::tabs::announce_changed();
-            engine::kick();
         });
     };
 

@@ -18,8 +18,8 @@ use indexed_db_futures::transaction::TransactionMode;
 use serde::{Deserialize, Serialize};
 use tenfour_protocol::sync::Settlement;
 use tenfour_protocol::wire::{
-    Action, Change, ChangeBody, Emergency, EntryResult, FieldEvent, Incident, Millis, OutboxEntry,
-    SessionInfo, Unit,
+    Action, AgencyInfo, Change, ChangeBody, Emergency, EntryResult, FieldEvent, Incident, Millis,
+    OutboxEntry, Queued, SessionInfo, Unit,
 };
 
 pub const DB_NAME: &str = "tenfour";
@@ -80,10 +80,20 @@ pub struct Synced<T> {
     pub record: T,
 }
 
+impl<T> Synced<T> {
+    pub fn new(cursor: u64, synced_at: Millis, record: T) -> Self {
+        Synced {
+            cursor,
+            synced_at,
+            record,
+        }
+    }
+}
+
 /// An action the hub refused for good, kept to show the responder.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rejected {
-    pub entry: OutboxEntry,
+    pub entry: Queued,
     pub reason: String,
     pub settled_at: Millis,
 }
@@ -91,7 +101,7 @@ pub struct Rejected {
 /// An action the hub has applied.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Delivered {
-    pub entry: OutboxEntry,
+    pub entry: Queued,
     pub settled_at: Millis,
 }
 
@@ -209,6 +219,58 @@ async fn renumber_outbox(
     Ok(())
 }
 
+/// What a page of changes wrote to the store: records new to the device or newer than its
+/// copy (a page may carry two copies of one record; both are listed, oldest first).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Applied {
+    pub incidents: Vec<Synced<Incident>>,
+    pub units: Vec<Synced<Unit>>,
+    pub emergencies: Vec<Synced<Emergency>>,
+    /// Field events with their cursors, oldest first.
+    pub feed: Vec<(u64, FieldEvent)>,
+    /// The agency's settings, when they changed.
+    pub agency: Option<AgencyInfo>,
+}
+
+impl Applied {
+    /// Adds what a later page wrote.
+    pub fn extend(&mut self, later: Applied) {
+        self.incidents.extend(later.incidents);
+        self.units.extend(later.units);
+        self.emergencies.extend(later.emergencies);
+        self.feed.extend(later.feed);
+        if later.agency.is_some() {
+            self.agency = later.agency;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self == &Applied::default()
+    }
+}
+
+/// Writes a synced record under `key` unless the store holds a copy from a later change;
+/// true when written.
+async fn put_if_newer<T: Serialize>(
+    store: &indexed_db_futures::object_store::ObjectStore<'_>,
+    key: i64,
+    row: &Synced<T>,
+) -> Result<bool> {
+    let existing: Option<String> = store.get(key as f64).primitive()?.await?;
+    let newer = match existing {
+        Some(existing) => parse::<Synced<serde_json::Value>>(&existing)?.cursor < row.cursor,
+        None => true,
+    };
+    if newer {
+        store
+            .put(text(row)?)
+            .with_key(key as f64)
+            .primitive()?
+            .await?;
+    }
+    Ok(newer)
+}
+
 impl Store {
     pub async fn open() -> Result<Store> {
         Store::open_named(DB_NAME).await
@@ -297,7 +359,7 @@ impl Store {
 
     /// Writes an action to the outbox and returns the entry. The device's id and counter
     /// are read and advanced in the same transaction, so numbers are never reused or skipped.
-    pub async fn queue(&self, action: &Action, at: Millis) -> Result<OutboxEntry> {
+    pub async fn queue(&self, action: &Action, at: Millis) -> Result<Queued> {
         let tx = self
             .db
             .transaction([META, OUTBOX])
@@ -338,11 +400,14 @@ impl Store {
         counted?;
         added?;
         tx.commit().await?;
-        Ok(entry)
+        Ok(Queued {
+            entry,
+            action: Ok(action.clone()),
+        })
     }
 
     /// Every queued entry, oldest first.
-    pub async fn outbox(&self) -> Result<Vec<OutboxEntry>> {
+    pub async fn outbox(&self) -> Result<Vec<Queued>> {
         self.all(OUTBOX).await
     }
 
@@ -374,7 +439,7 @@ impl Store {
             let key = local_key(base.clone(), result.seq)?;
             let stored: Option<String> = outbox.get(key).primitive()?.await?;
             let Some(stored) = stored else { continue };
-            let entry: OutboxEntry = parse(&stored)?;
+            let entry: Queued = parse(&stored)?;
             match tenfour_protocol::sync::settle(&entry, result) {
                 None => continue,
                 Some(Settlement::Refused(reason)) => {
@@ -448,7 +513,8 @@ impl Store {
 
     /// Stores a page of changes and the cursor after it, atomically. A record is replaced
     /// only by a newer change; a cursor older than the stored one aborts the whole page.
-    pub async fn apply_changes(&self, changes: &[Change], cursor: u64) -> Result<()> {
+    /// Returns what the page wrote, for the screens to patch in.
+    pub async fn apply_changes(&self, changes: &[Change], cursor: u64) -> Result<Applied> {
         let now = now_ms();
         let tx = self
             .db
@@ -465,35 +531,27 @@ impl Store {
         let units = tx.object_store(UNITS)?;
         let feed = tx.object_store(FEED)?;
         let emergencies = tx.object_store(EMERGENCIES)?;
+        let mut applied = Applied::default();
         for change in changes {
-            let (store, key, row) = match &change.body {
-                ChangeBody::Incident(i) => (
-                    &incidents,
-                    i.id,
-                    text(&Synced {
-                        cursor: change.cursor,
-                        synced_at: now,
-                        record: i,
-                    })?,
-                ),
-                ChangeBody::Unit(u) => (
-                    &units,
-                    u.id,
-                    text(&Synced {
-                        cursor: change.cursor,
-                        synced_at: now,
-                        record: u,
-                    })?,
-                ),
-                ChangeBody::Emergency(e) => (
-                    &emergencies,
-                    e.id,
-                    text(&Synced {
-                        cursor: change.cursor,
-                        synced_at: now,
-                        record: e,
-                    })?,
-                ),
+            match &change.body {
+                ChangeBody::Incident(i) => {
+                    let row = Synced::new(change.cursor, now, i.clone());
+                    if put_if_newer(&incidents, i.id, &row).await? {
+                        applied.incidents.push(row);
+                    }
+                }
+                ChangeBody::Unit(u) => {
+                    let row = Synced::new(change.cursor, now, u.clone());
+                    if put_if_newer(&units, u.id, &row).await? {
+                        applied.units.push(row);
+                    }
+                }
+                ChangeBody::Emergency(e) => {
+                    let row = Synced::new(change.cursor, now, e.clone());
+                    if put_if_newer(&emergencies, e.id, &row).await? {
+                        applied.emergencies.push(row);
+                    }
+                }
                 ChangeBody::Agency(agency) => {
                     // The agency's settings live in the session (its emergency number).
                     let saved: Option<String> = meta.get("session").primitive()?.await?;
@@ -505,9 +563,9 @@ impl Store {
                                 .with_key("session")
                                 .primitive()?
                                 .await?;
+                            applied.agency = Some(agency.clone());
                         }
                     }
-                    continue;
                 }
                 ChangeBody::FieldEvent(event) => {
                     // Field events never change: keyed by their cursor, a repeat overwrites itself.
@@ -515,18 +573,8 @@ impl Store {
                         .with_key(change.cursor as f64)
                         .primitive()?
                         .await?;
-                    continue;
+                    applied.feed.push((change.cursor, event.clone()));
                 }
-            };
-            let existing: Option<String> = store.get(key as f64).primitive()?.await?;
-            let newer = match existing {
-                Some(existing) => {
-                    parse::<Synced<serde_json::Value>>(&existing)?.cursor < change.cursor
-                }
-                None => true,
-            };
-            if newer {
-                store.put(row).with_key(key as f64).primitive()?.await?;
             }
         }
         meta.put(text(&cursor)?)
@@ -534,7 +582,7 @@ impl Store {
             .primitive()?
             .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(applied)
     }
 
     /// Field events after `cursor`, oldest first, with their cursors.

@@ -7,7 +7,7 @@
 
 use crate::api::{self, ApiError};
 use crate::clock::performance_now;
-use crate::store::{CURSOR_BACKWARDS, SavedSession, shared as store};
+use crate::store::{Applied, CURSOR_BACKWARDS, SavedSession, shared as store};
 use crate::sync::link::Link;
 use crate::sync::tabs;
 use futures::channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
@@ -36,8 +36,11 @@ pub trait Host: Copy + 'static {
     fn link(self) -> RwSignal<Link>;
     /// The device's storage failed: the screens say so.
     fn storage_failed(self, reason: String);
-    /// The engine wrote the store: read it again.
+    /// The engine changed the store in a way only a full read shows (it started over, or
+    /// the session ended): read everything again.
     fn reload(self) -> impl Future<Output = ()>;
+    /// The engine wrote these records, and settled actions when `outbox`: show them.
+    fn show_written(self, applied: Applied, outbox: bool) -> impl Future<Output = ()>;
 }
 
 thread_local! {
@@ -283,13 +286,20 @@ async fn sync_once<H: Host>(state: H) -> Result<(), Stop> {
         return Err(Stop::Offline);
     }
     state.link().set(Link::Syncing);
+    let mut pushed = false;
     let result = async {
-        push_all(&session).await?;
+        pushed = push_all(&session).await?;
         pull_all(&session).await
     }
     .await;
-    state.reload().await;
-    tabs::announce_changed();
+    match &result {
+        Ok(Pulled::Records(applied)) => state.show_written(applied.clone(), pushed).await,
+        // Started over, or stopped half way: what the store holds now is read whole.
+        Ok(Pulled::StartedOver) | Err(_) => state.reload().await,
+    }
+    if pushed || !matches!(&result, Ok(Pulled::Records(applied)) if applied.is_empty()) {
+        tabs::announce_changed();
+    }
     match result {
         Err(SyncError::Storage(reason)) => Err(Stop::Storage(reason)),
         Err(SyncError::Api(ApiError::SignedOut(_))) => {
@@ -308,18 +318,20 @@ async fn sync_once<H: Host>(state: H) -> Result<(), Stop> {
             Err(Stop::Failed("the hub does not answer".into()))
         }
         Err(SyncError::Api(ApiError::Refused { detail, .. })) => Err(Stop::Failed(detail)),
-        Ok(()) => Ok(()),
+        Ok(_) => Ok(()),
     }
 }
 
-/// Sends the outbox in order until it is empty or the hub stops settling entries.
-async fn push_all(session: &SavedSession) -> Result<(), SyncError> {
+/// Sends the outbox in order until it is empty or the hub stops settling entries; true when
+/// it sent anything (the outbox lists changed).
+async fn push_all(session: &SavedSession) -> Result<bool, SyncError> {
     let store = store().await.map_err(storage)?;
     let mut batch_size = PUSH_BATCH;
+    let mut pushed = false;
     loop {
         let outbox = store.outbox().await.map_err(storage)?;
         if outbox.is_empty() {
-            return Ok(());
+            return Ok(pushed);
         }
         let batch: Vec<_> = outbox.into_iter().take(batch_size).collect();
         let response = match api::push(&session.token, batch).await {
@@ -332,6 +344,7 @@ async fn push_all(session: &SavedSession) -> Result<(), SyncError> {
             other => other?,
         };
         store.settle(&response.results).await.map_err(storage)?;
+        pushed = true;
         // No reload here: the records that show these actions' effects come with the pull
         // that follows, and showing the settled outbox first would flash stale state.
         if let Some(gap) = response.results.iter().find(|r| r.outcome == Outcome::Gap) {
@@ -347,25 +360,41 @@ async fn push_all(session: &SavedSession) -> Result<(), SyncError> {
     }
 }
 
+/// What a pull wrote.
+enum Pulled {
+    /// These records, over what the device held.
+    Records(Applied),
+    /// The device forgot its records and pulled the hub's from the start.
+    StartedOver,
+}
+
 /// Pulls pages until the hub has nothing newer.
-async fn pull_all(session: &SavedSession) -> Result<(), SyncError> {
+async fn pull_all(session: &SavedSession) -> Result<Pulled, SyncError> {
     let store = store().await.map_err(storage)?;
+    let mut applied = Applied::default();
+    let mut started_over = false;
     loop {
         let since = store.cursor().await.map_err(storage)?;
         let page = match api::changes(&session.token, since).await {
             Err(ApiError::Refused { status: 409, .. }) => {
                 // Our cursor is ahead of the hub (a reset hub): start over from its records.
                 store.forget_synced().await.map_err(storage)?;
+                started_over = true;
                 continue;
             }
             other => other?,
         };
-        store
+        let written = store
             .apply_changes(&page.changes, page.cursor)
             .await
             .map_err(storage)?;
+        applied.extend(written);
         if !page.more {
-            return Ok(());
+            return Ok(if started_over {
+                Pulled::StartedOver
+            } else {
+                Pulled::Records(applied)
+            });
         }
     }
 }
@@ -422,8 +451,8 @@ async fn ensure_stream<H: Host>(state: H) {
                     .apply_changes(std::slice::from_ref(&change), change.cursor)
                     .await
                 {
-                    Ok(()) => {
-                        state.reload().await;
+                    Ok(applied) => {
+                        state.show_written(applied, false).await;
                         tabs::announce_changed();
                     }
                     // A pull already stored something newer: nothing to do.

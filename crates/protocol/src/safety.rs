@@ -1,7 +1,7 @@
 //! Responder safety on the device: what the emergency panel tells the crew, worked out from
 //! the outbox (what has not left the device) and the hub's record (what dispatch has).
 
-use crate::wire::{ActionKind, Emergency, Location, Millis, OutboxEntry, Unit};
+use crate::wire::{ActionKind, Emergency, Location, Millis, Queued, Unit};
 
 /// What the responder's emergency panel says.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,7 +17,7 @@ pub enum Notice {
 }
 
 /// The newest emergency press or cancel among `entries` (oldest first).
-fn newest(entries: &[OutboxEntry]) -> Option<&OutboxEntry> {
+fn newest(entries: &[Queued]) -> Option<&Queued> {
     entries
         .iter()
         .rev()
@@ -27,11 +27,7 @@ fn newest(entries: &[OutboxEntry]) -> Option<&OutboxEntry> {
 /// The panel for this device. `pending` is its outbox (oldest first); `unpulled` the
 /// entries the hub applied whose effect has not come back in a pull yet; `mine` the hub's
 /// newest emergency for its unit, if the device holds one.
-pub fn notice(
-    pending: &[OutboxEntry],
-    unpulled: &[OutboxEntry],
-    mine: Option<&Emergency>,
-) -> Option<Notice> {
+pub fn notice(pending: &[Queued], unpulled: &[Queued], mine: Option<&Emergency>) -> Option<Notice> {
     let on_hub = |e: &Emergency| match (&e.acknowledged_by, e.acknowledged_at) {
         (Some(by), Some(at)) => Notice::Acknowledged { by: by.clone(), at },
         _ => Notice::Delivered {
@@ -96,7 +92,7 @@ pub fn check_in(unit: &Unit, now: Millis) -> Option<CheckIn> {
 
 /// Whether the crew already answered the current ask: a check-in pressed at or after the
 /// moment the device started asking, still on the device or not yet shown by the hub.
-pub fn answered(unit: &Unit, waiting: &[OutboxEntry]) -> bool {
+pub fn answered(unit: &Unit, waiting: &[Queued]) -> bool {
     let Some(warn_at) = unit.check_in_warn_at else {
         return false;
     };
@@ -108,17 +104,18 @@ pub fn answered(unit: &Unit, waiting: &[OutboxEntry]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::OutboxEntry;
     use serde_json::json;
 
-    fn entry(seq: u64, kind: ActionKind, at: Millis) -> OutboxEntry {
-        OutboxEntry {
+    fn entry(seq: u64, kind: ActionKind, at: Millis) -> Queued {
+        Queued::from(OutboxEntry {
             client_id: "c".into(),
             seq,
             id: format!("id-{seq}"),
             at,
             kind,
             payload: json!({}),
-        }
+        })
     }
 
     fn on_hub(acknowledged: Option<(&str, Millis)>) -> Emergency {

@@ -208,9 +208,79 @@ pub fn took_effect(result: &EntryResult) -> bool {
     }
 }
 
+/// Lays records that arrived over a list the device holds in key order (its copy of the
+/// units, the incidents): each replaces the held record with the same key only when it is
+/// newer (`version`, the cursor of the change that wrote it), and a new key is inserted in
+/// place. Returns whether the list changed, so a screen is redrawn only for a real change —
+/// the device patches what a change touched instead of reading every record again.
+pub fn patch_keyed<T: PartialEq>(
+    list: &mut Vec<T>,
+    incoming: impl IntoIterator<Item = T>,
+    key: impl Fn(&T) -> i64,
+    version: impl Fn(&T) -> u64,
+) -> bool {
+    let mut changed = false;
+    for record in incoming {
+        match list.binary_search_by_key(&key(&record), &key) {
+            Ok(at) => {
+                if version(&record) > version(&list[at]) && list[at] != record {
+                    list[at] = record;
+                    changed = true;
+                }
+            }
+            Err(at) => {
+                list.insert(at, record);
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn patching_replaces_only_with_newer_and_inserts_in_key_order() {
+        // (key, version, text)
+        let key = |r: &(i64, u64, &str)| r.0;
+        let version = |r: &(i64, u64, &str)| r.1;
+        let mut list = vec![(1, 5, "one"), (3, 7, "three"), (9, 2, "nine")];
+        assert!(!patch_keyed(&mut list, [], key, version), "nothing came");
+        assert!(
+            !patch_keyed(&mut list, [(3, 6, "stale three")], key, version),
+            "an older copy never replaces a newer one"
+        );
+        assert!(
+            !patch_keyed(&mut list, [(3, 7, "three")], key, version),
+            "the same copy again changes nothing"
+        );
+        assert!(patch_keyed(
+            &mut list,
+            [(3, 8, "three again"), (5, 8, "five"), (0, 8, "zero")],
+            key,
+            version
+        ));
+        assert_eq!(
+            list,
+            vec![
+                (0, 8, "zero"),
+                (1, 5, "one"),
+                (3, 8, "three again"),
+                (5, 8, "five"),
+                (9, 2, "nine")
+            ]
+        );
+        // Two copies of one record in one page: the later wins, in either order.
+        assert!(patch_keyed(
+            &mut list,
+            [(1, 10, "ten"), (1, 9, "nine")],
+            key,
+            version
+        ));
+        assert_eq!(list[1], (1, 10, "ten"));
+    }
 
     #[test]
     fn seq_verdicts() {

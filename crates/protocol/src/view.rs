@@ -7,17 +7,17 @@
 use crate::StatusCode;
 use crate::wire::{
     AcknowledgePayload, Action, Assignment, FieldNotePayload, Incident, IncidentState, Millis,
-    OutboxEntry, StatusPayload, Unit,
+    OutboxEntry, Queued, StatusPayload, Unit,
 };
 
 /// The unit's status as the responder last set it: the newest pending status, else the
 /// synced one.
-pub fn unit_status(unit: &Unit, pending: &[OutboxEntry]) -> StatusCode {
+pub fn unit_status(unit: &Unit, pending: &[Queued]) -> StatusCode {
     pending
         .iter()
         .rev()
-        .find_map(|entry| match entry.action() {
-            Ok(Action::Status(StatusPayload { status, .. })) => Some(status),
+        .find_map(|entry| match &entry.action {
+            Ok(Action::Status(StatusPayload { status, .. })) => Some(*status),
             Ok(Action::Acknowledge(_)) if unit.status == StatusCode::Dispatched => {
                 Some(StatusCode::Acknowledged)
             }
@@ -65,20 +65,20 @@ pub fn my_assignments(incidents: &[Incident], unit_id: i64) -> Vec<&Incident> {
 pub fn unacknowledged<'a>(
     incidents: &'a [Incident],
     unit_id: i64,
-    pending: &[OutboxEntry],
+    pending: &[Queued],
 ) -> Option<(&'a Incident, &'a Assignment)> {
     my_assignments(incidents, unit_id)
         .into_iter()
         .filter_map(|i| active_assignment(i, unit_id).map(|a| (i, a)))
         .find(|(incident, a)| {
             a.acknowledged_at.is_none()
-                && !pending.iter().any(|e| match e.action() {
+                && !pending.iter().any(|e| match &e.action {
                     Ok(Action::Acknowledge(AcknowledgePayload { assignment_id })) => {
-                        assignment_id == a.id
+                        *assignment_id == a.id
                     }
                     // Pressing any status for the incident also answers the alert.
                     Ok(Action::Status(StatusPayload { incident_id, .. })) => {
-                        incident_id == Some(incident.id)
+                        *incident_id == Some(incident.id)
                     }
                     _ => false,
                 })
@@ -93,16 +93,16 @@ pub struct PendingNote {
     pub at: Millis,
 }
 
-pub fn pending_notes(incident_id: i64, pending: &[OutboxEntry]) -> Vec<PendingNote> {
+pub fn pending_notes(incident_id: i64, pending: &[Queued]) -> Vec<PendingNote> {
     pending
         .iter()
-        .filter_map(|e| match e.action() {
+        .filter_map(|e| match &e.action {
             Ok(Action::FieldNote(FieldNotePayload {
                 incident_id: id,
                 text,
-            })) if id == incident_id => Some(PendingNote {
+            })) if *id == incident_id => Some(PendingNote {
                 seq: e.seq,
-                text,
+                text: text.clone(),
                 at: e.at,
             }),
             _ => None,
@@ -144,15 +144,15 @@ mod tests {
         }
     }
 
-    fn entry(seq: u64, kind: ActionKind, payload: serde_json::Value) -> OutboxEntry {
-        OutboxEntry {
+    fn entry(seq: u64, kind: ActionKind, payload: serde_json::Value) -> Queued {
+        Queued::from(OutboxEntry {
             client_id: "0b1c9a8e-64a4-4c1a-9c55-2a3f1e9b7d10".into(),
             seq,
             id: "9f0e6b1e-8d4e-4b5e-a4d7-1c2b3a4d5e6f".into(),
             at: 1000 * seq as i64,
             kind,
             payload,
-        }
+        })
     }
 
     fn incident(id: i64, priority: u8, acknowledged: bool) -> Incident {

@@ -410,6 +410,41 @@ pub struct OutboxEntry {
     pub payload: serde_json::Value,
 }
 
+/// An outbox entry as the device holds it: the entry exactly as stored and sent, with its
+/// action decoded once, when it is read or queued, instead of on every screen that looks at
+/// it. Stored and sent as the plain entry (the hub reads the raw payload leniently, so a
+/// malformed action is refused alone). `action` is the decoding error for a payload this
+/// app cannot read (written by an older version): such an entry is still kept and sent, and
+/// the hub's answer says why it cannot be applied.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "OutboxEntry", into = "OutboxEntry")]
+pub struct Queued {
+    pub entry: OutboxEntry,
+    pub action: Result<Action, String>,
+}
+
+impl From<OutboxEntry> for Queued {
+    fn from(entry: OutboxEntry) -> Self {
+        let action = entry.action();
+        Queued { entry, action }
+    }
+}
+
+impl From<Queued> for OutboxEntry {
+    fn from(queued: Queued) -> Self {
+        queued.entry
+    }
+}
+
+/// A queued entry is read like the entry it carries (`seq`, `id`, `at`, `kind`).
+impl std::ops::Deref for Queued {
+    type Target = OutboxEntry;
+
+    fn deref(&self) -> &OutboxEntry {
+        &self.entry
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
@@ -823,6 +858,25 @@ mod tests {
                 location: None
             })
         );
+    }
+
+    #[test]
+    fn a_queued_entry_is_stored_as_the_plain_entry_and_decoded_once_when_read() {
+        let plain = entry(
+            ActionKind::Status,
+            json!({"status": "en_route", "incident_id": 4}),
+        );
+        let text = serde_json::to_string(&plain).unwrap();
+        let queued: Queued = serde_json::from_str(&text).unwrap();
+        assert_eq!(queued.action, plain.action());
+        assert_eq!(queued.seq, 1, "read like the entry it carries");
+        assert_eq!(serde_json::to_string(&queued).unwrap(), text);
+        // A payload this app cannot read is kept, with the reason, and stored unchanged.
+        let odd = entry(ActionKind::Status, json!({"status": "flying"}));
+        let text = serde_json::to_string(&odd).unwrap();
+        let queued: Queued = serde_json::from_str(&text).unwrap();
+        assert!(queued.action.as_ref().unwrap_err().contains("flying"));
+        assert_eq!(serde_json::to_string(&queued).unwrap(), text);
     }
 
     #[test]
