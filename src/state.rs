@@ -15,8 +15,7 @@ use tenfour_protocol::wire::{
     Action, Emergency, FieldEvent, Incident, Millis, Queued, Role, SessionInfo, StatusPayload, Unit,
 };
 
-/// How many field events the board keeps in memory (the feed pages through them).
-pub const FEED_KEPT: usize = 20_000;
+pub use crate::store::FEED_KEPT;
 
 /// The most recent action: what the "saved" toast shows.
 #[derive(Debug, Clone, PartialEq)]

@@ -11,8 +11,8 @@ use serde_json::json;
 use tenfour::store::{CURSOR_BACKWARDS, SavedSession, Store, new_uuid};
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::wire::{
-    Action, AgencyInfo, Change, ChangeBody, EntryResult, FieldNotePayload, Outcome, Role,
-    SessionInfo, StatusPayload, Unit, UnitKind, UserInfo,
+    Action, ActionKind, AgencyInfo, Change, ChangeBody, EntryResult, FieldEvent, FieldNotePayload,
+    Incident, IncidentState, Outcome, Role, SessionInfo, StatusPayload, Unit, UnitKind, UserInfo,
 };
 use wasm_bindgen_test::*;
 
@@ -373,4 +373,97 @@ async fn another_user_on_a_shared_device_gets_a_device_number_of_their_own() {
     assert_eq!(rejected.len(), 1);
     store.dismiss_rejected(&next.id).await.unwrap();
     assert!(store.rejected().await.unwrap().is_empty());
+}
+
+fn incident_change(cursor: u64, id: i64, state: IncidentState) -> Change {
+    Change {
+        cursor,
+        body: ChangeBody::Incident(Incident {
+            id,
+            number: format!("26-{id}"),
+            nature_code: "FALL".into(),
+            nature_text: "Fall".into(),
+            priority: 2,
+            address: "1 Main St".into(),
+            latitude: None,
+            longitude: None,
+            caller_name: String::new(),
+            callback: String::new(),
+            cautions: Vec::new(),
+            state,
+            created_at: 0,
+            updated_at: 0,
+            notes: Vec::new(),
+            assignments: Vec::new(),
+        }),
+    }
+}
+
+fn feed_change(cursor: u64) -> Change {
+    Change {
+        cursor,
+        body: ChangeBody::FieldEvent(FieldEvent {
+            entry_id: new_uuid(),
+            unit_id: 4,
+            callsign: "M12".into(),
+            kind: ActionKind::Status,
+            incident_id: None,
+            status: Some(StatusCode::Available),
+            text: None,
+            at: 0,
+            received_at: 0,
+            outcome: Outcome::Applied,
+            reason: None,
+        }),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_device_forgets_calls_closed_long_ago_and_the_oldest_feed_but_never_the_outbox() {
+    let (store, _) = fresh().await;
+    store.queue(&status(StatusCode::EnRoute), 1).await.unwrap();
+    let changes = vec![
+        incident_change(1, 1, IncidentState::Active),
+        incident_change(2, 2, IncidentState::Closed),
+        feed_change(3),
+        feed_change(4),
+        feed_change(5),
+        feed_change(6),
+        feed_change(7),
+    ];
+    store.apply_changes(&changes, 7).await.unwrap();
+    let arrived = store.incidents().await.unwrap()[0].synced_at;
+
+    // Closed an hour ago: still shown.
+    let hour = 3_600_000;
+    assert!(!store.forget_old(arrived + hour, 10).await.unwrap());
+    assert_eq!(store.incidents().await.unwrap().len(), 2);
+
+    // Thirteen hours on: the closed call goes, the open one stays, the feed keeps its newest 3.
+    assert!(store.forget_old(arrived + 13 * hour, 3).await.unwrap());
+    let left: Vec<i64> = store
+        .incidents()
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.record.id)
+        .collect();
+    assert_eq!(left, [1]);
+    let feed: Vec<u64> = store
+        .feed_after(0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(c, _)| *c)
+        .collect();
+    assert_eq!(feed, [5, 6, 7]);
+    assert_eq!(
+        store.outbox().await.unwrap().len(),
+        1,
+        "the outbox is never forgotten"
+    );
+    assert!(
+        !store.forget_old(arrived + 13 * hour, 3).await.unwrap(),
+        "nothing more"
+    );
 }

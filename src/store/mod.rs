@@ -18,8 +18,8 @@ use indexed_db_futures::transaction::TransactionMode;
 use serde::{Deserialize, Serialize};
 use tenfour_protocol::sync::Settlement;
 use tenfour_protocol::wire::{
-    Action, AgencyInfo, Change, ChangeBody, Emergency, EntryResult, FieldEvent, Incident, Millis,
-    OutboxEntry, Queued, SessionInfo, Unit,
+    Action, AgencyInfo, Change, ChangeBody, Emergency, EntryResult, FieldEvent, Incident,
+    IncidentState, Millis, OutboxEntry, Queued, SessionInfo, Unit,
 };
 
 pub const DB_NAME: &str = "tenfour";
@@ -45,6 +45,9 @@ const STORES: [&str; 8] = [
     FEED,
     EMERGENCIES,
 ];
+
+/// How many field events the device keeps (the board's feed pages through them).
+pub const FEED_KEPT: usize = 20_000;
 
 /// How many delivered actions the device remembers (for "delivered" marks).
 const DELIVERED_KEPT: usize = 200;
@@ -619,6 +622,54 @@ impl Store {
     /// Every emergency the device was sent (its unit's, and those on its calls), in id order.
     pub async fn emergencies(&self) -> Result<Vec<Synced<Emergency>>> {
         self.all(EMERGENCIES).await
+    }
+
+    /// Keeps the device's storage flat over months of calls: forgets incidents closed and
+    /// emergencies ended more than `CLOSED_KEPT_MS` before `now` (by when their final copy
+    /// arrived, on this device's clock), and all but the newest `feed_kept` field events.
+    /// True when it forgot anything. The outbox is never touched.
+    pub async fn forget_old(&self, now: Millis, feed_kept: usize) -> Result<bool> {
+        let before = now - tenfour_protocol::sync::CLOSED_KEPT_MS;
+        let tx = self
+            .db
+            .transaction([INCIDENTS, EMERGENCIES, FEED])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        let mut forgot = false;
+        let incidents = tx.object_store(INCIDENTS)?;
+        for row in incidents.get_all::<String>().primitive()?.await? {
+            let copy: Synced<Incident> = parse(&row?)?;
+            if copy.record.state != IncidentState::Active && copy.synced_at < before {
+                incidents.delete(copy.record.id as f64).primitive()?.await?;
+                forgot = true;
+            }
+        }
+        let emergencies = tx.object_store(EMERGENCIES)?;
+        for row in emergencies.get_all::<String>().primitive()?.await? {
+            let copy: Synced<Emergency> = parse(&row?)?;
+            if !copy.record.is_active() && copy.synced_at < before {
+                emergencies
+                    .delete(copy.record.id as f64)
+                    .primitive()?
+                    .await?;
+                forgot = true;
+            }
+        }
+        let feed = tx.object_store(FEED)?;
+        let keys: Vec<f64> = feed
+            .get_all_keys::<f64>()
+            .primitive()?
+            .await?
+            .collect::<std::result::Result<_, _>>()?;
+        if keys.len() > feed_kept {
+            let last_dropped = keys[keys.len() - feed_kept - 1];
+            feed.delete::<f64, _>(KeyRange::UpperBound(last_dropped, false))
+                .primitive()?
+                .await?;
+            forgot = true;
+        }
+        tx.commit().await?;
+        Ok(forgot)
     }
 
     /// Forgets synced records and the cursor (another hub, or a reset one); keeps the

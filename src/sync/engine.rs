@@ -49,6 +49,32 @@ thread_local! {
     static STREAM: RefCell<Option<LiveStream>> = const { RefCell::new(None) };
     /// When the live stream last said anything (the page's monotonic clock, ms).
     static HEARD: Cell<f64> = const { Cell::new(0.0) };
+    /// When this tab last forgot old calls and field events (the page's monotonic clock).
+    static FORGOT_AT: Cell<Option<f64>> = const { Cell::new(None) };
+}
+
+/// How often the leader forgets calls closed long ago and the oldest field events.
+const FORGET_EVERY_MS: f64 = 10.0 * 60_000.0;
+
+/// Keeps the device's storage flat: at the first sync and every `FORGET_EVERY_MS` after.
+async fn forget_old_if_due<H: Host>(state: H) {
+    let now = performance_now();
+    if FORGOT_AT.with(|at| at.get().is_some_and(|last| now - last < FORGET_EVERY_MS)) {
+        return;
+    }
+    FORGOT_AT.with(|at| at.set(Some(now)));
+    let Ok(store) = store().await else { return };
+    match store
+        .forget_old(crate::clock::now_ms(), crate::store::FEED_KEPT)
+        .await
+    {
+        Ok(true) => {
+            state.reload().await;
+            tabs::announce_changed();
+        }
+        Ok(false) => {}
+        Err(err) => leptos::logging::warn!("could not forget old calls: {err}"),
+    }
 }
 
 /// In the leader, every second: a stream that has been silent past `HEARTBEAT_LOST_MS` is
@@ -299,6 +325,9 @@ async fn sync_once<H: Host>(state: H) -> Result<(), Stop> {
     }
     if pushed || !matches!(&result, Ok(Pulled::Records(applied)) if applied.is_empty()) {
         tabs::announce_changed();
+    }
+    if result.is_ok() {
+        forget_old_if_due(state).await;
     }
     match result {
         Err(SyncError::Storage(reason)) => Err(Stop::Storage(reason)),

@@ -431,9 +431,12 @@ fn bench() -> Result<(), String> {
     );
     let accessibility = lighthouse_table(&root, &tools, running.url());
     running.stop();
+    sh::banner("a year of history: a new device's first sync, before and after compaction");
+    let history = history_table(&root, &tools, (&hub_bin, &bench_bin), &scratch);
     report.push_str(&hub_figures?);
     report.push_str(&device_table(&device?)?);
     report.push_str(&accessibility?);
+    report.push_str(&history?);
 
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let date = sh::output(std::process::Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
@@ -452,6 +455,76 @@ fn bench() -> Result<(), String> {
     let document = format!("{document}{kept_soak}");
     std::fs::write(root.join("BENCHMARKS.md"), &document)
         .map_err(|e| format!("cannot write BENCHMARKS.md: {e}"))
+}
+
+/// Writes a simulated year into the bench database (1,050,000 changes), then times a new
+/// device's first sync on a hub that keeps the whole year and on one that compacted it at
+/// start (the default week kept); returns the Markdown section.
+fn history_table(
+    root: &Path,
+    tools: &sh::Tools,
+    (hub_bin, bench_bin): (&Path, &Path),
+    scratch: &sh::Scratch,
+) -> Result<String, String> {
+    let bench = || sh::command(&bench_bin.display().to_string(), tools);
+    let database = scratch.path().join("bench.db");
+    let written = sh::capture(bench().arg("history").arg(&database))?;
+    let mut rows = Vec::new();
+    // Ten years kept: nothing compacted, the year's history is all there.
+    for (label, keep) in [
+        ("the whole year kept", Some("315360000")),
+        ("compacted (a week kept, the default)", None),
+    ] {
+        let args: Vec<&str> = keep.map_or(Vec::new(), |k| vec!["--keep-changes", k]);
+        let started = std::time::Instant::now();
+        let running = hub::spawn(
+            hub_bin,
+            tools,
+            ("127.0.0.1:0", &database, &root.join("dist")),
+            &args,
+            hub::Logs::Info,
+        )?;
+        let start_s = started.elapsed().as_secs_f64();
+        let measured = sh::capture(bench().arg("first-sync").arg(running.url()));
+        let log = sh::capture(bench().arg("log").arg(&database));
+        running.stop();
+        let (measured, log) = (measured?, log?);
+        let figure = |role: &str, key: &str| -> String {
+            measured
+                .lines()
+                .find(|l| l.starts_with(&format!("first-sync {role} ")))
+                .and_then(|l| {
+                    l.split_whitespace()
+                        .find_map(|w| w.strip_prefix(&format!("{key}=")))
+                })
+                .unwrap_or("?")
+                .to_owned()
+        };
+        let kb = |role: &str| {
+            figure(role, "bytes")
+                .parse::<f64>()
+                .map_or("?".into(), |b| format!("{:.0} KB", b / 1000.0))
+        };
+        rows.push(format!(
+            "| {label} | {} | {start_s:.1} s | {} ms, {}, {} changes | {} ms, {}, {} changes |",
+            log.trim(),
+            figure("responder", "ms"),
+            kb("responder"),
+            figure("responder", "changes"),
+            figure("dispatcher", "ms"),
+            kb("dispatcher"),
+            figure("dispatcher", "changes"),
+        ));
+    }
+    Ok(format!(
+        "\n## A new device's first sync after a year of history\n\n{}\n\
+         Target: a responder's first sync ≤ 2 s and ≤ 1 MB. Before this, a new device pulled \
+         every change since the agency began (the whole log above, page by page).\n\n\
+         | log | changes held, size | hub start | responder's first sync | dispatcher's first sync |\n\
+         |---|---|---|---|---|\n{}\n",
+        written.trim(),
+        rows.join("\n")
+    ))
 }
 
 /// `pouchdb-server` (LevelDB on disk, as it runs by default), stopped when dropped.

@@ -5,7 +5,10 @@
 //! - `tenfour-bench seed FILE UNITS` writes an agency with UNITS units for `--seed`.
 //! - `tenfour-bench run HUB_URL HUB_PID [POUCH_URL POUCH_PID]` runs every scenario.
 //! - `tenfour-bench soak HUB_URL HUB_PID MINUTES UNITS` holds a fleet connected for minutes.
+//! - `tenfour-bench history DB` writes a simulated year into the bench agency (hub stopped);
+//!   `tenfour-bench first-sync HUB_URL` times a new device's first pull.
 
+mod history;
 mod soak;
 
 use serde_json::{Value, json};
@@ -42,9 +45,12 @@ async fn main() {
             let units = args[4].parse().unwrap_or(2000);
             soak::soak(&args[1], pid(2), minutes, units).await
         }
+        Some("history") if args.len() == 2 => history::write_year(&args[1]).await,
+        Some("first-sync") if args.len() == 2 => history::first_sync(&args[1]).await,
+        Some("log") if args.len() == 2 => history::log_size(&args[1]).await,
         _ => Err(
             "usage: tenfour-bench seed FILE UNITS | run HUB_URL HUB_PID [POUCH_URL POUCH_PID] \
-             | soak HUB_URL HUB_PID MINUTES UNITS"
+             | soak HUB_URL HUB_PID MINUTES UNITS | history DB | first-sync HUB_URL | log DB"
                 .into(),
         ),
     };

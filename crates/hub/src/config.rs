@@ -29,6 +29,8 @@ pub struct Config {
     pub push_contact: String,
     pub push_timeout: Duration,
     pub push_allow_loopback: bool,
+    /// How long every change is kept; older ones are compacted (`compaction.rs`).
+    pub keep_changes: Duration,
 }
 
 impl Config {
@@ -48,7 +50,9 @@ impl Config {
   --push-contact URI  who push services may contact about this hub, mailto: or https:
                    (env TENFOUR_PUSH_CONTACT, default mailto:admin@localhost)
   --push-timeout S  how long one Web Push delivery may take (env TENFOUR_PUSH_TIMEOUT, default 10)
-  --push-allow-loopback  accept http:// push endpoints on this machine (for tests)";
+  --push-allow-loopback  accept http:// push endpoints on this machine (for tests)
+  --keep-changes S  how long every change is kept before older copies are dropped, in seconds
+                   (env TENFOUR_KEEP_CHANGES, default 604800: a week)";
 
     pub fn from_env_and_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
         let env = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.into());
@@ -68,6 +72,10 @@ impl Config {
             push_contact: env("TENFOUR_PUSH_CONTACT", "mailto:admin@localhost"),
             push_timeout: Duration::from_secs(parse_secs(&env("TENFOUR_PUSH_TIMEOUT", "10"))?),
             push_allow_loopback: false,
+            keep_changes: Duration::from_secs(parse_secs(&env(
+                "TENFOUR_KEEP_CHANGES",
+                &crate::compaction::KEEP_DEFAULT.as_secs().to_string(),
+            ))?),
         };
         let mut cert = std::env::var_os("TENFOUR_TLS_CERT").map(PathBuf::from);
         let mut key = std::env::var_os("TENFOUR_TLS_KEY").map(PathBuf::from);
@@ -92,6 +100,9 @@ impl Config {
                     config.push_timeout = Duration::from_secs(parse_secs(&value()?)?)
                 }
                 "--push-allow-loopback" => config.push_allow_loopback = true,
+                "--keep-changes" => {
+                    config.keep_changes = Duration::from_secs(parse_secs(&value()?)?)
+                }
                 other => return Err(format!("unknown argument {other:?}")),
             }
         }

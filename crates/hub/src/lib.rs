@@ -4,6 +4,7 @@ pub mod actor;
 pub mod admin;
 pub mod audit;
 pub mod clock;
+pub mod compaction;
 pub mod config;
 pub mod db;
 pub mod dispatch;
@@ -108,6 +109,13 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             tracing::info!(seed = %what, "agency created");
         }
     }
+    // Before serving: a device's first pull must already find the log as kept.
+    match compaction::compact(&db.writer, config.keep_changes, clock::now_ms()).await {
+        Ok(0) => {}
+        Ok(dropped) => tracing::info!(dropped, "change log compacted"),
+        Err(err) => tracing::warn!(error = %err, "could not compact the change log"),
+    }
+    compaction::keep_compacting(db.writer.clone(), config.keep_changes);
     let listener = TcpListener::bind(&config.bind)
         .await
         .map_err(|source| StartError::Bind {

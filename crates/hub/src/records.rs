@@ -2,6 +2,7 @@
 //!
 //! Every function takes the caller's agency: no query here reaches another agency's rows.
 
+use crate::clock::now_ms;
 use sqlx::SqliteConnection;
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::wire::{
@@ -259,7 +260,7 @@ pub async fn record_changes_after(
         .push_bind(agency_id)
         .push(" AND last_cursor = ")
         .push_bind(head)
-        .push("; INSERT INTO changes (agency_id, cursor, audience, units, body) ");
+        .push("; INSERT INTO changes (agency_id, cursor, audience, units, kind, record_id, recorded_at, body) ");
     let mut rows = Vec::with_capacity(changes.len());
     for (offset, (audience, body)) in changes.into_iter().enumerate() {
         let cursor = head as u64 + 1 + offset as u64;
@@ -272,20 +273,42 @@ pub async fn record_changes_after(
                     .fold(",".to_owned(), |acc, id| format!("{acc}{id},")),
             ),
         };
+        let (kind, record_id) = record_of(&body);
         let body = serde_json::to_string(&Change { cursor, body })
             .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        rows.push((cursor, audience, units, body));
+        rows.push((cursor, audience, units, kind, record_id, body));
     }
-    statements.push_values(rows, |mut row, (cursor, audience, units, body)| {
-        row.push_bind(agency_id)
-            .push_bind(cursor as i64)
-            .push_bind(audience)
-            .push_bind(units)
-            .push_bind(body);
-    });
+    let recorded_at = now_ms();
+    statements.push_values(
+        rows,
+        |mut row, (cursor, audience, units, kind, record_id, body)| {
+            row.push_bind(agency_id)
+                .push_bind(cursor as i64)
+                .push_bind(audience)
+                .push_bind(units)
+                .push_bind(kind)
+                .push_bind(record_id)
+                .push_bind(recorded_at)
+                .push_bind(body);
+        },
+    );
     statements.build().execute(&mut *conn).await?;
     Ok(last)
 }
+
+/// The record a change carries, as the change log names it: its kind (the body's `type`) and
+/// id. A newer change of the same record replaces it; field events are each their own.
+fn record_of(body: &ChangeBody) -> (&'static str, i64) {
+    match body {
+        ChangeBody::Incident(i) => ("incident", i.id),
+        ChangeBody::Unit(u) => ("unit", u.id),
+        ChangeBody::Emergency(e) => ("emergency", e.id),
+        ChangeBody::Agency(a) => ("agency", a.id),
+        ChangeBody::FieldEvent(_) => (FIELD_EVENT, 0),
+    }
+}
+
+const FIELD_EVENT: &str = "field_event";
 
 /// Records the incident as it now stands, for dispatchers and every unit ever assigned.
 pub async fn publish_incident(
@@ -386,6 +409,87 @@ pub async fn changes_after(
         more,
         head,
     })
+}
+
+/// How many of the newest field events a snapshot carries for a dispatcher's feed.
+pub const SNAPSHOT_FEED: i64 = 1_000;
+
+/// Where a device starts when it has nothing (`since` 0) or its cursor is older than the
+/// history the hub keeps: the newest copy of every record the caller may see — units, the
+/// agency's settings, incidents open or closed within `CLOSED_KEPT_MS` (by the hub's clock:
+/// when the copy was recorded), emergencies active or ended within it — and, for dispatchers, the newest `SNAPSHOT_FEED` field events; not
+/// every change since the agency began. One page, at the head: the device follows changes
+/// from there. Each copy keeps the cursor of the change that wrote it, so a device that
+/// holds a newer one keeps it.
+pub async fn snapshot(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    view: View,
+    now: tenfour_protocol::wire::Millis,
+) -> Result<Page, sqlx::Error> {
+    let head = head(&mut *conn, agency_id).await? as u64;
+    let (everything, unit_marker) = match view {
+        View::Everything => (true, String::new()),
+        View::Unit(Some(unit)) => (false, format!(",{unit},")),
+        View::Unit(None) => (false, "-".to_owned()),
+    };
+    let cutoff = now - tenfour_protocol::sync::CLOSED_KEPT_MS;
+    let rows = sqlx::query!(
+        r#"SELECT cursor AS "cursor!", body FROM changes
+         WHERE agency_id = ? AND cursor IN (
+             SELECT max(cursor) FROM changes
+             WHERE agency_id = ? AND kind IN ('incident', 'unit', 'emergency', 'agency')
+               AND (? OR audience = 'all' OR (audience = 'units' AND instr(units, ?) > 0))
+             GROUP BY kind, record_id)
+           AND NOT (kind = 'incident' AND recorded_at < ? AND record_id IN (
+             SELECT id FROM incidents WHERE agency_id = ? AND state != 'active'))
+           AND NOT (kind = 'emergency' AND recorded_at < ? AND record_id IN (
+             SELECT id FROM emergencies WHERE agency_id = ? AND ended_at IS NOT NULL))
+         ORDER BY cursor"#,
+        agency_id,
+        agency_id,
+        everything,
+        unit_marker,
+        cutoff,
+        agency_id,
+        cutoff,
+        agency_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut bodies: Vec<(u64, String)> = rows
+        .into_iter()
+        .map(|row| (row.cursor as u64, row.body))
+        .collect();
+    if everything {
+        let feed_kept = SNAPSHOT_FEED;
+        let feed = sqlx::query!(
+            r#"SELECT cursor AS "cursor!", body FROM changes
+             WHERE agency_id = ? AND kind = 'field_event'
+             ORDER BY cursor DESC LIMIT ?"#,
+            agency_id,
+            feed_kept
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        bodies.extend(feed.into_iter().map(|row| (row.cursor as u64, row.body)));
+        bodies.sort_unstable_by_key(|(cursor, _)| *cursor);
+    }
+    Ok(Page {
+        bodies,
+        cursor: head,
+        more: false,
+        head,
+    })
+}
+
+/// The cursor up to which the agency's history was compacted: a device whose cursor is
+/// older starts again from a snapshot.
+pub async fn compacted_to(conn: &mut SqliteConnection, agency_id: i64) -> Result<u64, sqlx::Error> {
+    let floor = sqlx::query_scalar!("SELECT compacted_to FROM agencies WHERE id = ?", agency_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(floor as u64)
 }
 
 /// Whose view of the change log a reader gets.

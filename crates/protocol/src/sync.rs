@@ -208,6 +208,11 @@ pub fn took_effect(result: &EntryResult) -> bool {
     }
 }
 
+/// How long a closed incident (or an ended emergency) stays on devices after it closed: a
+/// new device's snapshot carries those closed more recently, and a device forgets older ones,
+/// so its storage stays flat over months of calls.
+pub const CLOSED_KEPT_MS: crate::wire::Millis = 12 * 60 * 60 * 1000;
+
 /// Lays records that arrived over a list the device holds in key order (its copy of the
 /// units, the incidents): each replaces the held record with the same key only when it is
 /// newer (`version`, the cursor of the change that wrote it), and a new key is inserted in

@@ -47,9 +47,10 @@ class Dispatcher {
     return created;
   }
 
-  /** Every change the hub holds, pulled page by page. */
+  /** Every change the hub holds after the first (its seed), pulled page by page: from 0 a
+   * new device gets a snapshot, the newest copy of each record, instead of the history. */
   async allChanges() {
-    let since = 0;
+    let since = 1;
     const changes = [];
     for (;;) {
       const page = await this.get(`/api/sync/changes?since=${since}&limit=500`);

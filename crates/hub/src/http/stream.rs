@@ -124,6 +124,28 @@ async fn follow(
     tokio::pin!(expiry);
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // A cursor older than the history the hub keeps cannot be followed change by change: the
+    // device pulls (a snapshot) and the stream goes on from the newest change.
+    let floor = async {
+        let mut conn = state.db.reader.acquire().await?;
+        let floor = records::compacted_to(&mut conn, caller.agency_id).await?;
+        let head = records::head(&mut *conn, caller.agency_id).await?;
+        Ok::<_, sqlx::Error>((floor, head as u64))
+    };
+    match floor.await {
+        Ok((floor, head)) if cursor < floor => {
+            let data = serde_json::to_string(&Resync { head }).unwrap_or_default();
+            if tx.send(Ok(event("resync", &data))).await.is_err() {
+                return;
+            }
+            cursor = head;
+        }
+        Ok(_) => {}
+        Err(err) => {
+            tracing::warn!(error = %err, "live stream: cannot read the agency; closing it");
+            return;
+        }
+    }
     loop {
         // Mark the current value seen before reading, so a commit after the read wakes us.
         wake.borrow_and_update();

@@ -2,6 +2,7 @@
 
 use super::Caller;
 use super::{ApiJson, ApiQuery, AppState, Error};
+use crate::clock::now_ms;
 use crate::field::Push;
 use crate::records::{self, View};
 use axum::extract::State;
@@ -86,14 +87,21 @@ async fn changes(
         )));
     }
     let mut tx = state.db.reader.begin().await?;
-    let page = records::changes_after(
-        &mut tx,
-        caller.agency_id,
-        view_of(&caller),
-        query.since,
-        limit,
-    )
-    .await?;
+    // A device with nothing, or with a cursor older than the history kept, starts from the
+    // newest copy of each record rather than replaying the agency's history.
+    let compacted_to = records::compacted_to(&mut tx, caller.agency_id).await?;
+    let page = if query.since == 0 || query.since < compacted_to {
+        records::snapshot(&mut tx, caller.agency_id, view_of(&caller), now_ms()).await?
+    } else {
+        records::changes_after(
+            &mut tx,
+            caller.agency_id,
+            view_of(&caller),
+            query.since,
+            limit,
+        )
+        .await?
+    };
     tx.commit().await?;
     if query.since > page.head {
         return Err(future_cursor(query.since, page.head));

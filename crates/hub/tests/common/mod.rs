@@ -126,6 +126,12 @@ impl TestHub {
         self.launch(Some(&addr));
     }
 
+    /// Kills the hub and starts it again on the same database and port with other arguments.
+    pub fn restart_with(&mut self, extra_args: &[&str]) {
+        self.extra_args = extra_args.iter().map(|s| s.to_string()).collect();
+        self.restart();
+    }
+
     pub fn database(&self) -> std::path::PathBuf {
         self.dir.path().join("hub.db")
     }

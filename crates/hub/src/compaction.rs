@@ -1,0 +1,90 @@
+//! Keeping the change log from growing with the agency's age. A busy agency makes thousands
+//! of changes a day; devices that follow the log need only what is newer than their cursor,
+//! and a new device starts from the newest copy of each record (`records::snapshot`). So
+//! once a change is older than the period the hub keeps history for, it is dropped if a newer
+//! copy of the same record replaced it, and a field event is dropped outright (the board's
+//! feed reaches back that far). What stays is one copy per record plus the recent history.
+//! `agencies.compacted_to` says how far this went: a device whose cursor is older is sent a
+//! snapshot instead of the changes it missed.
+
+use crate::clock::now_ms;
+use sqlx::SqlitePool;
+use std::time::Duration;
+use tenfour_protocol::wire::Millis;
+
+/// How long the hub keeps every change by default: a week.
+pub const KEEP_DEFAULT: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+/// How often the hub compacts while it runs (and once at start).
+pub const EVERY: Duration = Duration::from_secs(60 * 60);
+/// Cursors dropped per transaction: the one writer is never held for long.
+const CHUNK: i64 = 20_000;
+
+/// Drops the changes recorded before `now - keep` that a newer copy replaced (and field
+/// events that old), for every agency; returns how many were dropped.
+pub async fn compact(writer: &SqlitePool, keep: Duration, now: Millis) -> Result<u64, sqlx::Error> {
+    let cutoff = now - i64::try_from(keep.as_millis()).unwrap_or(i64::MAX);
+    let agencies = sqlx::query_scalar!("SELECT id FROM agencies")
+        .fetch_all(writer)
+        .await?;
+    let mut dropped = 0;
+    for agency in agencies {
+        let floor = sqlx::query_scalar!(
+            r#"SELECT max(cursor) AS "floor: i64" FROM changes
+             WHERE agency_id = ? AND recorded_at < ?"#,
+            agency,
+            cutoff
+        )
+        .fetch_one(writer)
+        .await?;
+        let Some(floor) = floor else { continue };
+        // From the start each time: a copy kept last time (the newest then) may have been
+        // replaced since.
+        let mut from = 0;
+        while from < floor {
+            let to = (from + CHUNK).min(floor);
+            let result = sqlx::query!(
+                "DELETE FROM changes
+                 WHERE agency_id = ? AND cursor > ? AND cursor <= ?
+                   AND (kind NOT IN ('incident', 'unit', 'emergency', 'agency')
+                        OR EXISTS (SELECT 1 FROM changes AS newer
+                                   WHERE newer.agency_id = changes.agency_id
+                                     AND newer.kind = changes.kind
+                                     AND newer.record_id = changes.record_id
+                                     AND newer.cursor > changes.cursor))",
+                agency,
+                from,
+                to
+            )
+            .execute(writer)
+            .await?;
+            dropped += result.rows_affected();
+            from = to;
+        }
+        sqlx::query!(
+            "UPDATE agencies SET compacted_to = ? WHERE id = ? AND compacted_to < ?",
+            floor,
+            agency,
+            floor
+        )
+        .execute(writer)
+        .await?;
+    }
+    Ok(dropped)
+}
+
+/// Compacts every `EVERY` for as long as the hub runs.
+pub fn keep_compacting(writer: SqlitePool, keep: Duration) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick is now: the hub compacted at start already.
+        every.tick().await;
+        loop {
+            every.tick().await;
+            match compact(&writer, keep, now_ms()).await {
+                Ok(dropped) => tracing::info!(dropped, "change log compacted"),
+                Err(err) => tracing::warn!(error = %err, "could not compact the change log"),
+            }
+        }
+    });
+}
