@@ -74,6 +74,7 @@ pub fn init_tracing() {
 /// Opens the database, binds, prints `listening on http://ADDR` on stdout (scripts and tests
 /// read that line to learn the port when binding port 0) and serves until Ctrl-C or SIGTERM.
 pub async fn run(config: Config) -> Result<(), StartError> {
+    raise_open_file_limit();
     // The certificate first: a wrong path should stop the hub before it touches anything.
     let tls = match &config.tls {
         Some((cert, key)) => Some(tls::load(cert, key)?),
@@ -183,6 +184,36 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     db.close().await;
     tracing::info!("hub stopped cleanly");
     Ok(())
+}
+
+/// Every live stream holds a socket, and a hub follows thousands of devices: the soft limit
+/// on open files (often 1,024) is raised to the hard limit the system allows.
+fn raise_open_file_limit() {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+            return;
+        }
+        let before = limit.rlim_cur;
+        if before == limit.rlim_max {
+            return;
+        }
+        limit.rlim_cur = limit.rlim_max;
+        // SAFETY: as above.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } == 0 {
+            tracing::info!(from = before, to = limit.rlim_max, "open-file limit raised");
+        } else {
+            tracing::warn!(
+                soft = before,
+                "could not raise the open-file limit; live streams may run out of sockets"
+            );
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -94,3 +94,47 @@ async fn a_chunk_size_past_any_limit_gets_an_answer() {
         "a client error, not silence: {answer:?}"
     );
 }
+
+/// A hub started with the soft open-file limit many systems default to (far too few for
+/// thousands of live streams) raises it to the hard limit before serving.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_hub_raises_its_open_file_limit_at_start() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -Sn 256 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_tenfour-hub"))
+        .args(["--bind", "127.0.0.1:0", "--database"])
+        .arg(dir.path().join("hub.db"))
+        .arg("--dist")
+        .arg(dir.path().join("dist"))
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    // Listening means it has started; no sleep needed.
+    let listening = std::io::BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.starts_with("listening on "));
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(listening, "the hub started");
+    let open_files: Vec<&str> = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap()
+        .split_whitespace()
+        .skip(3)
+        .take(2)
+        .collect();
+    assert_ne!(open_files[0], "256", "the soft limit was raised: {limits}");
+    assert_eq!(
+        open_files[0], open_files[1],
+        "soft limit = hard limit: {limits}"
+    );
+}
