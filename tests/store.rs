@@ -12,7 +12,8 @@ use tenfour::store::{CURSOR_BACKWARDS, SavedSession, Store, new_uuid};
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::wire::{
     Action, ActionKind, AgencyInfo, Change, ChangeBody, EntryResult, FieldEvent, FieldNotePayload,
-    Incident, IncidentState, Outcome, Role, SessionInfo, StatusPayload, Unit, UnitKind, UserInfo,
+    Incident, IncidentNote, IncidentState, Note, NoteSource, Outcome, Role, SessionInfo,
+    StatusPayload, Unit, UnitKind, UserInfo,
 };
 use wasm_bindgen_test::*;
 
@@ -466,4 +467,55 @@ async fn the_device_forgets_calls_closed_long_ago_and_the_oldest_feed_but_never_
         !store.forget_old(arrived + 13 * hour, 3).await.unwrap(),
         "nothing more"
     );
+}
+
+fn note_change(cursor: u64, incident_id: i64, note_id: i64) -> Change {
+    Change {
+        cursor,
+        body: ChangeBody::Note(IncidentNote {
+            incident_id,
+            note: Note {
+                id: note_id,
+                source: NoteSource::Caller,
+                author: "Dana Reyes (dispatch)".into(),
+                unit_id: None,
+                text: format!("note {note_id}"),
+                at: 10,
+                received_at: 10,
+            },
+        }),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_note_that_arrives_by_itself_joins_the_stored_incident() {
+    let (store, _) = fresh().await;
+    store
+        .apply_changes(&[incident_change(1, 1, IncidentState::Active)], 1)
+        .await
+        .unwrap();
+    let written = store
+        .apply_changes(&[note_change(2, 1, 7), note_change(3, 99, 8)], 3)
+        .await
+        .unwrap();
+    // The screens are handed the incident as it now stands; a note on a call this device
+    // does not hold changes nothing.
+    assert_eq!(written.incidents.len(), 1);
+    assert_eq!(written.incidents[0].record.notes[0].text, "note 7");
+    let stored = store.incidents().await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].cursor, 2);
+    assert_eq!(stored[0].record.notes.len(), 1);
+    // An older copy of the incident, without the note, never replaces it; the same note
+    // again is one note.
+    store
+        .apply_changes(&[incident_change(1, 1, IncidentState::Active)], 4)
+        .await
+        .unwrap();
+    store
+        .apply_changes(&[note_change(5, 1, 7)], 5)
+        .await
+        .unwrap();
+    let stored = store.incidents().await.unwrap();
+    assert_eq!(stored[0].record.notes.len(), 1);
 }

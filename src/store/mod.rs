@@ -570,6 +570,26 @@ impl Store {
                         }
                     }
                 }
+                ChangeBody::Note(added) => {
+                    // Joins the device's copy of its incident, unless that copy is newer
+                    // (and so shows it). A device without the incident has no use for it.
+                    let key = added.incident_id as f64;
+                    let held: Option<String> = incidents.get(key).primitive()?.await?;
+                    if let Some(held) = held {
+                        let mut copy: Synced<Incident> = parse(&held)?;
+                        if copy.cursor < change.cursor {
+                            copy.record.add_note(added.note.clone());
+                            copy.cursor = change.cursor;
+                            copy.synced_at = now;
+                            incidents
+                                .put(text(&copy)?)
+                                .with_key(key)
+                                .primitive()?
+                                .await?;
+                            applied.incidents.push(copy);
+                        }
+                    }
+                }
                 ChangeBody::FieldEvent(event) => {
                     // Field events never change: keyed by their cursor, a repeat overwrites itself.
                     feed.put(text(event)?)

@@ -2,8 +2,8 @@
 //! of changes a day; devices that follow the log need only what is newer than their cursor,
 //! and a new device starts from the newest copy of each record (`records::snapshot`). So
 //! once a change is older than the period the hub keeps history for, it is dropped if a newer
-//! copy of the same record replaced it, and a field event is dropped outright (the board's
-//! feed reaches back that far). What stays is one copy per record plus the recent history.
+//! copy of the same record replaced it (a note: a newer copy of its incident, which shows
+//! it), and a field event is dropped outright (the board's feed reaches back that far). What stays is one copy per record plus the recent history.
 //! `agencies.compacted_to` says how far this went: a device whose cursor is older is sent a
 //! snapshot instead of the changes it missed.
 
@@ -45,12 +45,19 @@ pub async fn compact(writer: &SqlitePool, keep: Duration, now: Millis) -> Result
             let result = sqlx::query!(
                 "DELETE FROM changes
                  WHERE agency_id = ? AND cursor > ? AND cursor <= ?
-                   AND (kind NOT IN ('incident', 'unit', 'emergency', 'agency')
-                        OR EXISTS (SELECT 1 FROM changes AS newer
-                                   WHERE newer.agency_id = changes.agency_id
-                                     AND newer.kind = changes.kind
-                                     AND newer.record_id = changes.record_id
-                                     AND newer.cursor > changes.cursor))",
+                   AND (kind NOT IN ('incident', 'unit', 'emergency', 'agency', 'note')
+                        OR (kind != 'note' AND EXISTS (
+                              SELECT 1 FROM changes AS newer
+                              WHERE newer.agency_id = changes.agency_id
+                                AND newer.kind = changes.kind
+                                AND newer.record_id = changes.record_id
+                                AND newer.cursor > changes.cursor))
+                        OR (kind = 'note' AND EXISTS (
+                              SELECT 1 FROM changes AS copy
+                              WHERE copy.agency_id = changes.agency_id
+                                AND copy.kind = 'incident'
+                                AND copy.record_id = changes.record_id
+                                AND copy.cursor > changes.cursor)))",
                 agency,
                 from,
                 to

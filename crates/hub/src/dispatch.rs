@@ -144,10 +144,10 @@ async fn insert_note(
     author: &str,
     text: &str,
     now: Millis,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "INSERT INTO notes (agency_id, incident_id, source, author, text, at, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+) -> Result<i64, sqlx::Error> {
+    let note_id = sqlx::query_scalar!(
+        r#"INSERT INTO notes (agency_id, incident_id, source, author, text, at, received_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id AS "id!""#,
         agency_id,
         incident_id,
         source,
@@ -156,7 +156,7 @@ async fn insert_note(
         now,
         now
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     sqlx::query!(
         "UPDATE incidents SET updated_at = ? WHERE id = ?",
@@ -165,7 +165,7 @@ async fn insert_note(
     )
     .execute(&mut *tx)
     .await?;
-    Ok(())
+    Ok(note_id)
 }
 
 async fn incident_state(
@@ -222,8 +222,8 @@ pub async fn add_caller_note(
     if let Err(refusal) = incident_state(tx, agency_id, incident_id).await? {
         return Ok(Err(refusal));
     }
-    insert_note(tx, agency_id, incident_id, "caller", author, text, now).await?;
-    records::publish_incident(tx, agency_id, incident_id).await?;
+    let note_id = insert_note(tx, agency_id, incident_id, "caller", author, text, now).await?;
+    records::publish_note(tx, agency_id, incident_id, note_id).await?;
     Ok(Ok(()))
 }
 

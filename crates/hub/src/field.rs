@@ -307,6 +307,9 @@ async fn record(
     for incident_id in event.touched {
         changes.push(records::incident_change(tx, agency_id, incident_id).await?);
     }
+    for (incident_id, note_id) in event.notes {
+        changes.push(records::note_change(tx, agency_id, incident_id, note_id).await?);
+    }
     if let Some(id) = event.emergency {
         changes.push(safety::change(tx, agency_id, id).await?);
     }
@@ -351,6 +354,8 @@ struct Effect {
     status: Option<StatusCode>,
     text: Option<String>,
     touched: Vec<i64>,
+    /// Notes the entry added (incident, note): each travels by itself.
+    notes: Vec<(i64, i64)>,
     /// The emergency the entry raised, ended or added to.
     emergency: Option<i64>,
     /// Not shown in the dispatchers' feed (a position: the unit and the emergency show it).
@@ -684,10 +689,10 @@ async fn field_note(
         return Ok((Decision::Rejected(reason), effect));
     }
     let author_name = format!("{callsign} ({})", actor.display_name);
-    sqlx::query!(
-        "INSERT INTO notes (agency_id, incident_id, source, author, unit_id, text,
+    let note_id = sqlx::query_scalar!(
+        r#"INSERT INTO notes (agency_id, incident_id, source, author, unit_id, text,
          at, received_at, entry_id)
-         VALUES (?, ?, 'field', ?, ?, ?, ?, ?, ?)",
+         VALUES (?, ?, 'field', ?, ?, ?, ?, ?, ?) RETURNING id AS "id!""#,
         actor.agency_id,
         p.incident_id,
         author_name,
@@ -697,7 +702,7 @@ async fn field_note(
         received_at,
         entry.id
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     sqlx::query!(
         "UPDATE incidents SET updated_at = ? WHERE id = ?",
@@ -706,7 +711,7 @@ async fn field_note(
     )
     .execute(&mut *tx)
     .await?;
-    effect.touched.push(p.incident_id);
+    effect.notes.push((p.incident_id, note_id));
     Ok((Decision::Applied, effect))
 }
 

@@ -6,7 +6,8 @@ use crate::clock::now_ms;
 use sqlx::SqliteConnection;
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::wire::{
-    Assignment, Change, ChangeBody, Fix, Incident, IncidentState, Note, NoteSource, Unit, UnitKind,
+    Assignment, Change, ChangeBody, Fix, Incident, IncidentNote, IncidentState, Note, NoteSource,
+    Unit, UnitKind,
 };
 
 #[derive(sqlx::FromRow)]
@@ -131,6 +132,20 @@ pub async fn load_units(
     Ok(rows.into_iter().map(UnitRow::into_unit).collect())
 }
 
+impl NoteRow {
+    fn into_note(self) -> Note {
+        Note {
+            id: self.id,
+            source: NoteSource::parse(&self.source).unwrap_or(NoteSource::Dispatch),
+            author: self.author,
+            unit_id: self.unit_id,
+            text: self.text,
+            at: self.at,
+            received_at: self.received_at,
+        }
+    }
+}
+
 pub async fn load_incident(
     conn: &mut SqliteConnection,
     agency_id: i64,
@@ -180,18 +195,7 @@ incident_id)
         state: IncidentState::parse(&row.state).unwrap_or(IncidentState::Active),
         created_at: row.created_at,
         updated_at: row.updated_at,
-        notes: notes
-            .into_iter()
-            .map(|n| Note {
-                id: n.id,
-                source: NoteSource::parse(&n.source).unwrap_or(NoteSource::Dispatch),
-                author: n.author,
-                unit_id: n.unit_id,
-                text: n.text,
-                at: n.at,
-                received_at: n.received_at,
-            })
-            .collect(),
+        notes: notes.into_iter().map(NoteRow::into_note).collect(),
         assignments: assignments
             .into_iter()
             .map(|a| Assignment {
@@ -304,6 +308,8 @@ fn record_of(body: &ChangeBody) -> (&'static str, i64) {
         ChangeBody::Unit(u) => ("unit", u.id),
         ChangeBody::Emergency(e) => ("emergency", e.id),
         ChangeBody::Agency(a) => ("agency", a.id),
+        // Named by its incident: a newer copy of the incident shows it, and replaces it.
+        ChangeBody::Note(n) => ("note", n.incident_id),
         ChangeBody::FieldEvent(_) => (FIELD_EVENT, 0),
     }
 }
@@ -333,6 +339,50 @@ pub async fn incident_change(
     units.sort_unstable();
     units.dedup();
     Ok((Audience::Units(units), ChangeBody::Incident(incident)))
+}
+
+/// Records a note added to an incident, by itself, for those who see the incident.
+pub async fn publish_note(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    incident_id: i64,
+    note_id: i64,
+) -> Result<u64, sqlx::Error> {
+    let (audience, body) = note_change(conn, agency_id, incident_id, note_id).await?;
+    record_change(conn, agency_id, audience, body).await
+}
+
+/// A note as a change of its own, addressed like its incident (dispatchers and every unit
+/// ever assigned).
+pub async fn note_change(
+    conn: &mut SqliteConnection,
+    agency_id: i64,
+    incident_id: i64,
+    note_id: i64,
+) -> Result<(Audience, ChangeBody), sqlx::Error> {
+    let note = sqlx::query_as!(
+        NoteRow,
+        r#"SELECT id AS "id!", source, author, unit_id, text, at, received_at
+         FROM notes WHERE agency_id = ? AND incident_id = ? AND id = ?"#,
+        agency_id,
+        incident_id,
+        note_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let units: Vec<i64> = sqlx::query_scalar!(
+        "SELECT DISTINCT unit_id FROM assignments WHERE incident_id = ? ORDER BY unit_id",
+        incident_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok((
+        Audience::Units(units),
+        ChangeBody::Note(IncidentNote {
+            incident_id,
+            note: note.into_note(),
+        }),
+    ))
 }
 
 /// Records the unit as it now stands, for everyone in the agency.
@@ -435,7 +485,7 @@ pub async fn snapshot(
     };
     let cutoff = now - tenfour_protocol::sync::CLOSED_KEPT_MS;
     let rows = sqlx::query!(
-        r#"SELECT cursor AS "cursor!", body FROM changes
+        r#"SELECT cursor AS "cursor!", kind, record_id, body FROM changes
          WHERE agency_id = ? AND cursor IN (
              SELECT max(cursor) FROM changes
              WHERE agency_id = ? AND kind IN ('incident', 'unit', 'emergency', 'agency')
@@ -457,10 +507,37 @@ pub async fn snapshot(
     )
     .fetch_all(&mut *conn)
     .await?;
+    // Notes that came after the newest copy of their incident (which does not show them),
+    // on the incidents above.
+    let carried: std::collections::HashSet<i64> = rows
+        .iter()
+        .filter(|row| row.kind == "incident")
+        .map(|row| row.record_id)
+        .collect();
     let mut bodies: Vec<(u64, String)> = rows
         .into_iter()
         .map(|row| (row.cursor as u64, row.body))
         .collect();
+    let notes = sqlx::query!(
+        r#"SELECT cursor AS "cursor!", record_id, body FROM changes AS note
+         WHERE agency_id = ? AND kind = 'note'
+           AND (? OR audience = 'all' OR (audience = 'units' AND instr(units, ?) > 0))
+           AND cursor > (SELECT max(copy.cursor) FROM changes AS copy
+                         WHERE copy.agency_id = note.agency_id AND copy.kind = 'incident'
+                           AND copy.record_id = note.record_id)
+         ORDER BY cursor"#,
+        agency_id,
+        everything,
+        unit_marker
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    bodies.extend(
+        notes
+            .into_iter()
+            .filter(|row| carried.contains(&row.record_id))
+            .map(|row| (row.cursor as u64, row.body)),
+    );
     if everything {
         let feed_kept = SNAPSHOT_FEED;
         let feed = sqlx::query!(
@@ -473,8 +550,8 @@ pub async fn snapshot(
         .fetch_all(&mut *conn)
         .await?;
         bodies.extend(feed.into_iter().map(|row| (row.cursor as u64, row.body)));
-        bodies.sort_unstable_by_key(|(cursor, _)| *cursor);
     }
+    bodies.sort_unstable_by_key(|(cursor, _)| *cursor);
     Ok(Page {
         bodies,
         cursor: head,

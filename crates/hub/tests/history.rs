@@ -34,8 +34,8 @@ fn copies(page: &ChangesPage) -> (BTreeMap<(String, i64), usize>, usize) {
             ChangeBody::Unit(u) => ("unit", u.id),
             ChangeBody::Emergency(e) => ("emergency", e.id),
             ChangeBody::Agency(a) => ("agency", a.id),
-            ChangeBody::FieldEvent(_) => {
-                feed += 1;
+            ChangeBody::FieldEvent(_) | ChangeBody::Note(_) => {
+                feed += matches!(change.body, ChangeBody::FieldEvent(_)) as usize;
                 continue;
             }
         };
@@ -241,4 +241,96 @@ async fn sqlx_update(hub: &TestHub, sql: &str) {
     let url = format!("sqlite://{}", hub.database().display());
     let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
     sqlx::query(sql).execute(&mut conn).await.unwrap();
+}
+
+/// The incident as a new device rebuilds it from a snapshot: the newest copy, then the notes
+/// that came after it.
+fn rebuilt(page: &ChangesPage, incident_id: i64) -> tenfour_protocol::wire::Incident {
+    let mut incident = None;
+    for change in &page.changes {
+        match &change.body {
+            ChangeBody::Incident(i) if i.id == incident_id => incident = Some(i.clone()),
+            ChangeBody::Note(n) if n.incident_id == incident_id => {
+                incident
+                    .as_mut()
+                    .expect("a note comes after its incident")
+                    .add_note(n.note.clone());
+            }
+            _ => {}
+        }
+    }
+    incident.expect("the incident is in the snapshot")
+}
+
+#[tokio::test]
+async fn a_note_travels_as_itself_however_many_notes_the_call_has() {
+    let mut hub = TestHub::start();
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let board: tenfour_protocol::wire::Board = dispatch.ok(Method::GET, "/api/board", None).await;
+    let call = board
+        .incidents
+        .iter()
+        .find(|i| i.assignments.iter().any(|a| a.callsign == "M12"))
+        .unwrap()
+        .id;
+    let text = "Caller says the patient is breathing but not answering; door code 4411.";
+    for _ in 0..199 {
+        let (status, body) = dispatch
+            .post(
+                &format!("/api/incidents/{call}/notes"),
+                json!({ "text": text }),
+            )
+            .await;
+        assert!(status.is_success(), "{status}: {body}");
+    }
+    let before = pull(&dispatch, 0).await.cursor;
+    // The 200th: a note from the crew on the call.
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let mut device = Device::new();
+    medic
+        .push(vec![device.entry(
+            "field_note",
+            json!({"incident_id": call, "text": "Patient conscious, going to St. Mary's."}),
+        )])
+        .await;
+
+    // What the crew's devices and the board are sent: the note, not the call with 200 notes.
+    let page = pull(&medic, before).await;
+    let note = page
+        .changes
+        .iter()
+        .find(|c| matches!(&c.body, ChangeBody::Note(n) if n.incident_id == call))
+        .expect("the note comes as a note");
+    let note_bytes = serde_json::to_string(note).unwrap().len();
+    assert!(
+        !page
+            .changes
+            .iter()
+            .any(|c| matches!(&c.body, ChangeBody::Incident(_))),
+        "no new copy of the incident"
+    );
+    let whole = rebuilt(&pull(&medic, 0).await, call);
+    let whole_bytes = serde_json::to_string(&whole).unwrap().len();
+    assert!(
+        whole_bytes > 50 * note_bytes,
+        "a note change ({note_bytes} bytes) is far smaller than the call ({whole_bytes} bytes)"
+    );
+    // A new device rebuilds the call whole: its newest copy, then the notes after it.
+    assert_eq!(
+        whole.notes.len(),
+        201,
+        "every note once: the caller's, 199 from dispatch and the crew's"
+    );
+    assert!(
+        whole
+            .notes
+            .iter()
+            .any(|n| n.text == "Patient conscious, going to St. Mary's.")
+    );
+
+    // Compaction keeps what the snapshot needs: the notes no copy of the call shows yet.
+    hub.restart_with(&["--keep-changes", "0"]);
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let after = rebuilt(&pull(&dispatch, 0).await, call);
+    assert_eq!(after.notes, whole.notes);
 }

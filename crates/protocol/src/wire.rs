@@ -720,6 +720,32 @@ pub enum ChangeBody {
     /// The agency's settings devices use (its emergency number), after an administrator
     /// changed them.
     Agency(AgencyInfo),
+    /// A note added to an incident: it travels and is stored as itself, not as a new copy of
+    /// the incident with every note it has, so a call's traffic grows with its notes, not
+    /// with their square. The device adds it to its copy of the incident.
+    Note(IncidentNote),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentNote {
+    pub incident_id: i64,
+    pub note: Note,
+}
+
+impl Incident {
+    /// Adds a note that arrived by itself, in the hub's order (time written, then id); false
+    /// when the incident already shows it.
+    pub fn add_note(&mut self, note: Note) -> bool {
+        if self.notes.iter().any(|n| n.id == note.id) {
+            return false;
+        }
+        let at = self
+            .notes
+            .partition_point(|n| (n.at, n.id) < (note.at, note.id));
+        self.updated_at = self.updated_at.max(note.received_at);
+        self.notes.insert(at, note);
+        true
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -858,6 +884,58 @@ mod tests {
                 location: None
             })
         );
+    }
+
+    fn note(id: i64, at: Millis) -> Note {
+        Note {
+            id,
+            source: NoteSource::Field,
+            author: "M12 (Ana)".into(),
+            unit_id: Some(4),
+            text: format!("note {id}"),
+            at,
+            received_at: at + 5,
+        }
+    }
+
+    #[test]
+    fn a_note_that_arrives_by_itself_joins_the_incident_once_in_the_hub_s_order() {
+        let change: Change = serde_json::from_value(json!({
+            "cursor": 9, "type": "incident", "data": {
+                "id": 1, "number": "26-1", "nature_code": "FALL", "nature_text": "Fall",
+                "priority": 2, "address": "1 Main St", "latitude": null, "longitude": null,
+                "caller_name": "", "callback": "", "cautions": [], "state": "active",
+                "created_at": 0, "updated_at": 0, "notes": [], "assignments": []
+            }
+        }))
+        .unwrap();
+        let ChangeBody::Incident(mut incident) = change.body else {
+            panic!("an incident")
+        };
+        assert!(incident.add_note(note(5, 200)));
+        assert!(
+            incident.add_note(note(3, 100)),
+            "written earlier, arrived later"
+        );
+        assert!(incident.add_note(note(4, 200)));
+        assert!(
+            !incident.add_note(note(5, 200)),
+            "the same note twice is one note"
+        );
+        let order: Vec<i64> = incident.notes.iter().map(|n| n.id).collect();
+        assert_eq!(order, [3, 4, 5]);
+        assert_eq!(incident.updated_at, 205);
+        // On the wire: `note`, with the incident it belongs to.
+        let wire = serde_json::to_value(Change {
+            cursor: 10,
+            body: ChangeBody::Note(IncidentNote {
+                incident_id: 1,
+                note: note(6, 300),
+            }),
+        })
+        .unwrap();
+        assert_eq!(wire["type"], "note");
+        assert_eq!(wire["data"]["incident_id"], 1);
     }
 
     #[test]
