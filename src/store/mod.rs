@@ -590,6 +590,8 @@ impl Store {
                         }
                     }
                 }
+                // A kind a newer hub sends: skipped, the cursor still moves past it.
+                ChangeBody::Unknown => {}
                 ChangeBody::FieldEvent(event) => {
                     // Field events never change: keyed by their cursor, a repeat overwrites itself.
                     feed.put(text(event)?)

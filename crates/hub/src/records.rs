@@ -311,6 +311,8 @@ fn record_of(body: &ChangeBody) -> (&'static str, i64) {
         // Named by its incident: a newer copy of the incident shows it, and replaces it.
         ChangeBody::Note(n) => ("note", n.incident_id),
         ChangeBody::FieldEvent(_) => (FIELD_EVENT, 0),
+        // Never made by this hub: only a device reads a kind it does not know.
+        ChangeBody::Unknown => ("", 0),
     }
 }
 

@@ -34,7 +34,7 @@ fn copies(page: &ChangesPage) -> (BTreeMap<(String, i64), usize>, usize) {
             ChangeBody::Unit(u) => ("unit", u.id),
             ChangeBody::Emergency(e) => ("emergency", e.id),
             ChangeBody::Agency(a) => ("agency", a.id),
-            ChangeBody::FieldEvent(_) | ChangeBody::Note(_) => {
+            ChangeBody::FieldEvent(_) | ChangeBody::Note(_) | ChangeBody::Unknown => {
                 feed += matches!(change.body, ChangeBody::FieldEvent(_)) as usize;
                 continue;
             }

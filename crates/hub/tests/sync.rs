@@ -250,6 +250,7 @@ async fn responders_pull_their_own_incidents_and_every_unit() {
             ChangeBody::Emergency(e) => panic!("no emergency was raised here: {e:?}"),
             ChangeBody::Agency(a) => panic!("no administrator changed the agency: {a:?}"),
             ChangeBody::Note(n) => panic!("no note was added after the seed: {n:?}"),
+            ChangeBody::Unknown => panic!("the hub sends only kinds it knows"),
         }
     }
     incidents.dedup();

@@ -706,7 +706,7 @@ pub struct Change {
     pub body: ChangeBody,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum ChangeBody {
     /// The whole incident as it now stands.
@@ -724,6 +724,39 @@ pub enum ChangeBody {
     /// the incident with every note it has, so a call's traffic grows with its notes, not
     /// with their square. The device adds it to its copy of the incident.
     Note(IncidentNote),
+    /// A kind of change this version does not know (a newer hub): skipped, so that one new
+    /// kind never stops a device's sync. The hub never sends it.
+    #[serde(skip_serializing)]
+    Unknown,
+}
+
+/// Read by its `type`: a known kind must be well formed (an error names what is wrong), an
+/// unknown kind is `Unknown`.
+impl<'de> Deserialize<'de> for ChangeBody {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Tagged {
+            #[serde(rename = "type")]
+            kind: String,
+            #[serde(default)]
+            data: serde_json::Value,
+        }
+        fn data<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+            value: serde_json::Value,
+        ) -> Result<T, E> {
+            T::deserialize(value).map_err(E::custom)
+        }
+        let Tagged { kind, data: value } = Tagged::deserialize(deserializer)?;
+        Ok(match kind.as_str() {
+            "incident" => ChangeBody::Incident(data(value)?),
+            "unit" => ChangeBody::Unit(data(value)?),
+            "field_event" => ChangeBody::FieldEvent(data(value)?),
+            "emergency" => ChangeBody::Emergency(data(value)?),
+            "agency" => ChangeBody::Agency(data(value)?),
+            "note" => ChangeBody::Note(data(value)?),
+            _ => ChangeBody::Unknown,
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -896,6 +929,22 @@ mod tests {
             at,
             received_at: at + 5,
         }
+    }
+
+    #[test]
+    fn a_change_of_a_kind_this_version_does_not_know_is_skipped_not_a_failed_page() {
+        let page: ChangesPage = serde_json::from_value(json!({
+            "changes": [
+                {"cursor": 7, "type": "weather", "data": {"wind": "40 kn"}},
+                {"cursor": 8, "type": "agency", "data": {
+                    "id": 1, "slug": "demo", "name": "Demo", "emergency_phone": ""}}
+            ],
+            "cursor": 8, "more": false
+        }))
+        .unwrap();
+        assert_eq!(page.changes[0].body, ChangeBody::Unknown);
+        assert_eq!(page.changes[0].cursor, 7);
+        assert!(matches!(page.changes[1].body, ChangeBody::Agency(_)));
     }
 
     #[test]
