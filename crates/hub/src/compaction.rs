@@ -49,12 +49,14 @@ pub async fn compact(writer: &SqlitePool, keep: Duration, now: Millis) -> Result
                         OR (kind != 'note' AND EXISTS (
                               SELECT 1 FROM changes AS newer
                               WHERE newer.agency_id = changes.agency_id
+                                AND newer.kind != 'field_event'
                                 AND newer.kind = changes.kind
                                 AND newer.record_id = changes.record_id
                                 AND newer.cursor > changes.cursor))
                         OR (kind = 'note' AND EXISTS (
                               SELECT 1 FROM changes AS copy
                               WHERE copy.agency_id = changes.agency_id
+                                AND copy.kind != 'field_event'
                                 AND copy.kind = 'incident'
                                 AND copy.record_id = changes.record_id
                                 AND copy.cursor > changes.cursor)))",

@@ -490,7 +490,8 @@ pub async fn snapshot(
         r#"SELECT cursor AS "cursor!", kind, record_id, body FROM changes
          WHERE agency_id = ? AND cursor IN (
              SELECT max(cursor) FROM changes
-             WHERE agency_id = ? AND kind IN ('incident', 'unit', 'emergency', 'agency')
+             WHERE agency_id = ? AND kind != 'field_event'
+               AND kind IN ('incident', 'unit', 'emergency', 'agency')
                AND (? OR audience = 'all' OR (audience = 'units' AND instr(units, ?) > 0))
              GROUP BY kind, record_id)
            AND NOT (kind = 'incident' AND recorded_at < ? AND record_id IN (
@@ -522,10 +523,11 @@ pub async fn snapshot(
         .collect();
     let notes = sqlx::query!(
         r#"SELECT cursor AS "cursor!", record_id, body FROM changes AS note
-         WHERE agency_id = ? AND kind = 'note'
+         WHERE agency_id = ? AND kind != 'field_event' AND kind = 'note'
            AND (? OR audience = 'all' OR (audience = 'units' AND instr(units, ?) > 0))
            AND cursor > (SELECT max(copy.cursor) FROM changes AS copy
-                         WHERE copy.agency_id = note.agency_id AND copy.kind = 'incident'
+                         WHERE copy.agency_id = note.agency_id AND copy.kind != 'field_event'
+                           AND copy.kind = 'incident'
                            AND copy.record_id = note.record_id)
          ORDER BY cursor"#,
         agency_id,
