@@ -349,3 +349,49 @@ pub mod admin {
         answer(send(authorized(Request::get(&url), token)).await?).await
     }
 }
+
+/// The agency's map pack: what it is, and its bytes a piece at a time.
+pub mod map {
+    use super::*;
+    use tenfour_protocol::wire::MapPack;
+
+    /// `None` when the agency has no pack.
+    pub async fn pack(token: &str) -> ApiResult<Option<MapPack>> {
+        match answer(send(authorized(Request::get("/api/map"), token)).await?).await {
+            Ok(pack) => Ok(Some(pack)),
+            Err(ApiError::Refused { status: 404, .. }) => Ok(None),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// A piece of the pack.
+    pub enum Piece {
+        /// The bytes asked for.
+        Bytes(Vec<u8>),
+        /// The pack is no longer the version `etag` names: start over.
+        Changed,
+    }
+
+    /// Bytes `start..end` of the version `etag` names.
+    pub async fn piece(token: &str, etag: &str, start: u64, end: u64) -> ApiResult<Piece> {
+        let request = authorized(Request::get("/api/map/pack"), token)
+            .header("Range", &format!("bytes={start}-{}", end - 1))
+            .header("If-Range", etag);
+        let response = send(request).await?;
+        match response.status() {
+            206 => {
+                let bytes = response
+                    .binary()
+                    .await
+                    .map_err(|e| ApiError::Unreachable(format!("the map broke off: {e}")))?;
+                if bytes.len() as u64 == end - start {
+                    Ok(Piece::Bytes(bytes))
+                } else {
+                    Err(ApiError::Unreachable("the map broke off".into()))
+                }
+            }
+            200 | 416 => Ok(Piece::Changed),
+            _ => answer::<()>(response).await.map(|()| Piece::Changed),
+        }
+    }
+}

@@ -11,6 +11,7 @@ use crate::pages::admin::AdminPage;
 use crate::pages::board::Board;
 use crate::pages::home::Home;
 use crate::pages::incident::IncidentPage;
+use crate::pages::incident_map::IncidentMapPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::outbox::OutboxPage;
 use crate::pages::signin::SignIn;
@@ -34,6 +35,18 @@ pub fn App() -> impl IntoView {
         engine::kick();
     });
     crate::sync::push::wake_on_push(engine::kick);
+    // The map pack is stored on the device after sign-in, whenever the network allows.
+    let online_token = Memo::new(move |_| {
+        let token = state
+            .session
+            .with(|s| s.as_ref().filter(|s| !s.expired).map(|s| s.token.clone()))?;
+        matches!(
+            state.link.get(),
+            crate::state::Link::Online | crate::state::Link::Syncing
+        )
+        .then_some(token)
+    });
+    crate::sync::map_pack::provide_map_packs(online_token);
     // Pocket alerts follow the session: on each sign-in, unit, change of service and return
     // of the network, the subscription is checked and saved on the hub — or, out of service,
     // dropped on the device too (it comes back with the unit).
@@ -105,6 +118,7 @@ pub fn App() -> impl IntoView {
                             <Routes fallback=NotFound>
                                 <Route path=path!("/") view=Home/>
                                 <Route path=path!("/incident/:id") view=IncidentPage/>
+                                <Route path=path!("/incident/:id/map") view=IncidentMapPage/>
                                 <Route path=path!("/outbox") view=OutboxPage/>
                             </Routes>
                         }.into_any(),

@@ -6,6 +6,7 @@ pub mod check_in;
 pub mod connection;
 pub mod draft;
 pub mod emergency;
+pub mod map;
 pub mod news;
 pub mod pocket;
 pub mod status;

@@ -1,5 +1,6 @@
 //! The responder's assignments, most urgent first.
 
+use crate::components::map::MapPackStatus;
 use crate::components::pocket::PocketAlerts;
 use crate::components::time::as_of;
 use crate::state::use_app;
@@ -63,6 +64,7 @@ pub fn Home() -> impl IntoView {
                 }
             }}
             <PocketAlerts offer=true/>
+            <MapPackStatus/>
         </section>
     }
 }

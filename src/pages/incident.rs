@@ -5,6 +5,7 @@ use crate::components::status::StatusButtons;
 use crate::components::time::{as_of, clock};
 use crate::state::use_app;
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use tenfour_protocol::view::{active_assignment, pending_notes};
 use tenfour_protocol::wire::{
@@ -125,7 +126,12 @@ fn IncidentDetail(incident: Incident, synced_at: i64) -> impl IntoView {
                 <p class="call-ended" role="status" data-testid="call-ended">{why}</p>
             })}
             <h1 dir="auto">{incident.nature_text.clone()}</h1>
-            <a class="address button" href=maps_link(&incident)><span class="link-kind">"Navigate"</span><bdi>{incident.address.clone()}</bdi></a>
+            <div class="where">
+                <a class="address button" href=maps_link(&incident)><span class="link-kind">"Navigate"</span><bdi>{incident.address.clone()}</bdi></a>
+                {incident.latitude.is_some().then(|| view! {
+                    <A href=format!("/incident/{id}/map") attr:class="button map-link" attr:data-testid="open-map">"Map"</A>
+                })}
+            </div>
             {(!incident.callback.is_empty()).then(|| view! {
                 <a class="callback button" href=tel_link(&incident.callback)>
                     <span class="link-kind">"Call"</span><bdi data-testid="caller-name">{incident.caller_name.clone()}</bdi>" · "<bdi dir="ltr" data-testid="callback">{incident.callback.clone()}</bdi>

@@ -5,6 +5,7 @@ pub mod connectivity;
 pub mod engine;
 pub mod link;
 pub mod location;
+pub mod map_pack;
 pub mod push;
 pub mod service_worker;
 pub mod tabs;

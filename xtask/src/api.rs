@@ -56,6 +56,7 @@ pub fn check(root: &Path, tools: &Tools, hub_bin: &Path) -> Result<Tally, String
     let mut total = Tally::default();
     let st = ensure_schemathesis()?;
     let seed = std::env::var("TENFOUR_API_SEED").unwrap_or_else(|_| DEFAULT_SEED.into());
+    let map = crate::hub::demo_map(root, tools)?.display().to_string();
     for (username, unit) in [("dispatch", None), ("medic1", Some("M12")), ("admin", None)] {
         sh::banner(&format!(
             "api: Schemathesis --checks all as {username} (seed {seed})"
@@ -70,7 +71,7 @@ pub fn check(root: &Path, tools: &Tools, hub_bin: &Path) -> Result<Tally, String
                 &scratch.path().join("tenfour.db"),
                 &root.join("dist"),
             ),
-            &["--demo"],
+            &["--demo", "--map", &map],
             hub::Logs::Quiet,
         )?;
         let address = running.url().trim_start_matches("http://").to_owned();

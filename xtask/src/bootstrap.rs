@@ -84,12 +84,17 @@ fn ensure_debian_packages() -> Result<(), String> {
     )
 }
 
-/// Playwright and binaryen from the committed package-lock.json. A copy of the lock inside
-/// node_modules records what was installed, so an unchanged lock skips npm entirely.
+/// Playwright and binaryen, and the map's renderer, each from its committed lock. A copy of
+/// the lock inside node_modules records what was installed, so an unchanged lock skips npm.
 fn ensure_npm_packages(root: &Path) -> Result<(), String> {
     ensure_npm_dir(
         &root.join("tests/e2e"),
         "npm packages (playwright, binaryen)",
+    )?;
+    // The map's renderer, copied into the app by Trunk.
+    ensure_npm_dir(
+        &root.join("public/map"),
+        "map code (leaflet, protomaps-leaflet, pmtiles)",
     )
 }
 

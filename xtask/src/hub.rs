@@ -149,3 +149,36 @@ fn start(mut command: Command, bin: &Path) -> Result<Running, String> {
     println!("xtask: hub at {url}");
     Ok(Running { child, url })
 }
+
+/// The demo agency's map pack: the vector PMTiles archive of Florence (OpenStreetMap data,
+/// ODbL) that the crate `pmtiles2` 0.3.2 ships among its test files. xtask lists that crate
+/// as a dependency no target ever builds, so `cargo fetch` brings it from the registry and
+/// `cargo metadata` says where it is unpacked.
+pub fn demo_map(root: &Path, tools: &Tools) -> Result<PathBuf, String> {
+    const CRATE: &str = "pmtiles2-0.3.2";
+    const FILE: &str = "test/protomaps(vector)ODbL_firenze.pmtiles";
+    let metadata = sh::cargo(root, tools)
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run cargo metadata: {e}"))?;
+    let text = String::from_utf8_lossy(&metadata.stdout);
+    // The one manifest path that ends in the crate's folder; no JSON parser needed for it.
+    let manifest = format!("{CRATE}{}Cargo.toml\"", std::path::MAIN_SEPARATOR);
+    let path = text
+        .split("\"manifest_path\":\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(path, _)| path))
+        .find(|path| format!("{path}\"").ends_with(&manifest))
+        .ok_or_else(|| {
+            format!("cargo metadata does not list {CRATE} (the demo map); run `cargo fetch`")
+        })?;
+    let pack = Path::new(path)
+        .parent()
+        .ok_or("a manifest path without a folder")?
+        .join(FILE);
+    if !pack.is_file() {
+        return Err(format!("the demo map is missing: {}", pack.display()));
+    }
+    Ok(pack)
+}

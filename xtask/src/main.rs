@@ -92,9 +92,11 @@ fn run(args: &[String]) -> Result<(), String> {
     let hub = hub::build(&root, hub::Profile::Optimized)?;
     let database = std::env::var_os("TENFOUR_DATABASE")
         .map_or_else(|| root.join("data").join("tenfour.db"), PathBuf::from);
+    let map = hub::demo_map(&root, &tools)?;
     println!("\nxtask: starting the hub with the demo agency; Ctrl-C stops it.");
     println!("  database: {}", database.display());
     println!("  app:      {}", root.join("dist").display());
+    println!("  map:      Florence, © OpenStreetMap contributors (ODbL), tiles by Protomaps");
     println!("  the hub prints its address and the demo sign-ins below; any responder may sign");
     println!("  in to any unit of the agency");
     hub::exec(
@@ -103,7 +105,7 @@ fn run(args: &[String]) -> Result<(), String> {
         &bind,
         &database,
         &root.join("dist"),
-        &["--demo"],
+        &["--demo", "--map", &map.display().to_string()],
     )
 }
 
@@ -263,6 +265,7 @@ fn test(layers: &[String]) -> Result<(), String> {
         build_app(&root, &tools)?;
         let hub_bin = hub::build(&root, hub::Profile::Dev)?;
         let scratch = sh::Scratch::new("e2e")?;
+        let map = hub::demo_map(&root, &tools)?.display().to_string();
         let running = hub::spawn(
             &hub_bin,
             &tools,
@@ -271,7 +274,7 @@ fn test(layers: &[String]) -> Result<(), String> {
                 &scratch.path().join("tenfour.db"),
                 &root.join("dist"),
             ),
-            &["--demo"],
+            &["--demo", "--map", &map],
             hub::Logs::Info,
         )?;
         let result = tally::run(
@@ -281,6 +284,8 @@ fn test(layers: &[String]) -> Result<(), String> {
                 .env("TENFOUR_URL", running.url())
                 // The chaos spec runs (and kills) a hub of its own.
                 .env("TENFOUR_HUB_BIN", &hub_bin)
+                // The map spec starts one with the demo's map pack.
+                .env("TENFOUR_DEMO_MAP", &map)
                 .env("TENFOUR_DIST", root.join("dist")),
         );
         running.stop();
@@ -383,6 +388,7 @@ fn bench() -> Result<(), String> {
     build_app(&root, &tools)?;
     let mut report = String::new();
     report.push_str(&first_load_table(&root)?);
+    report.push_str(&map_code_table(&root)?);
 
     let hub_bin = hub::build(&root, hub::Profile::Optimized)?;
     let bench_bin = build_bench(&root, &tools, &hub_bin)?;
@@ -606,11 +612,41 @@ fn lighthouse_table(root: &Path, tools: &sh::Tools, url: &str) -> Result<String,
 }
 
 /// Brotli sizes of what a first visit fetches, as the hub serves them.
+/// The map's code: not part of the first load (it loads when a map opens), precached by the
+/// service worker for offline use.
+fn map_code_table(root: &Path) -> Result<String, String> {
+    transfer_table(
+        &root.join("dist").join("map"),
+        "map/",
+        "Map code (loaded when a map first opens, precached for offline)",
+        |name| !name.ends_with(".br") && !name.ends_with(".gz"),
+    )
+}
+
 fn first_load_table(root: &Path) -> Result<String, String> {
-    let dist = root.join("dist");
+    transfer_table(
+        &root.join("dist"),
+        "",
+        "First-load transfer (brotli, as the hub serves it)",
+        |name| {
+            name != "sw.js"
+                && [".wasm", ".js", ".css", ".html", ".webmanifest"]
+                    .iter()
+                    .any(|ext| name.ends_with(ext))
+        },
+    )
+}
+
+/// The raw and brotli sizes of the files in `folder` that `wanted` names, as a table.
+fn transfer_table(
+    folder: &Path,
+    prefix: &str,
+    title: &str,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<String, String> {
     let mut rows = Vec::new();
     for entry in
-        std::fs::read_dir(&dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?
+        std::fs::read_dir(folder).map_err(|e| format!("cannot read {}: {e}", folder.display()))?
     {
         let path = entry.map_err(|e| e.to_string())?.path();
         let name = path
@@ -618,10 +654,7 @@ fn first_load_table(root: &Path) -> Result<String, String> {
             .and_then(|n| n.to_str())
             .unwrap_or_default()
             .to_owned();
-        let first_load = [".wasm", ".js", ".css", ".html", ".webmanifest"]
-            .iter()
-            .any(|ext| name.ends_with(ext));
-        if !first_load || name == "sw.js" {
+        if !path.is_file() || !wanted(&name) {
             continue;
         }
         let raw = file_len(&path)?;
@@ -629,11 +662,13 @@ fn first_load_table(root: &Path) -> Result<String, String> {
         rows.push((name, raw, br));
     }
     rows.sort();
-    let mut table = String::from(
-        "\n### First-load transfer (brotli, as the hub serves it)\n\n| file | raw | brotli |\n|---|---:|---:|\n",
-    );
+    let mut table = format!("\n### {title}\n\n| file | raw | brotli |\n|---|---:|---:|\n");
     for (name, raw, br) in &rows {
-        table.push_str(&format!("| {name} | {} | {} |\n", kb(*raw), kb(*br)));
+        table.push_str(&format!(
+            "| {prefix}{name} | {} | {} |\n",
+            kb(*raw),
+            kb(*br)
+        ));
     }
     let total: u64 = rows.iter().map(|r| r.2).sum();
     table.push_str(&format!("| **total** | | **{}** |\n", kb(total)));

@@ -31,6 +31,8 @@ pub struct Config {
     pub push_allow_loopback: bool,
     /// How long every change is kept; older ones are compacted (`compaction.rs`).
     pub keep_changes: Duration,
+    /// The map pack (PMTiles) of every agency that has not uploaded its own.
+    pub map: Option<PathBuf>,
 }
 
 impl Config {
@@ -52,7 +54,9 @@ impl Config {
   --push-timeout S  how long one Web Push delivery may take (env TENFOUR_PUSH_TIMEOUT, default 10)
   --push-allow-loopback  accept http:// push endpoints on this machine (for tests)
   --keep-changes S  how long every change is kept before older copies are dropped, in seconds
-                   (env TENFOUR_KEEP_CHANGES, default 604800: a week)";
+                   (env TENFOUR_KEEP_CHANGES, default 604800: a week)
+  --map FILE       the map pack (PMTiles, vector tiles) for agencies without their own
+                   (env TENFOUR_MAP)";
 
     pub fn from_env_and_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
         let env = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.into());
@@ -76,6 +80,7 @@ impl Config {
                 "TENFOUR_KEEP_CHANGES",
                 &crate::compaction::KEEP_DEFAULT.as_secs().to_string(),
             ))?),
+            map: std::env::var_os("TENFOUR_MAP").map(PathBuf::from),
         };
         let mut cert = std::env::var_os("TENFOUR_TLS_CERT").map(PathBuf::from);
         let mut key = std::env::var_os("TENFOUR_TLS_KEY").map(PathBuf::from);
@@ -103,6 +108,7 @@ impl Config {
                 "--keep-changes" => {
                     config.keep_changes = Duration::from_secs(parse_secs(&value()?)?)
                 }
+                "--map" => config.map = Some(value()?.into()),
                 other => return Err(format!("unknown argument {other:?}")),
             }
         }

@@ -12,6 +12,7 @@ pub mod field;
 pub mod http;
 pub mod ingest;
 pub mod live;
+pub mod maps;
 pub mod natures;
 pub mod passwords;
 pub mod positions;
@@ -55,6 +56,12 @@ pub enum StartError {
     },
     #[error("{0}")]
     Tls(#[from] tls::TlsError),
+    #[error("cannot serve the map pack {path}: {source}")]
+    Map {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("server error: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -80,6 +87,13 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         Some((cert, key)) => Some(tls::load(cert, key)?),
         None => None,
     };
+    // The map pack too: a wrong file is told at start, not by every device that asks.
+    if let Some(path) = &config.map {
+        maps::describe(path).map_err(|source| StartError::Map {
+            path: path.display().to_string(),
+            source,
+        })?;
+    }
     let db = db::open(&config.database)
         .await
         .map_err(|source| StartError::Database {
@@ -154,6 +168,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         session_ttl: config.session_ttl,
         https: tls.is_some() || config.behind_tls_proxy,
         behind_tls_proxy: config.behind_tls_proxy,
+        maps: std::sync::Arc::new(maps::Packs::new(config.map.clone(), &config.database)),
         shutdown: shutdown.clone(),
     });
 

@@ -21,6 +21,45 @@ pub fn distance_m(a: &Location, b: &Location) -> f64 {
     2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
 }
 
+/// The initial compass bearing from `a` to `b`, in degrees clockwise from north (0–360).
+pub fn bearing_deg(a: &Location, b: &Location) -> f64 {
+    let (lat1, lat2) = (a.latitude.to_radians(), b.latitude.to_radians());
+    let dlon = (b.longitude - a.longitude).to_radians();
+    let y = dlon.sin() * lat2.cos();
+    let x = lat1.cos() * lat2.sin() - lat1.sin() * lat2.cos() * dlon.cos();
+    y.atan2(x).to_degrees().rem_euclid(360.0)
+}
+
+/// The nearest of the eight compass points to a bearing: "N", "NE", … "NW".
+pub fn compass(bearing_deg: f64) -> &'static str {
+    const POINTS: [&str; 8] = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"];
+    POINTS[((bearing_deg.rem_euclid(360.0) + 22.5) / 45.0) as usize % 8]
+}
+
+/// A distance as a responder reads it: "80 m", "450 m", "1.2 km", "14 km".
+pub fn distance_text(metres: f64) -> String {
+    if metres < 1_000.0 {
+        format!("{} m", ((metres / 10.0).round() * 10.0) as i64)
+    } else if metres < 10_000.0 {
+        format!("{:.1} km", metres / 1_000.0)
+    } else {
+        format!("{} km", (metres / 1_000.0).round() as i64)
+    }
+}
+
+/// "1.2 km NE": how far the call is from the responder, and which way.
+pub fn distance_and_direction(from: &Location, to: &Location) -> String {
+    let metres = distance_m(from, to);
+    if metres < 30.0 {
+        return "here".to_owned();
+    }
+    format!(
+        "{} {}",
+        distance_text(metres),
+        compass(bearing_deg(from, to))
+    )
+}
+
 /// Whether the device should send `here` at `now`, given the last position it sent and
 /// when: the first one at once, then after [`MOVED_M`] or [`INTERVAL_MS`], whichever comes
 /// first.
@@ -43,6 +82,30 @@ mod tests {
             longitude,
             accuracy_m: None,
         }
+    }
+
+    #[test]
+    fn direction_and_distance_read_as_a_responder_says_them() {
+        let duomo = at(43.7731, 11.2560);
+        // Due north, east, south and west of it, a kilometre or so away.
+        assert_eq!(compass(bearing_deg(&duomo, &at(43.7831, 11.2560))), "N");
+        assert_eq!(compass(bearing_deg(&duomo, &at(43.7731, 11.2700))), "E");
+        assert_eq!(compass(bearing_deg(&duomo, &at(43.7631, 11.2560))), "S");
+        assert_eq!(compass(bearing_deg(&duomo, &at(43.7731, 11.2400))), "W");
+        assert_eq!(compass(bearing_deg(&duomo, &at(43.7800, 11.2655))), "NE");
+        assert_eq!(compass(359.0), "N");
+        assert_eq!(compass(-90.0), "W");
+        assert_eq!(distance_text(84.0), "80 m");
+        assert_eq!(distance_text(1_234.0), "1.2 km");
+        assert_eq!(distance_text(14_400.0), "14 km");
+        assert_eq!(
+            distance_and_direction(&duomo, &at(43.7732, 11.2560)),
+            "here"
+        );
+        assert_eq!(
+            distance_and_direction(&duomo, &at(43.7631, 11.2560)),
+            "1.1 km S"
+        );
     }
 
     #[test]

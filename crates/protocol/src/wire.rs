@@ -109,6 +109,27 @@ pub struct PushKey {
 }
 
 /// Whether this session has a push subscription, and where it points.
+/// `GET /api/map`: the agency's map pack (a PMTiles archive of vector tiles), which a device
+/// downloads whole from `GET /api/map/pack` in byte ranges and draws from offline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapPack {
+    /// Bytes in the archive.
+    pub size: u64,
+    /// Names this version of the pack; a resumed download sends it as `If-Range`.
+    pub etag: String,
+    pub min_zoom: u8,
+    pub max_zoom: u8,
+    /// The area it covers, in degrees.
+    pub west: f64,
+    pub south: f64,
+    pub east: f64,
+    pub north: f64,
+    /// Where a map opens when it has nothing to show.
+    pub center_zoom: u8,
+    pub center_longitude: f64,
+    pub center_latitude: f64,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PushStatus {
     pub endpoint: String,

@@ -51,7 +51,7 @@ test('an emergency pressed offline alarms two boards once the network returns, a
   const first = await signIn(browser, 'dispatch', null, desk);
   const second = await signIn(browser, 'dispatch', null, desk);
   for (const board of [first.page, second.page]) await expect(board.getByTestId('board-units')).toBeVisible();
-  // P7 and P9 share a call (the domestic on Birch Court) and have acknowledged it.
+  // P7 and P9 share a call (the domestic on Via Romana) and have acknowledged it.
   const p7 = await signIn(browser, 'officer1', 'P7', phone);
   const crew = p7.page;
   const p9 = await signIn(browser, 'officer2', 'P9', phone);

@@ -37,6 +37,9 @@ pub enum Error {
     /// A request the framework refused before a handler ran (bad JSON, wrong type, size).
     #[error("{detail}")]
     Rejected { status: StatusCode, detail: String },
+    /// A byte range that starts past the end of a file of `size` bytes.
+    #[error("range not satisfiable")]
+    RangeNotSatisfiable { size: u64 },
     /// The database cannot take work now (busy, full, gone): try again shortly.
     #[error("database unavailable: {0}")]
     Unavailable(sqlx::Error),
@@ -68,6 +71,15 @@ impl Error {
                 let title = status.canonical_reason().unwrap_or("Bad request");
                 p("bad-request", status.as_u16(), title, detail)
             }
+            Error::RangeNotSatisfiable { size } => p(
+                "range-not-satisfiable",
+                416,
+                "Range not satisfiable",
+                &format!(
+                    "the file has {size} bytes, so that range starts past its end; ask for a \
+                     range that starts below {size}, or for the whole file without Range"
+                ),
+            ),
             Error::Unavailable(_) => p(
                 "unavailable",
                 503,
@@ -178,6 +190,11 @@ impl IntoResponse for Error {
             _ => None,
         };
         let mut response = problem_response(self.problem());
+        if let Error::RangeNotSatisfiable { size } = &self
+            && let Ok(range) = HeaderValue::from_str(&format!("bytes */{size}"))
+        {
+            response.headers_mut().insert(header::CONTENT_RANGE, range);
+        }
         if let Some(seconds) = retry_after {
             response
                 .headers_mut()

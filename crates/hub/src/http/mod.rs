@@ -11,6 +11,7 @@ mod error;
 mod headers;
 mod health;
 mod incidents;
+mod map;
 mod openapi;
 mod push;
 mod session;
@@ -30,7 +31,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, DefaultPredicate};
 use tower_http::trace::TraceLayer;
 
 /// Largest request body: a full push batch (`MAX_PUSH_ENTRIES` notes of `MAX_NOTE_CHARS`
@@ -60,6 +62,8 @@ pub struct AppState {
     pub https: bool,
     /// TLS ends at a trusted proxy, which reports the client in `X-Forwarded-For`.
     pub behind_tls_proxy: bool,
+    /// The agencies' map packs.
+    pub maps: Arc<crate::maps::Packs>,
     /// Turns true when the hub shuts down, so live streams end and let it stop.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -75,6 +79,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sync::router())
         .merge(stream::router())
         .merge(push::router())
+        .merge(map::router())
         .merge(openapi::router())
         .fallback(api_not_found)
         .layer(middleware::from_fn(headers::no_store))
@@ -94,7 +99,13 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(move |request, next| {
             headers::security_headers(policy.clone(), hsts, request, next)
         }))
-        .layer(CompressionLayer::new())
+        // Map packs go out as they are: their tiles are compressed already, and a byte
+        // range must count the file's own bytes.
+        .layer(
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new().and(NotForContentType::const_new(map::PMTILES)),
+            ),
+        )
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
