@@ -45,6 +45,18 @@ async fn send_json<B: Serialize>(builder: RequestBuilder, body: &B) -> ApiResult
         .map_err(|e| ApiError::Unreachable(e.to_string()))
 }
 
+/// Sends a body that is not JSON (a file, a CSV text) with the type the builder names.
+async fn send_body(builder: RequestBuilder, body: wasm_bindgen::JsValue) -> ApiResult<Response> {
+    let request = builder.body(body).map_err(|e| ApiError::Refused {
+        status: 0,
+        detail: e.to_string(),
+    })?;
+    request
+        .send()
+        .await
+        .map_err(|e| ApiError::Unreachable(e.to_string()))
+}
+
 async fn send(builder: RequestBuilder) -> ApiResult<Response> {
     builder
         .send()
@@ -314,21 +326,28 @@ pub mod admin {
         answer(send_json(authorized(Request::put(&url), token), nature).await?).await
     }
 
+    /// Replaces the agency's map pack with `file` (a PMTiles archive).
+    pub async fn upload_map(
+        token: &str,
+        file: &web_sys::File,
+    ) -> ApiResult<tenfour_protocol::wire::MapPack> {
+        let request = authorized(Request::put("/api/admin/map"), token)
+            .header("Content-Type", "application/vnd.pmtiles");
+        answer(send_body(request, wasm_bindgen::JsValue::from(file.clone())).await?).await
+    }
+
+    pub async fn remove_map(token: &str) -> ApiResult<()> {
+        let response = send(authorized(Request::delete("/api/admin/map"), token)).await?;
+        match response.status() {
+            204 => Ok(()),
+            _ => answer::<()>(response).await,
+        }
+    }
+
     pub async fn import_roster(token: &str, csv: String) -> ApiResult<RosterReport> {
         let request = authorized(Request::post("/api/admin/roster"), token)
-            .header("Content-Type", "text/csv")
-            .body(csv)
-            .map_err(|e| ApiError::Refused {
-                status: 0,
-                detail: e.to_string(),
-            })?;
-        answer(
-            request
-                .send()
-                .await
-                .map_err(|e| ApiError::Unreachable(e.to_string()))?,
-        )
-        .await
+            .header("Content-Type", "text/csv");
+        answer(send_body(request, csv.into()).await?).await
     }
 
     pub async fn safety(token: &str) -> ApiResult<SafetySettings> {

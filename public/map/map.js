@@ -183,27 +183,62 @@
       this.layer = layer;
       this.archive = archive;
       this.markers = L.layerGroup().addTo(map);
+      this.byId = new Map();
       this.onSelect = null;
       this.fitted = false;
       this.drawn = 0;
       layer.on('tileload', () => { this.drawn += 1; });
     }
 
-    // Markers: [{ id, kind: 'incident'|'me'|'unit', lat, lon, label, colour?, stale? }].
+    // Markers: [{ id, kind: 'incident'|'me'|'unit', lat, lon, label, colour?, stale?,
+    // selected? }]. Kept by id: a marker that moves is moved, not drawn again, so a busy
+    // board's positions do not rebuild the map's overlay.
     setMarkers(list) {
-      this.markers.clearLayers();
+      const wanted = new Set(list.map((m) => m.id));
+      for (const [id, marker] of this.byId) {
+        if (!wanted.has(id)) {
+          this.markers.removeLayer(marker);
+          this.byId.delete(id);
+        }
+      }
       for (const m of list) {
         const style = { ...(MARKER[m.kind] || MARKER.unit) };
         if (m.colour) style.fillColor = m.colour;
-        style.fillOpacity = m.stale ? 0.35 : 1;
-        const marker = L.circleMarker([m.lat, m.lon], style).addTo(this.markers);
+        style.fillOpacity = m.stale ? 0.45 : 1;
+        if (m.selected) {
+          style.radius += 5;
+          style.weight = 5;
+          style.color = '#ffd600';
+        }
+        const className = `map-label map-label-${m.kind}${m.selected ? ' map-label-selected' : ''}`;
+        let marker = this.byId.get(m.id);
+        if (marker) {
+          marker.setLatLng([m.lat, m.lon]);
+          marker.setStyle(style);
+          marker.setRadius(style.radius);
+          const tooltip = marker.getTooltip();
+          if (tooltip) {
+            tooltip.setContent(m.label);
+            const label = tooltip.getElement();
+            if (label) label.classList.toggle('map-label-selected', Boolean(m.selected));
+          }
+          continue;
+        }
+        marker = L.circleMarker([m.lat, m.lon], style).addTo(this.markers);
+        this.byId.set(m.id, marker);
         if (m.label) {
           // The call's label above it (it is often long), the others beside.
           const above = m.kind === 'incident';
           marker.bindTooltip(m.label, {
             permanent: true, direction: above ? 'top' : 'right', offset: above ? [0, -12] : [10, 0],
-            className: `map-label map-label-${m.kind}`,
+            className,
           });
+          // The label is tapped as often as the dot: both select.
+          const label = marker.getTooltip().getElement();
+          if (label) {
+            label.dataset.marker = m.id;
+            label.addEventListener('click', () => this.onSelect && this.onSelect(m.id));
+          }
         }
         marker.on('click', () => this.onSelect && this.onSelect(m.id));
       }
@@ -212,12 +247,19 @@
     // Shows every point given; one point alone is shown at street level.
     fit(points, maxZoom) {
       if (points.length === 0) return;
+      // At once, not animated: a second fit (the crew's position arriving) must not meet
+      // the first still moving.
       if (points.length === 1) {
-        this.map.setView(points[0], Math.min(maxZoom, 16));
+        this.map.setView(points[0], Math.min(maxZoom, 16), { animate: false });
       } else {
-        this.map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom });
+        this.map.fitBounds(L.latLngBounds(points), { padding: [40, 40], maxZoom, animate: false });
       }
       this.fitted = true;
+    }
+
+    // Brings a place into view, unless it is already.
+    focus(lat, lon) {
+      if (!this.map.getBounds().pad(-0.1).contains([lat, lon])) this.map.panTo([lat, lon]);
     }
 
     // How many tiles have been drawn: the map is not blank once this is above zero.
@@ -241,6 +283,8 @@
     const pack = options.pack;
     const palette = options.night ? PALETTES.night : PALETTES.day;
     const map = L.map(element, {
+      // Labels and markers change in place, at once: no fading copies on a busy board.
+      fadeAnimation: false,
       zoomControl: true,
       attributionControl: true,
       minZoom: Math.max(pack.min_zoom, 3),

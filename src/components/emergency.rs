@@ -111,7 +111,7 @@ fn sms_link(phone: &str, body: &str) -> String {
 }
 
 /// Sends where the device is now, when one is due (moved far enough or long enough since
-/// the last): while the emergency is active, dispatch follows the responder.
+/// the last): while the emergency is active or the unit is on a call, dispatch follows it.
 fn send_position(state: AppState, geo: Geo) {
     let Some(here) = geo.here() else {
         return;
@@ -138,8 +138,14 @@ pub fn EmergencyPanel() -> impl IntoView {
         notice(&pending, &unpulled, state.my_emergency().as_ref())
     });
     // While the emergency is active (on the device or on the hub), positions follow it: on
-    // each new fix and, standing still, on the app's clock tick.
-    let following = Memo::new(move |_| state.my_emergency_notice().is_some());
+    // each new fix and, standing still, on the app's clock tick (every 20 s). So they do
+    // while the unit is on a call, for the board's map; never out of service.
+    let following = Memo::new(move |_| {
+        let on_call = state.my_unit().is_some_and(|unit| {
+            unit.incident_id.is_some() && unit.status != tenfour_protocol::StatusCode::OutOfService
+        });
+        on_call || state.my_emergency_notice().is_some()
+    });
     Effect::new(move |_| {
         state.now.track();
         geo.position.track();

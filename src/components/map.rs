@@ -25,6 +25,34 @@ pub struct Marker {
     pub colour: Option<&'static str>,
     /// An old position: drawn faded.
     pub stale: bool,
+    /// Chosen in a list beside the map: drawn larger, ringed.
+    pub selected: bool,
+}
+
+/// The colour a unit's marker has for its status (as the board's status pills).
+pub fn status_colour(status: tenfour_protocol::StatusCode) -> &'static str {
+    use tenfour_protocol::StatusCode;
+    match status {
+        StatusCode::Available => "#2e7d32",
+        StatusCode::Dispatched | StatusCode::Acknowledged => "#f9a825",
+        StatusCode::EnRoute => "#ef6c00",
+        StatusCode::OnScene => "#c62828",
+        StatusCode::Transporting | StatusCode::AtHospital => "#6a1b9a",
+        StatusCode::OutOfService => "#616161",
+    }
+}
+
+/// The colour of a position too old to trust.
+pub const STALE_COLOUR: &str = "#9e9e9e";
+
+/// A label that fits beside a marker on a phone.
+pub fn short(text: &str) -> String {
+    const MAX: usize = 22;
+    if text.chars().count() <= MAX {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(MAX - 1).collect();
+    format!("{}…", cut.trim_end())
 }
 
 fn window() -> Result<web_sys::Window, JsValue> {
@@ -98,9 +126,15 @@ struct Options<'a> {
 }
 
 /// The map. `markers` are drawn and kept current; whenever one appears that was not there,
-/// the view shows them all (no closer than `max_zoom`).
+/// the view shows them all (no closer than `max_zoom`). A tap on a marker calls `on_select`
+/// with its id; when `focus` names a place out of view, the map moves to it.
 #[component]
-pub fn MapView(#[prop(into)] markers: Signal<Vec<Marker>>, max_zoom: u8) -> impl IntoView {
+pub fn MapView(
+    #[prop(into)] markers: Signal<Vec<Marker>>,
+    max_zoom: u8,
+    #[prop(optional)] on_select: Option<Callback<String>>,
+    #[prop(optional, into)] focus: Option<Signal<Option<(f64, f64)>>>,
+) -> impl IntoView {
     let state = use_app();
     let packs = use_map_packs();
     let element = NodeRef::<leptos::html::Div>::new();
@@ -110,6 +144,8 @@ pub fn MapView(#[prop(into)] markers: Signal<Vec<Marker>>, max_zoom: u8) -> impl
     // The markers the view was last fitted to: a new one (the crew's position arriving, a
     // unit joining) fits the view again; one moving does not.
     let fitted = StoredValue::new(Vec::<String>::new());
+    // The marker tap handler, alive as long as the map.
+    let tapped = StoredValue::new_local(None::<wasm_bindgen::closure::Closure<dyn Fn(String)>>);
 
     // Which pack to draw from: stored, else the hub's while online. Opened once.
     let source = move || {
@@ -175,6 +211,13 @@ pub fn MapView(#[prop(into)] markers: Signal<Vec<Marker>>, max_zoom: u8) -> impl
             };
             match opening.await {
                 Ok(map) => {
+                    if let Some(on_select) = on_select {
+                        let closure = wasm_bindgen::closure::Closure::<dyn Fn(String)>::new(
+                            move |id: String| on_select.run(id),
+                        );
+                        let _ = js_sys::Reflect::set(&map, &"onSelect".into(), closure.as_ref());
+                        tapped.set_value(Some(closure));
+                    }
                     handle.set_value(Some(map));
                     // Draw what is there now; the effect below keeps it current.
                     show(handle, markers.get_untracked(), fitted, max_zoom);
@@ -192,10 +235,19 @@ pub fn MapView(#[prop(into)] markers: Signal<Vec<Marker>>, max_zoom: u8) -> impl
         let list = markers.get();
         show(handle, list, fitted, max_zoom);
     });
+    Effect::new(move |_| {
+        let Some((lat, lon)) = focus.and_then(|f| f.get()) else {
+            return;
+        };
+        if let Some(map) = handle.get_value() {
+            let _ = call(&map, "focus", &[lat.into(), lon.into()]);
+        }
+    });
     on_cleanup(move || {
         if let Some(map) = handle.try_update_value(Option::take).flatten() {
             let _ = call(&map, "remove", &[]);
         }
+        tapped.try_update_value(Option::take);
     });
     view! {
         <div class="map-frame">

@@ -20,16 +20,18 @@ enum Tab {
     Natures,
     Safety,
     Roster,
+    Map,
     Audit,
 }
 
 impl Tab {
-    const ALL: [Tab; 6] = [
+    const ALL: [Tab; 7] = [
         Tab::Users,
         Tab::Units,
         Tab::Natures,
         Tab::Safety,
         Tab::Roster,
+        Tab::Map,
         Tab::Audit,
     ];
 
@@ -40,6 +42,7 @@ impl Tab {
             Tab::Natures => "Natures",
             Tab::Safety => "Safety",
             Tab::Roster => "Roster import",
+            Tab::Map => "Map",
             Tab::Audit => "Audit log",
         }
     }
@@ -76,6 +79,7 @@ pub fn AdminPage() -> impl IntoView {
                 Tab::Natures => view! { <Natures/> }.into_any(),
                 Tab::Safety => view! { <Safety/> }.into_any(),
                 Tab::Roster => view! { <Roster/> }.into_any(),
+                Tab::Map => view! { <MapPackAdmin/> }.into_any(),
                 Tab::Audit => view! { <Audit/> }.into_any(),
             }}
         </section>
@@ -622,12 +626,7 @@ fn Roster() -> impl IntoView {
     let report = RwSignal::new(None::<RosterReport>);
     let busy = RwSignal::new(false);
     let pick = move |ev: leptos::ev::Event| {
-        let Some(file) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0))
-        else {
+        let Some(file) = picked_file(&ev) else {
             return;
         };
         leptos::task::spawn_local(async move {
@@ -697,6 +696,94 @@ fn Roster() -> impl IntoView {
     }
 }
 
+/// The file chosen in a file input.
+fn picked_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
+    ev.target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .and_then(|input| input.files())
+        .and_then(|files| files.get(0))
+}
+
+/// The agency's map pack: what devices store, and replacing it with the agency's own.
+#[component]
+fn MapPackAdmin() -> impl IntoView {
+    let state = use_app();
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let pack = RwSignal::new(None::<Option<tenfour_protocol::wire::MapPack>>);
+    let busy = RwSignal::new(false);
+    let load = move || {
+        let token = state.token();
+        leptos::task::spawn_local(async move {
+            match api::map::pack(&token).await {
+                Ok(found) => pack.set(Some(found)),
+                Err(e) => message.set(Some(Err(explain(e)))),
+            }
+        });
+    };
+    load();
+    let upload = move |ev: leptos::ev::Event| {
+        let Some(file) = picked_file(&ev) else {
+            return;
+        };
+        busy.set(true);
+        message.set(Some(Ok(format!(
+            "Uploading {} ({})…",
+            file.name(),
+            crate::sync::map_pack::size_text(file.size() as u64)
+        ))));
+        let token = state.token();
+        leptos::task::spawn_local(async move {
+            match admin::upload_map(&token, &file).await {
+                Ok(done) => {
+                    message.set(Some(Ok(format!(
+                        "Uploaded: devices download the new map ({}) the next time they are online.",
+                        crate::sync::map_pack::size_text(done.size)
+                    ))));
+                    pack.set(Some(Some(done)));
+                }
+                Err(e) => message.set(Some(Err(explain(e)))),
+            }
+            busy.set(false);
+        });
+    };
+    let remove = move |_| {
+        let token = state.token();
+        leptos::task::spawn_local(async move {
+            match admin::remove_map(&token).await {
+                Ok(()) => {
+                    message.set(Some(Ok("Removed: the hub's own map applies again.".into())));
+                    load();
+                }
+                Err(e) => message.set(Some(Err(explain(e)))),
+            }
+        });
+    };
+    view! {
+        <div class="admin-section" data-testid="map-admin">
+            <h2>"Map pack"</h2>
+            {move || match pack.get() {
+                None => view! { <p class="muted">"Looking…"</p> }.into_any(),
+                Some(None) => view! { <p>"Your agency has no map yet: devices show the address and Navigate only."</p> }.into_any(),
+                Some(Some(p)) => view! {
+                    <p data-testid="map-admin-pack">{format!(
+                        "{} · zoom {}–{} · from {:.3}, {:.3} to {:.3}, {:.3}",
+                        crate::sync::map_pack::size_text(p.size), p.min_zoom, p.max_zoom,
+                        p.south, p.west, p.north, p.east
+                    )}</p>
+                }.into_any(),
+            }}
+            <form class="admin-form" on:submit=|ev| ev.prevent_default()>
+                <p class="hint">"One PMTiles file (version 3, vector tiles) covering the agency's area, for example cut from a Protomaps build with "<code>"pmtiles extract --bbox"</code>". Every device stores it after sign-in and draws from it with no network."</p>
+                <label>"Upload the agency's map"
+                    <input type="file" name="map-file" accept=".pmtiles" on:change=upload disabled=move || busy.get()/>
+                </label>
+                <button type="button" on:click=remove disabled=move || busy.get()>"Remove the agency's own map"</button>
+            </form>
+            {message_view(message)}
+        </div>
+    }
+}
+
 /// Date and time in the device's zone, for a log that spans days: "2026-11-28 14:02".
 fn when(at: i64) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(at as f64));
@@ -710,7 +797,7 @@ fn when(at: i64) -> String {
     )
 }
 
-const AUDIT_ACTIONS: [&str; 16] = [
+const AUDIT_ACTIONS: [&str; 18] = [
     "sign_in",
     "sign_in_failed",
     "password_changed",
@@ -727,6 +814,8 @@ const AUDIT_ACTIONS: [&str; 16] = [
     "nature_saved",
     "roster_imported",
     "safety_saved",
+    "map_uploaded",
+    "map_removed",
 ];
 
 #[component]

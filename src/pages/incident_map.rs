@@ -2,13 +2,12 @@
 //! other units on it. Drawn from the map pack stored on the device, so it works with no
 //! network; "Navigate" stays for turn-by-turn in another app.
 
-use crate::components::map::{MapPackStatus, MapView, Marker};
+use crate::components::map::{MapPackStatus, MapView, Marker, STALE_COLOUR, short, status_colour};
 use crate::state::use_app;
 use crate::sync::location::use_location;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
-use tenfour_protocol::StatusCode;
 use tenfour_protocol::position::distance_and_direction;
 use tenfour_protocol::wire::{Incident, Location};
 
@@ -21,28 +20,6 @@ fn place(incident: &Incident) -> Option<Location> {
         longitude: incident.longitude?,
         accuracy_m: None,
     })
-}
-
-/// A label that fits above a marker on a phone.
-fn short(text: &str) -> String {
-    const MAX: usize = 22;
-    if text.chars().count() <= MAX {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(MAX - 1).collect();
-    format!("{}…", cut.trim_end())
-}
-
-/// The colour a unit's marker has for its status (the board's colours).
-pub fn status_colour(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::Available => "#2e7d32",
-        StatusCode::Dispatched | StatusCode::Acknowledged => "#f9a825",
-        StatusCode::EnRoute => "#ef6c00",
-        StatusCode::OnScene => "#c62828",
-        StatusCode::Transporting | StatusCode::AtHospital => "#6a1b9a",
-        StatusCode::OutOfService => "#616161",
-    }
 }
 
 #[component]
@@ -73,6 +50,7 @@ pub fn IncidentMapPage() -> impl IntoView {
                 label: short(&incident.nature_text),
                 colour: None,
                 stale: false,
+                selected: false,
             });
         }
         let me = state.unit_id();
@@ -94,8 +72,13 @@ pub fn IncidentMapPage() -> impl IntoView {
                     lat: fix.latitude,
                     lon: fix.longitude,
                     label: format!("{} · {}", unit.callsign, unit.status.label()),
-                    colour: Some(status_colour(unit.status)),
+                    colour: Some(if now - fix.at > STALE_MS {
+                        STALE_COLOUR
+                    } else {
+                        status_colour(unit.status)
+                    }),
                     stale: now - fix.at > STALE_MS,
+                    selected: false,
                 });
             }
         });
@@ -108,6 +91,7 @@ pub fn IncidentMapPage() -> impl IntoView {
                 label: "You".into(),
                 colour: None,
                 stale: false,
+                selected: false,
             });
         }
         list

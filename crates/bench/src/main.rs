@@ -203,6 +203,13 @@ impl Server {
                     .map(|u| {
                         let (kind, payload) = match u.status {
                             "emergency" | "emergency_cancel" => (u.status, json!({})),
+                            // A unit moving through Florence, a few metres a report.
+                            "position" => (
+                                "position",
+                                json!({"location": {
+                                    "latitude": 43.77 + (u.seq % 500) as f64 * 0.00005,
+                                    "longitude": 11.25, "accuracy_m": 8.0}}),
+                            ),
                             status => ("status", json!({"status": status})),
                         };
                         json!({
@@ -372,6 +379,17 @@ impl Device {
         }
     }
 
+    /// The next position report.
+    fn next_position(&mut self) -> Update {
+        self.seq += 1;
+        Update {
+            id: uuid::Uuid::new_v4().to_string(),
+            seq: self.seq,
+            at: now_ms(),
+            status: "position",
+        }
+    }
+
     fn updates(&mut self, count: usize) -> Vec<Update> {
         (0..count).map(|_| self.next()).collect()
     }
@@ -439,6 +457,8 @@ struct Figures {
     rss_signed_in_kb: Option<u64>,
     /// The hub's emergency presses with every unit connected: units, figures.
     alarm: Option<(usize, Result<Fanout>)>,
+    /// Position reports per second with every unit reporting at once: units, reports, rate.
+    positions: Option<(usize, usize, f64)>,
 }
 
 struct Fanout {
@@ -478,6 +498,10 @@ async fn run(hub_url: &str, hub_pid: u32, pouch: Option<(&str, u32)>) -> Result<
         if server.kind == Kind::Hub {
             let device = fresh(1).pop().ok_or("no device for the drain")?;
             figures.drain_seconds = Some(drain(server, device).await?);
+            let units = max_units.min(devices.len());
+            let (reports, rate) = positions(server, fresh(units)).await?;
+            eprintln!("  {rate:.0} position reports/s");
+            figures.positions = Some((units, reports, rate));
         }
         // Memory per connected unit: against the server's size before any feed was open
         // (an allocator keeps what an earlier level freed, so a per-level delta would hide it).
@@ -515,6 +539,15 @@ async fn run(hub_url: &str, hub_pid: u32, pouch: Option<(&str, u32)>) -> Result<
         println!("| queued actions | seconds until all acknowledged |");
         println!("|---:|---:|");
         println!("| 1000 | {seconds:.2} |");
+    }
+    if let Some((units, reports, rate)) = all.first().and_then(|f| f.positions) {
+        println!("\n### Position reports ({units} units reporting at once, one report a push)\n");
+        println!("| reports | per second | a unit may report every (at this rate) |");
+        println!("|---:|---:|---:|");
+        println!(
+            "| {reports} | {rate:.0} | {:.1} s |",
+            units as f64 / rate.max(f64::MIN_POSITIVE)
+        );
     }
     print_fanout(&servers, &all);
     if let Some((units, outcome)) = all.first().and_then(|f| f.alarm.as_ref()) {
@@ -558,6 +591,33 @@ async fn ingest(
         events += result?;
     }
     Ok(events as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Every unit's device sends `POSITION_REPORTS` positions, one a push, all at once (as a
+/// fleet on calls does every 15 s): position reports per second the hub keeps.
+async fn positions(server: &Server, devices: Vec<Device>) -> Result<(usize, f64)> {
+    const POSITION_REPORTS: usize = 5;
+    eprintln!(
+        "{}: {} units reporting positions",
+        server.name(),
+        devices.len()
+    );
+    let started = Instant::now();
+    let tasks = devices.into_iter().map(|mut device| {
+        let server = server.clone();
+        async move {
+            for _ in 0..POSITION_REPORTS {
+                let report = device.next_position();
+                server.push(&device.sender, &[report]).await?;
+            }
+            Ok::<usize, String>(POSITION_REPORTS)
+        }
+    });
+    let mut reports = 0;
+    for result in join_all(tasks).await {
+        reports += result?;
+    }
+    Ok((reports, reports as f64 / started.elapsed().as_secs_f64()))
 }
 
 /// A device comes back with 1,000 queued actions and sends them as the app does (50 a

@@ -184,6 +184,15 @@ async fn a_device_downloads_the_pack_in_ranges_and_resumes() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.bytes().await.unwrap().len(), bytes.len());
+    // ...but a malformed range is refused, whatever version it names.
+    let response = medic
+        .request(Method::GET, "/api/map/pack")
+        .header("range", "")
+        .header("if-range", "\"an-older-pack\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(response).await.0, StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test]
@@ -254,10 +263,10 @@ async fn an_administrator_replaces_the_agencys_pack() {
     assert_eq!(theirs, before);
     let rows = common::query(
         &hub,
-        "SELECT action FROM audit_log WHERE action LIKE 'map.%'",
+        "SELECT action FROM audit_log WHERE action LIKE 'map_%'",
     )
     .await;
-    assert_eq!(rows, [["map.upload".to_owned()]]);
+    assert_eq!(rows, [["map_uploaded".to_owned()]]);
 
     // Removed: the hub's pack applies again; removing twice says there is nothing to remove.
     let (status, _) = admin.send(Method::DELETE, "/api/admin/map", None).await;
@@ -282,5 +291,141 @@ fn a_hub_started_with_a_file_that_is_not_a_pack_says_so() {
     assert!(
         stderr.contains("map pack") && stderr.contains("PMTiles"),
         "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn dispatch_sees_the_free_units_nearest_the_call_first() {
+    use tenfour_protocol::wire::NearbyUnit;
+    let hub = TestHub::start();
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let (status, call) = dispatch
+        .post(
+            "/api/incidents",
+            serde_json::json!({"nature_code": "FALL", "priority": 2,
+                "address": "Piazza del Duomo, Florence", "latitude": 43.7731, "longitude": 11.2560}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{call}");
+    // M14 a street away, E3 across the river, P11 has not said where it is; P7 is on a call.
+    for (user, unit, place) in [
+        ("medic2", "M14", Some((43.7740, 11.2566))),
+        ("fire1", "E3", Some((43.7650, 11.2470))),
+        ("officer3", "P11", None),
+        ("officer1", "P7", Some((43.7731, 11.2561))),
+    ] {
+        let crew = hub.sign_in(user, Some(unit)).await;
+        if let Some((latitude, longitude)) = place {
+            let mut device = common::Device::new();
+            let answer = crew
+                .push(vec![device.entry(
+                    "position",
+                    serde_json::json!({"location": {"latitude": latitude, "longitude": longitude}}),
+                )])
+                .await;
+            assert!(
+                answer
+                    .results
+                    .iter()
+                    .all(|r| r.outcome == tenfour_protocol::wire::Outcome::Applied),
+                "{answer:?}"
+            );
+        }
+    }
+    let path = format!("/api/incidents/{}/nearest-units", call["id"]);
+    let nearby: Vec<NearbyUnit> = dispatch.ok(Method::GET, &path, None).await;
+    let order: Vec<(&str, Option<u64>)> = nearby
+        .iter()
+        .map(|n| {
+            (
+                n.unit.callsign.as_str(),
+                n.distance_m.map(|d| (d / 10.0).round() as u64 * 10),
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [("M14", Some(110)), ("E3", Some(1150)), ("P11", None)]
+    );
+
+    // Only dispatch asks; a call with no place has nothing near it.
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    assert_eq!(medic.get(&path).await.0, StatusCode::FORBIDDEN);
+    let (_, nowhere) = dispatch
+        .post(
+            "/api/incidents",
+            serde_json::json!({"nature_code": "FALL", "priority": 3, "address": "Somewhere"}),
+        )
+        .await;
+    let (status, problem) = dispatch
+        .get(&format!("/api/incidents/{}/nearest-units", nowhere["id"]))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem["detail"].as_str().unwrap().contains("latitude"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn positions_on_a_call_arrive_once_in_order_beside_the_statuses() {
+    use tenfour_protocol::wire::{Board, Outcome};
+    let hub = TestHub::start();
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let mut device = common::Device::new();
+    let at = |i: usize| serde_json::json!({"location": {"latitude": 43.7600 + i as f64 * 0.0001, "longitude": 11.25}});
+    // Driving to the call with no signal: the acknowledgement, 30 positions and "en route"
+    // among them, all in one push when the network returns — and again (the reply was lost).
+    let board: Board = dispatch.ok(Method::GET, "/api/board", None).await;
+    let assignment = board
+        .incidents
+        .iter()
+        .flat_map(|i| &i.assignments)
+        .find(|a| a.callsign == "M12" && a.is_active())
+        .expect("M12 is on a call")
+        .id;
+    let mut batch = vec![device.entry(
+        "acknowledge",
+        serde_json::json!({"assignment_id": assignment}),
+    )];
+    for i in 0..30 {
+        if i == 10 {
+            batch.push(device.entry("status", serde_json::json!({"status": "en_route"})));
+        }
+        batch.push(device.entry("position", at(i)));
+    }
+    let first = medic.push(batch.clone()).await;
+    assert!(
+        first.results.iter().all(|r| r.outcome == Outcome::Applied),
+        "{first:?}"
+    );
+    let again = medic.push(batch).await;
+    assert!(
+        again
+            .results
+            .iter()
+            .all(|r| r.outcome == Outcome::Duplicate),
+        "{again:?}"
+    );
+
+    let board: Board = dispatch.ok(Method::GET, "/api/board", None).await;
+    let m12 = board.units.iter().find(|u| u.callsign == "M12").unwrap();
+    assert_eq!(m12.status.as_str(), "en_route");
+    let fix = m12.position.as_ref().expect("the board knows where M12 is");
+    assert!(
+        (fix.latitude - 43.7629).abs() < 1e-9,
+        "the newest of the 30: {fix:?}"
+    );
+    let count = |rows: Vec<Vec<String>>| rows[0][0].parse::<usize>().unwrap();
+    let sql = format!("SELECT COUNT(*) FROM positions WHERE unit_id = {}", m12.id);
+    assert_eq!(count(common::query(&hub, &sql).await), 30, "each once");
+
+    // A whole shift of positions keeps only a short trail per unit.
+    let more: Vec<_> = (30..90).map(|i| device.entry("position", at(i))).collect();
+    medic.push(more).await;
+    assert_eq!(
+        count(common::query(&hub, &sql).await) as i64,
+        tenfour_hub::positions::TRAIL_KEPT
     );
 }

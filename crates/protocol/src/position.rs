@@ -1,7 +1,8 @@
 //! When a device sends where it is: often enough that dispatch can follow a responder in
 //! trouble, seldom enough that positions never crowd the outbox.
 
-use crate::wire::{Location, Millis};
+use crate::status::StatusCode;
+use crate::wire::{Location, Millis, Unit};
 
 /// The mean radius of the Earth, in metres.
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
@@ -60,6 +61,37 @@ pub fn distance_and_direction(from: &Location, to: &Location) -> String {
     )
 }
 
+/// The units dispatch can send to `place`, nearest first by straight line: available, not
+/// retired, each with its distance in metres. Those that have not said where they are come
+/// last (by callsign), since nobody knows how far they are.
+pub fn nearest_available<'a>(
+    units: impl IntoIterator<Item = &'a Unit>,
+    place: &Location,
+) -> Vec<(&'a Unit, Option<f64>)> {
+    let mut free: Vec<(&Unit, Option<f64>)> = units
+        .into_iter()
+        .filter(|u| u.status == StatusCode::Available && !u.retired)
+        .map(|u| {
+            let away = u.position.as_ref().map(|fix| {
+                let there = Location {
+                    latitude: fix.latitude,
+                    longitude: fix.longitude,
+                    accuracy_m: None,
+                };
+                distance_m(place, &there)
+            });
+            (u, away)
+        })
+        .collect();
+    free.sort_by(|(a, da), (b, db)| match (da, db) {
+        (Some(x), Some(y)) => x.total_cmp(y).then_with(|| a.callsign.cmp(&b.callsign)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.callsign.cmp(&b.callsign),
+    });
+    free
+}
+
 /// Whether the device should send `here` at `now`, given the last position it sent and
 /// when: the first one at once, then after [`MOVED_M`] or [`INTERVAL_MS`], whichever comes
 /// first.
@@ -82,6 +114,53 @@ mod tests {
             longitude,
             accuracy_m: None,
         }
+    }
+
+    #[test]
+    fn the_nearest_free_units_come_first() {
+        let unit = |id: i64, callsign: &str, status: StatusCode, at: Option<(f64, f64)>| Unit {
+            id,
+            callsign: callsign.into(),
+            kind: crate::wire::UnitKind::Ems,
+            status,
+            incident_id: None,
+            status_at: 0,
+            last_heard_at: None,
+            retired: false,
+            check_in_due_at: None,
+            check_in_warn_at: None,
+            position: at.map(|(latitude, longitude)| crate::wire::Fix {
+                latitude,
+                longitude,
+                accuracy_m: None,
+                at: 0,
+            }),
+        };
+        let mut retired = unit(6, "M6", StatusCode::Available, Some((43.7731, 11.2560)));
+        retired.retired = true;
+        let units = [
+            unit(1, "M1", StatusCode::Available, Some((43.80, 11.25))),
+            unit(2, "M2", StatusCode::Available, None),
+            unit(3, "M3", StatusCode::Available, Some((43.7740, 11.2560))),
+            unit(4, "M4", StatusCode::EnRoute, Some((43.7731, 11.2560))),
+            unit(5, "M5", StatusCode::Available, Some((43.78, 11.26))),
+            retired,
+            unit(7, "M0", StatusCode::Available, None),
+        ];
+        let order: Vec<(&str, bool)> = nearest_available(&units, &at(43.7731, 11.2560))
+            .into_iter()
+            .map(|(u, d)| (u.callsign.as_str(), d.is_some()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("M3", true),
+                ("M5", true),
+                ("M1", true),
+                ("M0", false),
+                ("M2", false)
+            ]
+        );
     }
 
     #[test]

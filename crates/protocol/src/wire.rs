@@ -109,6 +109,14 @@ pub struct PushKey {
 }
 
 /// Whether this session has a push subscription, and where it points.
+/// `GET /api/incidents/{id}/nearest-units`: a unit free to send, and how far it is from the
+/// call in a straight line (`None` when it has not said where it is).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearbyUnit {
+    pub unit: Unit,
+    pub distance_m: Option<f64>,
+}
+
 /// `GET /api/map`: the agency's map pack (a PMTiles archive of vector tiles), which a device
 /// downloads whole from `GET /api/map/pack` in byte ranges and draws from offline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -413,7 +421,7 @@ crate::named! {
         EmergencyCancel = "emergency_cancel",
         /// "We're OK": answers the unit's check-in timer.
         CheckIn = "check_in",
-        /// Where the unit is now (sent while an emergency is active and location is on).
+        /// Where the unit is now (sent while on a call or in an emergency, location on).
         Position = "position",
     }
 }

@@ -70,13 +70,46 @@ pub(super) fn IncidentDetail(id: i64) -> impl IntoView {
             }));
         }
     };
-    // Available units first, then the rest with their status.
+    // Available units first — nearest first by straight line when the call and the units
+    // have places — then the rest with their status.
     let candidates = move || {
-        let mut units: Vec<Unit> = state
+        let units: Vec<Unit> = state
             .units
             .with(|u| u.iter().map(|s| s.record.clone()).collect());
-        units.sort_by_key(|u| (u.status != StatusCode::Available, u.callsign.clone()));
-        units
+        let place = incident().and_then(|i| {
+            Some(tenfour_protocol::wire::Location {
+                latitude: i.latitude?,
+                longitude: i.longitude?,
+                accuracy_m: None,
+            })
+        });
+        let mut choices: Vec<(Unit, String)> = match &place {
+            Some(place) => tenfour_protocol::position::nearest_available(&units, place)
+                .into_iter()
+                .map(|(u, away)| {
+                    let label = match away {
+                        Some(m) => format!(
+                            "{} — Available · {}",
+                            u.callsign,
+                            tenfour_protocol::position::distance_text(m)
+                        ),
+                        None => format!("{} — Available", u.callsign),
+                    };
+                    (u.clone(), label)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut rest: Vec<Unit> = units
+            .into_iter()
+            .filter(|u| !choices.iter().any(|(c, _)| c.id == u.id) && !u.retired)
+            .collect();
+        rest.sort_by_key(|u| (u.status != StatusCode::Available, u.callsign.clone()));
+        choices.extend(rest.into_iter().map(|u| {
+            let label = format!("{} — {}", u.callsign, u.status.label());
+            (u, label)
+        }));
+        choices
     };
     view! {
         {move || incident().map(|i| {
@@ -97,8 +130,8 @@ pub(super) fn IncidentDetail(id: i64) -> impl IntoView {
                         <div class="row">
                             <select aria-label="Unit to assign" on:change=move |ev| unit_choice.set(event_target_value(&ev))>
                                 <option value="">"Assign a unit…"</option>
-                                {candidates().into_iter().map(|u| view! {
-                                    <option value=u.id.to_string()>{format!("{} — {}", u.callsign, u.status.label())}</option>
+                                {candidates().into_iter().map(|(u, label)| view! {
+                                    <option value=u.id.to_string()>{label}</option>
                                 }).collect_view()}
                             </select>
                             <button class="primary" on:click=assign>"Assign"</button>

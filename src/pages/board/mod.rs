@@ -25,17 +25,21 @@ use tenfour_protocol::wire::{
 mod detail;
 mod feed;
 mod incidents;
+mod map;
 mod new_incident;
 mod units;
 
 use feed::FieldFeed;
 use incidents::IncidentsPanel;
+use map::BoardMap;
 use units::UnitTable;
 
 const PAGE: usize = 100;
 const STALE_SETTING: &str = "tenfour.stale-minutes";
 const DEFAULT_STALE_MINUTES: f64 = 20.0;
 const ACK_SETTING: &str = "tenfour.ack-seconds";
+/// Whether the third panel shows the map (on) or the field feed.
+const MAP_SETTING: &str = "tenfour.board-map";
 /// How long a P1/P2 assignment may wait for its acknowledgement before it is flagged.
 const DEFAULT_ACK_SECONDS: f64 = 60.0;
 /// Up to this many units the table rows are tall enough for 24 px targets.
@@ -83,6 +87,8 @@ fn explain(err: ApiError) -> String {
 pub fn Board() -> impl IntoView {
     let state = use_app();
     let selected = RwSignal::new(None::<i64>);
+    let selected_unit = RwSignal::new(None::<i64>);
+    let show_map = RwSignal::new(crate::settings::flag(MAP_SETTING));
     let creating = RwSignal::new(false);
     let stale_minutes = RwSignal::new(stored_number(STALE_SETTING, DEFAULT_STALE_MINUTES));
     let ack_seconds = RwSignal::new(stored_number(ACK_SETTING, DEFAULT_ACK_SECONDS));
@@ -99,7 +105,10 @@ pub fn Board() -> impl IntoView {
                 creating.set(true);
             }
             "Escape" if creating.get_untracked() => creating.set(false),
-            "Escape" => selected.set(None),
+            "Escape" => {
+                selected.set(None);
+                selected_unit.set(None);
+            }
             _ => {}
         }
     });
@@ -123,7 +132,7 @@ pub fn Board() -> impl IntoView {
         <section class="board">
             <crate::components::emergency::EmergencyAlarm/>
             <crate::components::check_in::OverdueAlarm/>
-            <div class="board-grid">
+            <div class="board-grid" class:with-map=move || show_map.get()>
                 <div class="panel">
                     <div class="panel-head">
                         <h1>"Units"</h1>
@@ -133,7 +142,7 @@ pub fn Board() -> impl IntoView {
                                 on:change=setting(stale_minutes, STALE_SETTING)/>
                         </label>
                     </div>
-                    <UnitTable stale_minutes=stale_minutes selected=selected/>
+                    <UnitTable stale_minutes=stale_minutes selected=selected selected_unit=selected_unit/>
                 </div>
                 <div class="panel">
                     <IncidentsPanel selected=selected creating=creating ack_seconds=ack_seconds/>
@@ -145,8 +154,20 @@ pub fn Board() -> impl IntoView {
                     <p class="muted keys">"Keys: N new incident · Esc close"</p>
                 </div>
                 <div class="panel">
-                    <h1>"Field feed"</h1>
-                    <FieldFeed/>
+                    <div class="panel-head">
+                        <h1>{move || if show_map.get() { "Map" } else { "Field feed" }}</h1>
+                        <div class="tabs" role="group" aria-label="Show in this panel">
+                            <button type="button" aria-pressed=move || (!show_map.get()).to_string()
+                                on:click=move |_| { show_map.set(false); crate::settings::set_flag(MAP_SETTING, false); }>"Feed"</button>
+                            <button type="button" aria-pressed=move || show_map.get().to_string() data-testid="show-map"
+                                on:click=move |_| { show_map.set(true); crate::settings::set_flag(MAP_SETTING, true); }>"Map"</button>
+                        </div>
+                    </div>
+                    {move || if show_map.get() {
+                        view! { <BoardMap selected=selected selected_unit=selected_unit/> }.into_any()
+                    } else {
+                        view! { <FieldFeed/> }.into_any()
+                    }}
                 </div>
             </div>
         </section>

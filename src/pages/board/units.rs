@@ -7,6 +7,7 @@ use super::*;
 pub(super) fn UnitTable(
     stale_minutes: RwSignal<f64>,
     selected: RwSignal<Option<i64>>,
+    selected_unit: RwSignal<Option<i64>>,
 ) -> impl IntoView {
     let state = use_app();
     let status_filter = RwSignal::new(String::new());
@@ -77,9 +78,13 @@ pub(super) fn UnitTable(
                             .collect::<Vec<_>>()
                             .join(" ");
                         let incident_id = u.incident_id;
+                        let unit_id = u.id;
+                        // A row is chosen with a click (its unit stands out on the map).
                         view! {
                             <tr data-unit=u.callsign.clone() data-status=u.status.as_str()
-                                data-flags=flag_names class:emergency=in_emergency(u.id)>
+                                data-flags=flag_names class:emergency=in_emergency(u.id)
+                                class:chosen=move || selected_unit.get() == Some(unit_id)
+                                on:click=move |_| selected_unit.set(Some(unit_id))>
                                 <td><strong>{u.callsign.clone()}</strong>" "<span class="kind">{u.kind.as_str()}</span></td>
                                 <td><span class=status_class(u.status)>{u.status.label()}</span>
                                     {flags.iter().map(|f| view! {

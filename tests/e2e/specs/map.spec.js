@@ -167,3 +167,89 @@ test('a map download cut off by a lost signal goes on from where it stopped', as
   expect(await storedDigest(page)).toEqual(await hubDigest(dispatcher));
   await context.close();
 });
+
+/** A crew's device as the hub sees it: signed in to a unit, pushing outbox entries. */
+async function crew(playwright, username, unit) {
+  const device = await Dispatcher.signIn(playwright, hub.url, username);
+  const chosen = await device.request.put('/api/session/unit', { headers: device.headers, data: { unit } });
+  expect(chosen.ok()).toBe(true);
+  const clientId = crypto.randomUUID();
+  let seq = 0;
+  device.at = async (latitude, longitude) => {
+    seq += 1;
+    const answer = await device.post('/api/sync/push', { entries: [{
+      client_id: clientId, seq, id: crypto.randomUUID(), at: Date.now(), kind: 'position',
+      payload: { location: { latitude, longitude, accuracy_m: 8 } },
+    }] });
+    expect(answer.results[0].outcome).toBe('applied');
+  };
+  return device;
+}
+
+test('the board\'s map follows units as their positions arrive, and choosing on it chooses in the lists', async ({ browser, playwright }) => {
+  const dispatcher = await Dispatcher.signIn(playwright, hub.url);
+  const call = await dispatcher.post('/api/incidents', {
+    nature_code: 'FIRE-STRUCT', nature_text: 'Smoke from a shop', priority: 1,
+    address: 'Via de\' Calzaiuoli 7, Florence', latitude: 43.7712, longitude: 11.2546,
+  });
+  const p11 = await crew(playwright, 'officer3', 'P11');
+  const e3 = await crew(playwright, 'fire1', 'E3');
+  await p11.at(43.7700, 11.2500);
+  await e3.at(43.7800, 11.2700);
+
+  const context = await browser.newContext({ baseURL: hub.url, viewport: { width: 1280, height: 800 } });
+  const board = await context.newPage();
+  await board.goto('/');
+  await board.fill('input[name=username]', 'dispatch');
+  await board.fill('input[name=password]', PASSWORD);
+  await board.getByRole('button', { name: 'Sign in' }).click();
+  await board.getByTestId('show-map').click();
+  await expect(board.getByRole('heading', { name: 'Map' })).toBeVisible();
+  await expect.poll(() => colours(board), { timeout: 20_000 }).toBeGreaterThan(4);
+  const p11Label = board.locator('.map-label-unit', { hasText: /^P11$/ });
+  await expect(p11Label).toBeVisible();
+  await expect(board.locator('.map-label-unit', { hasText: /^E3$/ })).toBeVisible();
+
+  // P11 drives 400 m east: its marker moves on the board without a reload.
+  const before = await p11Label.boundingBox();
+  await p11.at(43.7700, 11.2550);
+  await expect.poll(async () => (await p11Label.boundingBox()).x - before.x).toBeGreaterThan(20);
+
+  // Choosing the call on the map opens it beside; choosing a unit in the table rings it.
+  await board.locator('.map-label-incident', { hasText: 'Smoke from a shop' }).click();
+  await expect(board.getByTestId('incident-detail')).toContainText(call.number);
+  await board.locator('table.units tr[data-unit="P11"]').click();
+  await expect(p11Label).toHaveClass(/map-label-selected/);
+  await expect(board.locator('table.units tr[data-unit="P11"]')).toHaveClass(/chosen/);
+
+  // Assigning offers the free units nearest the call first, with how far they are.
+  const options = await board.getByTestId('incident-detail').locator('select[aria-label="Unit to assign"] option').allTextContents();
+  expect(options.slice(1, 3)).toEqual([
+    expect.stringMatching(/^P11 — Available · \d+ m$/),
+    expect.stringMatching(/^E3 — Available · \d\.\d km$/),
+  ]);
+  await shoot(board, 'map-board-1280x800.png');
+  await context.close();
+});
+
+test('an administrator replaces the agency\'s map, and a file that is not one is refused in words', async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: hub.url, viewport: { width: 1280, height: 800 } });
+  const admin = await context.newPage();
+  await admin.goto('/');
+  await admin.fill('input[name=username]', 'admin');
+  await admin.fill('input[name=password]', PASSWORD);
+  await admin.getByRole('button', { name: 'Sign in' }).click();
+  await admin.getByRole('link', { name: 'Admin' }).click();
+  await admin.getByRole('tab', { name: 'Map' }).click();
+  const section = admin.getByTestId('map-admin');
+  await expect(section.getByTestId('map-admin-pack')).toContainText('3.8 MB · zoom 0–14');
+  await section.locator('input[name=map-file]').setInputFiles({
+    name: 'notes.pmtiles', mimeType: 'application/octet-stream', buffer: Buffer.from('not a map at all'),
+  });
+  await expect(section.getByRole('alert')).toContainText('not a map pack the app can use');
+  await section.locator('input[name=map-file]').setInputFiles(process.env.TENFOUR_DEMO_MAP);
+  await expect(section.getByRole('status')).toContainText('Uploaded: devices download the new map (3.8 MB)');
+  await admin.getByRole('tab', { name: 'Audit log' }).click();
+  await expect(admin.locator('body')).toContainText('map uploaded');
+  await context.close();
+});

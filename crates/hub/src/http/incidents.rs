@@ -12,12 +12,16 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use sqlx::{Sqlite, Transaction};
-use tenfour_protocol::wire::{Incident, IncidentState, NewAssignment, NewIncident, NewNote};
+use tenfour_protocol::position::nearest_available;
+use tenfour_protocol::wire::{
+    Incident, IncidentState, Location, NearbyUnit, NewAssignment, NewIncident, NewNote,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/incidents", post(create))
         .route("/incidents/{id}", get(read))
+        .route("/incidents/{id}/nearest-units", get(nearest_units))
         .route("/incidents/{id}/notes", post(add_note))
         .route("/incidents/{id}/assignments", post(assign))
         .route("/incidents/{id}/assignments/{unit_id}", delete(unassign))
@@ -85,6 +89,42 @@ async fn read(
         .await?
         .map(Json)
         .ok_or_else(|| Error::NotFound(format!("there is no incident {id} in your agency")))
+}
+
+/// The units free to send to the call, nearest first by straight line (those that have not
+/// said where they are, last).
+async fn nearest_units(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<Vec<NearbyUnit>>, Error> {
+    caller.require_dispatcher()?;
+    let mut conn = state.db.reader.acquire().await?;
+    let incident = records::load_incident(&mut conn, caller.agency_id, id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("there is no incident {id} in your agency")))?;
+    let (Some(latitude), Some(longitude)) = (incident.latitude, incident.longitude) else {
+        return Err(Error::Unprocessable(format!(
+            "incident {} has no latitude and longitude, so nothing is near it; add them to \
+             the incident",
+            incident.number
+        )));
+    };
+    let place = Location {
+        latitude,
+        longitude,
+        accuracy_m: None,
+    };
+    let units = records::load_units(&mut conn, caller.agency_id).await?;
+    Ok(Json(
+        nearest_available(&units, &place)
+            .into_iter()
+            .map(|(unit, distance_m)| NearbyUnit {
+                unit: unit.clone(),
+                distance_m,
+            })
+            .collect(),
+    ))
 }
 
 async fn add_note(

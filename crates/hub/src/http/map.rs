@@ -70,13 +70,16 @@ async fn pack(
     let same_version = headers
         .get(header::IF_RANGE)
         .is_none_or(|tag| tag.as_bytes() == pack.info.etag.as_bytes());
+    // A malformed range is refused whatever else was sent; a well-formed one for another
+    // version of the pack gets the whole of this one.
     let span = match range {
-        Some(range) if same_version => maps::span(range, size).map_err(|why| Error::Rejected {
+        Some(range) => maps::span(range, size).map_err(|why| Error::Rejected {
             status: StatusCode::BAD_REQUEST,
             detail: why,
         })?,
-        _ => Span::Whole,
+        None => Span::Whole,
     };
+    let span = if same_version { span } else { Span::Whole };
     let (status, start, len) = match span {
         Span::Whole => (StatusCode::OK, 0, size),
         Span::Part { start, end } => (StatusCode::PARTIAL_CONTENT, start, end - start + 1),
@@ -172,7 +175,7 @@ async fn upload(
     crate::audit::record(
         &mut conn,
         &caller.author(address),
-        "map.upload",
+        "map_uploaded",
         "map pack",
         &format!(
             "{} bytes, zoom {}–{}",
@@ -203,7 +206,7 @@ async fn remove(
     crate::audit::record(
         &mut conn,
         &caller.author(address),
-        "map.remove",
+        "map_removed",
         "map pack",
         "",
     )
