@@ -26,6 +26,8 @@ test('map figures', async ({ browser, playwright }) => {
     await page.click('[data-unit="M14"]');
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
     await expect(page.getByTestId('map-pack')).toContainText('Map stored on this device', { timeout: 60_000 });
+    await page.getByTestId('new-assignment').getByRole('button', { name: 'Acknowledge' }).click();
+    await expect(page.getByTestId('new-assignment')).toHaveCount(0);
     await context.setOffline(true);
     const cdp = await context.newCDPSession(page);
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
