@@ -12,12 +12,11 @@ use std::time::Instant;
 const TRUNK_VERSION: &str = "0.21.14";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Debian packages and the program each provides: the browser and its driver for the tests,
-/// brotli for measuring sizes, sqlite3 for building the schema the SQL is checked against.
-const DEBIAN_PACKAGES: [(&str, &str); 4] = [
+/// brotli for measuring sizes. (PostgreSQL is installed by the test layer that uses it.)
+const DEBIAN_PACKAGES: [(&str, &str); 3] = [
     ("chromium", "chromium"),
     ("chromium-driver", "chromedriver"),
     ("brotli", "brotli"),
-    ("sqlite3", "sqlite3"),
 ];
 
 pub fn ensure_all(root: &Path) -> Result<Tools, String> {
@@ -62,9 +61,14 @@ fn ensure_debian_packages() -> Result<(), String> {
         .map(|(package, _)| *package)
         .collect();
     if missing.is_empty() {
-        println!("  ok  chromium, chromedriver, brotli, sqlite3 (Debian)");
+        println!("  ok  chromium, chromedriver, brotli (Debian)");
         return Ok(());
     }
+    install_debian_packages(&missing)
+}
+
+/// Installs Debian packages with apt-get (as root on Debian), or says how to.
+pub fn install_debian_packages(missing: &[&str]) -> Result<(), String> {
     let is_root = sh::output(Command::new("id").arg("-u")).is_some_and(|id| id.trim() == "0");
     let is_debian = Path::new("/etc/debian_version").exists();
     if !(is_root && is_debian) {
@@ -79,7 +83,7 @@ fn ensure_debian_packages() -> Result<(), String> {
     sh::run(
         Command::new("apt-get")
             .args(["install", "-y", "-qq", "--no-install-recommends"])
-            .args(&missing)
+            .args(missing)
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )
 }

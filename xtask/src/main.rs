@@ -8,8 +8,8 @@ mod first_run;
 mod fuzz;
 mod http;
 mod hub;
+mod postgres;
 mod sh;
-mod sql;
 mod tally;
 
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ commands:
   run [--bind ADDR]   install what is missing, build the app, start the hub on SQLite (./data)
                       with a demo agency and print the URL (default 127.0.0.1:8080)
   test [LAYER...]     install what is missing, then run every test layer, or only the ones
-                      named: lint, native, wasm, fuzz, api, e2e, first-run
+                      named: lint, native, postgres, wasm, fuzz, api, e2e, first-run
   bench               build release binaries and print the figures that matter
   soak [MINUTES] [UNITS]  a fleet (default 2,000 units) connected for MINUTES (default 30):
                       pushes, reconnects, memory and files sampled each minute; the figures
@@ -30,8 +30,6 @@ commands:
   fuzz [SECONDS]      coverage-guided fuzzing (cargo fuzz, libFuzzer) of every target in
                       crates/fuzz for SECONDS each (default 60); `test` runs each for 10
   props [CASES]       the decoder property tests with many more cases (default 3,000,000)
-  sql [--check]       check the hub's SQL against its migrated schema and write the query data
-                      its build reads (crates/hub/.sqlx); --check only compares (lint does)
   bootstrap           only install what is missing";
 
 fn main() -> ExitCode {
@@ -45,11 +43,6 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz(&args[1..]),
         Some("props") => props(&args[1..]),
         Some("bootstrap") => bootstrap::ensure_all(&root()).map(|_| ()),
-        Some("sql") => sql::prepare(
-            &root(),
-            &sh::Tools::minimal(),
-            !args[1..].iter().any(|a| a == "--check"),
-        ),
         Some("-h" | "--help" | "help") | None => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -167,7 +160,16 @@ fn chaos(args: &[String]) -> Result<(), String> {
 }
 
 fn test(layers: &[String]) -> Result<(), String> {
-    const ALL: [&str; 7] = ["lint", "native", "wasm", "fuzz", "api", "e2e", "first-run"];
+    const ALL: [&str; 8] = [
+        "lint",
+        "native",
+        "postgres",
+        "wasm",
+        "fuzz",
+        "api",
+        "e2e",
+        "first-run",
+    ];
     for layer in layers {
         if !ALL.contains(&layer.as_str()) {
             return Err(format!("unknown test layer {layer:?}; choose from {ALL:?}"));
@@ -185,13 +187,8 @@ fn test(layers: &[String]) -> Result<(), String> {
     };
 
     if wanted("lint") {
-        sh::banner(
-            "lint: cargo fmt --check, the hub's SQL against its schema, cargo clippy -D warnings \
-             (native and wasm32)",
-        );
+        sh::banner("lint: cargo fmt --check, cargo clippy -D warnings (native and wasm32)");
         sh::run(sh::cargo(&root, &tools).args(["fmt", "--all", "--check"]))?;
-        total.add(one);
-        sql::prepare(&root, &tools, false)?;
         total.add(one);
         sh::run(sh::cargo(&root, &tools).args([
             "clippy",
@@ -225,6 +222,21 @@ fn test(layers: &[String]) -> Result<(), String> {
             "tenfour",
         ]))?);
         ran.push("native");
+    }
+    if wanted("postgres") {
+        sh::banner(
+            "postgres: the hub's tests again, each hub on a new database of a real PostgreSQL \
+             server",
+        );
+        let server = postgres::Server::start()?;
+        let result = tally::run(
+            sh::cargo(&root, &tools)
+                .args(["test", "--package", "tenfour-hub"])
+                .env("TENFOUR_TEST_POSTGRES", server.url()),
+        );
+        drop(server);
+        total.add(result?);
+        ran.push("postgres");
     }
     if wanted("wasm") {
         sh::banner("browser tests: wasm-bindgen-test in headless Chromium (real IndexedDB)");

@@ -7,12 +7,12 @@
 
 use crate::audit::{self, Author};
 use crate::clock::now_ms;
+use crate::db;
 use crate::dispatch::Refusal;
 use crate::passwords::hash_off_thread;
 use crate::records;
 use crate::sessions;
 use rand_core::{OsRng, RngCore};
-use sqlx::SqliteConnection;
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::admin::{
     AdminUnit, AdminUser, CheckInRule, Nature, NewUnit, NewUser, RosterError, RosterReport,
@@ -62,51 +62,49 @@ impl UserRow {
     }
 }
 
-pub async fn users(
-    conn: &mut SqliteConnection,
-    agency_id: i64,
-) -> Result<Vec<AdminUser>, sqlx::Error> {
-    let rows: Vec<UserRow> = sqlx::query_as!(
+pub async fn users(conn: &mut db::Conn, agency_id: i64) -> Result<Vec<AdminUser>, sqlx::Error> {
+    let rows: Vec<UserRow> = db::rows!(
+        conn,
+        fetch_all,
         UserRow,
-        r#"SELECT id AS "id!", username, display_name, role, disabled_at,
-         must_change_password AS "must_change_password: bool"
-         FROM users WHERE agency_id = ? ORDER BY username"#,
+        "SELECT id AS id, username, display_name, role, disabled_at,
+         must_change_password AS must_change_password
+         FROM users WHERE agency_id = $1 ORDER BY username",
         agency_id
-    )
-    .fetch_all(conn)
-    .await?;
+    )?;
     Ok(rows.into_iter().map(UserRow::into_user).collect())
 }
 
-async fn user(conn: &mut SqliteConnection, agency_id: i64, id: i64) -> Outcome<AdminUser> {
-    let row: Option<UserRow> = sqlx::query_as!(
+async fn user(conn: &mut db::Conn, agency_id: i64, id: i64) -> Outcome<AdminUser> {
+    let row: Option<UserRow> = db::rows!(
+        conn,
+        fetch_optional,
         UserRow,
-        r#"SELECT id AS "id!", username, display_name, role, disabled_at,
-         must_change_password AS "must_change_password: bool"
-         FROM users WHERE agency_id = ? AND id = ?"#,
+        "SELECT id AS id, username, display_name, role, disabled_at,
+         must_change_password AS must_change_password
+         FROM users WHERE agency_id = $1 AND id = $2",
         agency_id,
         id
-    )
-    .fetch_optional(conn)
-    .await?;
+    )?;
     Ok(row
         .map(UserRow::into_user)
         .ok_or_else(|| Refusal::NotFound(format!("there is no user {id} in your agency"))))
 }
 
-async fn username_taken(conn: &mut SqliteConnection, username: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1
-         FROM users WHERE username = ? COLLATE NOCASE) AS "exists!: bool""#,
+async fn username_taken(conn: &mut db::Conn, username: &str) -> Result<bool, sqlx::Error> {
+    db::scalar!(
+        conn,
+        fetch_one,
+        bool,
+        "SELECT EXISTS (SELECT 1
+         FROM users WHERE username = $1 COLLATE NOCASE)",
         username
     )
-    .fetch_one(conn)
-    .await
 }
 
 /// Creates a user with a temporary password (hashed by the caller beforehand: `hash`).
 pub async fn create_user(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     author: &Author,
     new: &NewUser,
     temporary: &str,
@@ -123,18 +121,19 @@ pub async fn create_user(
     }
     let display_name = new.display_name.trim();
     let role = new.role.as_str();
-    let id: i64 = sqlx::query_scalar!(
-        r#"INSERT INTO users (agency_id, username,
+    let id: i64 = db::scalar!(
+        conn,
+        fetch_one,
+        _,
+        "INSERT INTO users (agency_id, username,
          display_name, role, password_hash, must_change_password)
-         VALUES (?, ?, ?, ?, ?, 1) RETURNING id AS "id!""#,
+         VALUES ($1, $2, $3, $4, $5, TRUE) RETURNING id",
         author.agency_id,
         username,
         display_name,
         role,
         hash
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    )?;
     let detail = format!("{} ({})", new.display_name.trim(), new.role.as_str());
     audit::record(conn, author, "user_created", username, &detail).await?;
     let user = match user(conn, author.agency_id, id).await? {
@@ -149,24 +148,25 @@ pub async fn create_user(
 
 /// Active admins of the agency other than `except`.
 async fn other_admins(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     except: i64,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
+    db::scalar!(
+        conn,
+        fetch_one,
+        _,
         "SELECT count(*) FROM users
-         WHERE agency_id = ? AND role = 'admin' AND disabled_at IS NULL AND id <> ?",
+         WHERE agency_id = $1 AND role = 'admin' AND disabled_at IS NULL AND id <> $2",
         agency_id,
         except
     )
-    .fetch_one(conn)
-    .await
 }
 
 /// Changes a user; returns the user as it now stands and the sessions that ended (a
 /// disabled user's), whose live streams the caller closes.
 pub async fn change_user(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     author: &Author,
     id: i64,
     change: &UserChange,
@@ -191,9 +191,12 @@ pub async fn change_user(
             return Ok(Err(Refusal::Invalid(reason)));
         }
         let name = name.trim();
-        sqlx::query!("UPDATE users SET display_name = ? WHERE id = ?", name, id)
-            .execute(&mut *conn)
-            .await?;
+        db::execute!(
+            conn,
+            "UPDATE users SET display_name = $1 WHERE id = $2",
+            name,
+            id
+        )?;
         let detail = format!(
             "display name {:?} -> {:?}",
             before.display_name,
@@ -203,9 +206,12 @@ pub async fn change_user(
     }
     if let Some(role) = change.role.filter(|r| *r != before.role) {
         let role_text = role.as_str();
-        sqlx::query!("UPDATE users SET role = ? WHERE id = ?", role_text, id)
-            .execute(&mut *conn)
-            .await?;
+        db::execute!(
+            conn,
+            "UPDATE users SET role = $1 WHERE id = $2",
+            role_text,
+            id
+        )?;
         // A session's view (unit or whole agency) follows from the role it was opened with.
         ended.extend(sessions::revoke_all(conn, id, now).await?);
         let detail = format!("{} -> {}", before.role.as_str(), role.as_str());
@@ -213,16 +219,21 @@ pub async fn change_user(
     }
     match change.disabled {
         Some(true) if !before.disabled => {
-            sqlx::query!("UPDATE users SET disabled_at = ? WHERE id = ?", now, id)
-                .execute(&mut *conn)
-                .await?;
+            db::execute!(
+                conn,
+                "UPDATE users SET disabled_at = $1 WHERE id = $2",
+                now,
+                id
+            )?;
             ended.extend(sessions::revoke_all(conn, id, now).await?);
             audit::record(conn, author, "user_disabled", &before.username, "").await?;
         }
         Some(false) if before.disabled => {
-            sqlx::query!("UPDATE users SET disabled_at = NULL WHERE id = ?", id)
-                .execute(&mut *conn)
-                .await?;
+            db::execute!(
+                conn,
+                "UPDATE users SET disabled_at = NULL WHERE id = $1",
+                id
+            )?;
             audit::record(conn, author, "user_enabled", &before.username, "").await?;
         }
         _ => {}
@@ -236,7 +247,7 @@ pub async fn change_user(
 
 /// Gives a user a new temporary password (hashed beforehand) and ends their sessions.
 pub async fn reset_password(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     author: &Author,
     id: i64,
     temporary: &str,
@@ -246,13 +257,12 @@ pub async fn reset_password(
         Ok(user) => user,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    sqlx::query!(
-        "UPDATE users SET password_hash = ?, must_change_password = 1 WHERE id = ?",
+    db::execute!(
+        conn,
+        "UPDATE users SET password_hash = $1, must_change_password = TRUE WHERE id = $2",
         hash,
         id
-    )
-    .execute(&mut *conn)
-    .await?;
+    )?;
     let ended = sessions::revoke_all(conn, id, now_ms()).await?;
     audit::record(conn, author, "password_reset", &before.username, "").await?;
     let user = match user(conn, author.agency_id, id).await? {
@@ -287,50 +297,50 @@ impl UnitRow {
     }
 }
 
-pub async fn units(
-    conn: &mut SqliteConnection,
-    agency_id: i64,
-) -> Result<Vec<AdminUnit>, sqlx::Error> {
-    let rows: Vec<UnitRow> = sqlx::query_as!(
+pub async fn units(conn: &mut db::Conn, agency_id: i64) -> Result<Vec<AdminUnit>, sqlx::Error> {
+    let rows: Vec<UnitRow> = db::rows!(
+        conn,
+        fetch_all,
         UnitRow,
-        r#"SELECT id AS "id!", callsign, kind,
-         retired_at FROM units WHERE agency_id = ? ORDER BY callsign"#,
+        "SELECT id AS id, callsign, kind,
+         retired_at FROM units WHERE agency_id = $1 ORDER BY callsign",
         agency_id
-    )
-    .fetch_all(conn)
-    .await?;
+    )?;
     Ok(rows.into_iter().map(UnitRow::into_unit).collect())
 }
 
-async fn unit(conn: &mut SqliteConnection, agency_id: i64, id: i64) -> Outcome<AdminUnit> {
-    let row: Option<UnitRow> = sqlx::query_as!(UnitRow,
-r#"SELECT id AS "id!", callsign, kind, retired_at FROM units WHERE agency_id = ? AND id = ?"#,
-agency_id,
-id)
-    .fetch_optional(conn)
-    .await?;
+async fn unit(conn: &mut db::Conn, agency_id: i64, id: i64) -> Outcome<AdminUnit> {
+    let row: Option<UnitRow> = db::rows!(
+        conn,
+        fetch_optional,
+        UnitRow,
+        "SELECT id AS id, callsign, kind, retired_at FROM units WHERE agency_id = $1 AND id = $2",
+        agency_id,
+        id
+    )?;
     Ok(row
         .map(UnitRow::into_unit)
         .ok_or_else(|| Refusal::NotFound(format!("there is no unit {id} in your agency"))))
 }
 
 async fn callsign_taken(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     callsign: &str,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1
-         FROM units WHERE agency_id = ? AND callsign = ? COLLATE NOCASE) AS "exists!: bool""#,
+    db::scalar!(
+        conn,
+        fetch_one,
+        bool,
+        "SELECT EXISTS (SELECT 1
+         FROM units WHERE agency_id = $1 AND callsign = $2 COLLATE NOCASE)",
         agency_id,
         callsign
     )
-    .fetch_one(conn)
-    .await
 }
 
 pub async fn create_unit(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     author: &Author,
     new: &NewUnit,
 ) -> Outcome<AdminUnit> {
@@ -345,23 +355,24 @@ pub async fn create_unit(
     }
     let kind = new.kind.as_str();
     let now = now_ms();
-    let id: i64 = sqlx::query_scalar!(
-        r#"INSERT INTO units (agency_id, callsign, kind,
-         status_at) VALUES (?, ?, ?, ?) RETURNING id AS "id!""#,
+    let id: i64 = db::scalar!(
+        conn,
+        fetch_one,
+        _,
+        "INSERT INTO units (agency_id, callsign, kind,
+         status_at) VALUES ($1, $2, $3, $4) RETURNING id AS id",
         author.agency_id,
         callsign,
         kind,
         now
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    )?;
     records::publish_unit(conn, author.agency_id, id).await?;
     audit::record(conn, author, "unit_created", &callsign, new.kind.as_str()).await?;
     unit(conn, author.agency_id, id).await
 }
 
 pub async fn change_unit(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     author: &Author,
     id: i64,
     change: &UnitChange,
@@ -382,24 +393,28 @@ pub async fn change_unit(
                 "your agency already has a unit {callsign}"
             ))));
         }
-        sqlx::query!("UPDATE units SET callsign = ? WHERE id = ?", callsign, id)
-            .execute(&mut *conn)
-            .await?;
+        db::execute!(
+            conn,
+            "UPDATE units SET callsign = $1 WHERE id = $2",
+            callsign,
+            id
+        )?;
         let detail = format!("{} -> {callsign}", before.callsign);
         audit::record(conn, author, "unit_renamed", &before.callsign, &detail).await?;
     }
     match change.retired {
         Some(true) if !before.retired => {
             let now = now_ms();
-            sqlx::query!("UPDATE units SET retired_at = ? WHERE id = ?", now, id)
-                .execute(&mut *conn)
-                .await?;
+            db::execute!(
+                conn,
+                "UPDATE units SET retired_at = $1 WHERE id = $2",
+                now,
+                id
+            )?;
             audit::record(conn, author, "unit_retired", &before.callsign, "").await?;
         }
         Some(false) if before.retired => {
-            sqlx::query!("UPDATE units SET retired_at = NULL WHERE id = ?", id)
-                .execute(&mut *conn)
-                .await?;
+            db::execute!(conn, "UPDATE units SET retired_at = NULL WHERE id = $1", id)?;
             audit::record(conn, author, "unit_returned", &before.callsign, "").await?;
         }
         _ => {}
@@ -410,46 +425,41 @@ pub async fn change_unit(
 
 /// Adds or changes one nature. The first change copies the common list into the agency's
 /// own, so editing one nature never makes the others disappear.
-pub async fn put_nature(
-    conn: &mut SqliteConnection,
-    author: &Author,
-    nature: &Nature,
-) -> Outcome<Nature> {
+pub async fn put_nature(conn: &mut db::Conn, author: &Author, nature: &Nature) -> Outcome<Nature> {
     if let Err(reason) = nature.check() {
         return Ok(Err(Refusal::Invalid(reason)));
     }
-    let own: i64 = sqlx::query_scalar!(
-        "SELECT count(*) FROM natures WHERE agency_id = ?",
+    let own: i64 = db::scalar!(
+        conn,
+        fetch_one,
+        _,
+        "SELECT count(*) FROM natures WHERE agency_id = $1",
         author.agency_id
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    )?;
     if own == 0 {
         for (code, label) in NATURES {
-            sqlx::query!(
-                "INSERT INTO natures (agency_id, code, text, default_priority) VALUES (?, ?,
-         ?, 3)",
+            db::execute!(
+                conn,
+                "INSERT INTO natures (agency_id, code, text, default_priority) VALUES ($1, $2,
+         $3, 3)",
                 author.agency_id,
                 code,
                 label
-            )
-            .execute(&mut *conn)
-            .await?;
+            )?;
         }
     }
     let label = nature.label.trim();
     let default_priority = nature.default_priority as i64;
-    sqlx::query!(
-        "INSERT INTO natures (agency_id, code, text, default_priority) VALUES (?, ?, ?, ?)
+    db::execute!(
+        conn,
+        "INSERT INTO natures (agency_id, code, text, default_priority) VALUES ($1, $2, $3, $4)
          ON CONFLICT (agency_id, code) DO UPDATE SET text = excluded.text,
              default_priority = excluded.default_priority",
         author.agency_id,
         nature.code,
         label,
         default_priority
-    )
-    .execute(&mut *conn)
-    .await?;
+    )?;
     let detail = format!("{} (P{})", nature.label.trim(), nature.default_priority);
     audit::record(conn, author, "nature_saved", &nature.code, &detail).await?;
     Ok(Ok(nature.clone()))
@@ -464,7 +474,7 @@ pub struct RosterWrite {
 /// Imports a checked roster: first every row is checked against what the agency holds; if
 /// any is wrong nothing is written and each wrong row is named. Then all are written.
 pub async fn import_roster(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     author: &Author,
     roster: &RosterWrite,
 ) -> Result<Result<RosterReport, Vec<RosterError>>, sqlx::Error> {
@@ -541,44 +551,45 @@ pub async fn prepare_roster(rows: Vec<(usize, RosterRow)>) -> Result<RosterWrite
 
 /// The agency's emergency number and check-in timers.
 pub async fn safety_settings(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
 ) -> Result<SafetySettings, sqlx::Error> {
-    let agency = sqlx::query!(
-        r#"SELECT emergency_phone, push_details AS "push_details: bool" FROM agencies
-           WHERE id = ?"#,
+    let (emergency_phone, push_details) = db::rows!(
+        conn,
+        fetch_one,
+        (String, bool),
+        "SELECT emergency_phone, push_details FROM agencies WHERE id = $1",
         agency_id
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let rows = sqlx::query!(
+    )?;
+    let rows = db::rows!(
+        conn,
+        fetch_all,
+        (String, Option<i64>, i64, i64),
         "SELECT status, priority, interval_s, warning_s FROM check_in_rules
-         WHERE agency_id = ? ORDER BY status, COALESCE(priority, 0)",
+         WHERE agency_id = $1 ORDER BY status, COALESCE(priority, 0)",
         agency_id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    )?;
     let check_in = rows
         .into_iter()
-        .filter_map(|row| {
+        .filter_map(|(status, priority, interval_s, warning_s)| {
             Some(CheckInRule {
-                status: StatusCode::parse(&row.status)?,
-                priority: row.priority.and_then(|p| u8::try_from(p).ok()),
-                every_seconds: u32::try_from(row.interval_s).ok()?,
-                warn_seconds: u32::try_from(row.warning_s).ok()?,
+                status: StatusCode::parse(&status)?,
+                priority: priority.and_then(|p| u8::try_from(p).ok()),
+                every_seconds: u32::try_from(interval_s).ok()?,
+                warn_seconds: u32::try_from(warning_s).ok()?,
             })
         })
         .collect();
     Ok(SafetySettings {
-        emergency_phone: agency.emergency_phone,
+        emergency_phone,
         check_in,
-        push_details: agency.push_details,
+        push_details,
     })
 }
 
 /// Adds check-in timers to the agency (checked already).
 pub async fn insert_check_in_rules(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     rules: &[CheckInRule],
 ) -> Result<(), sqlx::Error> {
@@ -587,17 +598,16 @@ pub async fn insert_check_in_rules(
         let priority = rule.priority.map(i64::from);
         let every = i64::from(rule.every_seconds);
         let warn = i64::from(rule.warn_seconds);
-        sqlx::query!(
+        db::execute!(
+            conn,
             "INSERT INTO check_in_rules (agency_id, status, priority, interval_s, warning_s)
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
             agency_id,
             status,
             priority,
             every,
             warn
-        )
-        .execute(&mut *conn)
-        .await?;
+        )?;
     }
     Ok(())
 }
@@ -606,7 +616,7 @@ pub async fn insert_check_in_rules(
 /// worked out again from its status time or last check-in under the new rules, so the
 /// boards and the crews' devices see the new due times at once.
 pub async fn put_safety_settings(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     author: &Author,
     settings: &SafetySettings,
 ) -> Outcome<SafetySettings> {
@@ -616,38 +626,42 @@ pub async fn put_safety_settings(
     let agency_id = author.agency_id;
     let before = safety_settings(conn, agency_id).await?;
     let phone = settings.emergency_phone.trim();
-    sqlx::query!(
-        "UPDATE agencies SET emergency_phone = ?, push_details = ? WHERE id = ?",
+    db::execute!(
+        conn,
+        "UPDATE agencies SET emergency_phone = $1, push_details = $2 WHERE id = $3",
         phone,
         settings.push_details,
         agency_id
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!("DELETE FROM check_in_rules WHERE agency_id = ?", agency_id)
-        .execute(&mut *conn)
-        .await?;
+    )?;
+    db::execute!(
+        conn,
+        "DELETE FROM check_in_rules WHERE agency_id = $1",
+        agency_id
+    )?;
     insert_check_in_rules(conn, agency_id, &settings.check_in).await?;
     // Touching status_at fires the trigger that keeps each unit's due time.
     let old = due_times(conn, agency_id).await?;
-    sqlx::query!(
-        "UPDATE units SET status_at = status_at WHERE agency_id = ?",
+    db::execute!(
+        conn,
+        "UPDATE units SET status_at = status_at WHERE agency_id = $1",
         agency_id
-    )
-    .execute(&mut *conn)
-    .await?;
+    )?;
     let new = due_times(conn, agency_id).await?;
     for (unit, _, _) in new.iter().filter(|row| !old.contains(row)) {
         records::publish_unit(conn, agency_id, *unit).await?;
     }
     if phone != before.emergency_phone {
-        let agency = sqlx::query!("SELECT slug, name FROM agencies WHERE id = ?", agency_id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let (slug, name) = db::rows!(
+            conn,
+            fetch_one,
+            (String, String),
+            "SELECT slug, name FROM agencies WHERE id = $1",
+            agency_id
+        )?;
         let info = AgencyInfo {
             id: agency_id,
-            slug: agency.slug,
-            name: agency.name,
+            slug,
+            name,
             emergency_phone: phone.to_owned(),
         };
         records::record_change(
@@ -670,18 +684,14 @@ pub async fn put_safety_settings(
 
 /// Each unit's check-in due and warning times, by unit id.
 async fn due_times(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
 ) -> Result<Vec<(i64, Option<i64>, Option<i64>)>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT id AS "id!", check_in_due_at, check_in_warn_at
-           FROM units WHERE agency_id = ? ORDER BY id"#,
+    db::rows!(
+        conn,
+        fetch_all,
+        (i64, Option<i64>, Option<i64>),
+        "SELECT id, check_in_due_at, check_in_warn_at FROM units WHERE agency_id = $1 ORDER BY id",
         agency_id
     )
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.id, row.check_in_due_at, row.check_in_warn_at))
-        .collect())
 }

@@ -3,7 +3,7 @@
 
 use crate::actor::Actor;
 use crate::clock::now_ms;
-use sqlx::SqliteConnection;
+use crate::db;
 use tenfour_protocol::admin::AuditEntry;
 
 /// Who a line names: an actor and where they acted from, or someone not signed in.
@@ -30,16 +30,17 @@ impl Author {
 }
 
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     author: &Author,
     action: &str,
     target: &str,
     detail: &str,
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    sqlx::query!(
+    db::execute!(
+        conn,
         "INSERT INTO audit_log (agency_id, at, actor_id, actor, action, target, detail, address)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         author.agency_id,
         now,
         author.user_id,
@@ -48,9 +49,7 @@ pub async fn record(
         target,
         detail,
         author.address
-    )
-    .execute(conn)
-    .await?;
+    )?;
     Ok(())
 }
 
@@ -78,19 +77,25 @@ struct Row {
 }
 
 pub async fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     filter: &Filter,
 ) -> Result<Vec<AuditEntry>, sqlx::Error> {
-    let text = filter.text.as_ref().map(|t| format!("%{t}%"));
-    let rows: Vec<Row> = sqlx::query_as!(
+    let text = filter
+        .text
+        .as_ref()
+        .map(|t| format!("%{}%", t.to_lowercase()));
+    let limit = i64::from(filter.limit);
+    let rows: Vec<Row> = db::rows!(
+        conn,
+        fetch_all,
         Row,
-        r#"SELECT id AS "id!", at, actor, action, target, detail, address FROM audit_log
-         WHERE agency_id = ?
-           AND (? IS NULL OR action = ?)
-           AND (? IS NULL OR actor LIKE ? OR target LIKE ?)
-           AND (? IS NULL OR id < ?)
-         ORDER BY id DESC LIMIT ?"#,
+        "SELECT id, at, actor, action, target, detail, address FROM audit_log
+         WHERE agency_id = $1
+           AND ($2 IS NULL OR action = $3)
+           AND ($4 IS NULL OR lower(actor) LIKE $5 OR lower(target) LIKE $6)
+           AND ($7 IS NULL OR id < $8)
+         ORDER BY id DESC LIMIT $9",
         agency_id,
         filter.action,
         filter.action,
@@ -99,10 +104,8 @@ pub async fn list(
         text,
         filter.before,
         filter.before,
-        filter.limit
-    )
-    .fetch_all(conn)
-    .await?;
+        limit
+    )?;
     Ok(rows
         .into_iter()
         .map(|r| AuditEntry {

@@ -8,7 +8,7 @@
 //! snapshot instead of the changes it missed.
 
 use crate::clock::now_ms;
-use sqlx::SqlitePool;
+use crate::db;
 use std::time::Duration;
 use tenfour_protocol::wire::Millis;
 
@@ -21,30 +21,35 @@ const CHUNK: i64 = 20_000;
 
 /// Drops the changes recorded before `now - keep` that a newer copy replaced (and field
 /// events that old), for every agency; returns how many were dropped.
-pub async fn compact(writer: &SqlitePool, keep: Duration, now: Millis) -> Result<u64, sqlx::Error> {
+pub async fn compact(writer: &db::Pool, keep: Duration, now: Millis) -> Result<u64, sqlx::Error> {
     let cutoff = now - i64::try_from(keep.as_millis()).unwrap_or(i64::MAX);
-    let agencies = sqlx::query_scalar!("SELECT id FROM agencies")
-        .fetch_all(writer)
-        .await?;
+    let agencies = db::scalar!(
+        writer.acquire().await?,
+        fetch_all,
+        i64,
+        "SELECT id FROM agencies"
+    )?;
     let mut dropped = 0;
     for agency in agencies {
-        let floor = sqlx::query_scalar!(
-            r#"SELECT max(cursor) AS "floor: i64" FROM changes
-             WHERE agency_id = ? AND recorded_at < ?"#,
+        let floor = db::scalar!(
+            writer.acquire().await?,
+            fetch_one,
+            Option<i64>,
+            "SELECT max(cursor) FROM changes
+             WHERE agency_id = $1 AND recorded_at < $2",
             agency,
             cutoff
-        )
-        .fetch_one(writer)
-        .await?;
+        )?;
         let Some(floor) = floor else { continue };
         // From the start each time: a copy kept last time (the newest then) may have been
         // replaced since.
         let mut from = 0;
         while from < floor {
             let to = (from + CHUNK).min(floor);
-            let result = sqlx::query!(
+            dropped += db::execute!(
+                writer.acquire().await?,
                 "DELETE FROM changes
-                 WHERE agency_id = ? AND cursor > ? AND cursor <= ?
+                 WHERE agency_id = $1 AND cursor > $2 AND cursor <= $3
                    AND (kind NOT IN ('incident', 'unit', 'emergency', 'agency', 'note')
                         OR (kind != 'note' AND EXISTS (
                               SELECT 1 FROM changes AS newer
@@ -63,26 +68,22 @@ pub async fn compact(writer: &SqlitePool, keep: Duration, now: Millis) -> Result
                 agency,
                 from,
                 to
-            )
-            .execute(writer)
-            .await?;
-            dropped += result.rows_affected();
+            )?;
             from = to;
         }
-        sqlx::query!(
-            "UPDATE agencies SET compacted_to = ? WHERE id = ? AND compacted_to < ?",
+        db::execute!(
+            writer.acquire().await?,
+            "UPDATE agencies SET compacted_to = $1 WHERE id = $2 AND compacted_to < $3",
             floor,
             agency,
             floor
-        )
-        .execute(writer)
-        .await?;
+        )?;
     }
     Ok(dropped)
 }
 
 /// Compacts every `EVERY` for as long as the hub runs.
-pub fn keep_compacting(writer: SqlitePool, keep: Duration) {
+pub fn keep_compacting(writer: db::Pool, keep: Duration) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

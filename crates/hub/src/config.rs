@@ -7,8 +7,8 @@ use std::time::Duration;
 pub struct Config {
     /// Address to listen on; port 0 picks a free port.
     pub bind: String,
-    /// The SQLite database file; its folder is created if missing.
-    pub database: PathBuf,
+    /// The SQLite database file (its folder is created if missing), or a PostgreSQL URL.
+    pub database: crate::db::Location,
     /// The built PWA (Trunk's `dist/`).
     pub dist: PathBuf,
     /// Seed the built-in demo agency if it does not exist.
@@ -33,13 +33,17 @@ pub struct Config {
     pub keep_changes: Duration,
     /// The map pack (PMTiles) of every agency that has not uploaded its own.
     pub map: Option<PathBuf>,
+    /// Where agencies' uploaded packs are kept: `maps/` beside a SQLite database unless given
+    /// (with PostgreSQL, `data/maps`; hubs that share a database should share this folder).
+    pub maps: Option<PathBuf>,
 }
 
 impl Config {
     pub const USAGE: &'static str =
-        "usage: tenfour-hub [--bind ADDR] [--database FILE] [--dist DIR]
+        "usage: tenfour-hub [--bind ADDR] [--database FILE|URL] [--dist DIR]
   --bind ADDR      listen address (env TENFOUR_BIND, default 127.0.0.1:8080)
-  --database FILE  SQLite database (env TENFOUR_DATABASE, default data/tenfour.db)
+  --database FILE  SQLite database (env TENFOUR_DATABASE, default data/tenfour.db), or
+                   a PostgreSQL URL, postgres://USER:PASSWORD@HOST:PORT/DATABASE
   --dist DIR       built app to serve (env TENFOUR_DIST, default dist)
   --demo           create the demo agency if it does not exist, and print its sign-ins
   --seed FILE      create the agency a JSON document describes, if its slug is new
@@ -56,13 +60,15 @@ impl Config {
   --keep-changes S  how long every change is kept before older copies are dropped, in seconds
                    (env TENFOUR_KEEP_CHANGES, default 604800: a week)
   --map FILE       the map pack (PMTiles, vector tiles) for agencies without their own
-                   (env TENFOUR_MAP)";
+                   (env TENFOUR_MAP)
+  --maps DIR       where the packs admins upload are kept (env TENFOUR_MAPS; default maps/
+                   beside the SQLite file, or data/maps with PostgreSQL)";
 
     pub fn from_env_and_args(args: impl IntoIterator<Item = String>) -> Result<Config, String> {
         let env = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.into());
         let mut config = Config {
             bind: env("TENFOUR_BIND", "127.0.0.1:8080"),
-            database: env("TENFOUR_DATABASE", "data/tenfour.db").into(),
+            database: crate::db::Location::parse(&env("TENFOUR_DATABASE", "data/tenfour.db")),
             dist: env("TENFOUR_DIST", "dist").into(),
             demo: false,
             seeds: Vec::new(),
@@ -81,6 +87,7 @@ impl Config {
                 &crate::compaction::KEEP_DEFAULT.as_secs().to_string(),
             ))?),
             map: std::env::var_os("TENFOUR_MAP").map(PathBuf::from),
+            maps: std::env::var_os("TENFOUR_MAPS").map(PathBuf::from),
         };
         let mut cert = std::env::var_os("TENFOUR_TLS_CERT").map(PathBuf::from);
         let mut key = std::env::var_os("TENFOUR_TLS_KEY").map(PathBuf::from);
@@ -89,7 +96,7 @@ impl Config {
             let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
             match flag.as_str() {
                 "--bind" => config.bind = value()?,
-                "--database" => config.database = value()?.into(),
+                "--database" => config.database = crate::db::Location::parse(&value()?),
                 "--dist" => config.dist = value()?.into(),
                 "--seed" => config.seeds.push(value()?.into()),
                 "--session-ttl" => config.session_ttl = Duration::from_secs(parse_secs(&value()?)?),
@@ -109,6 +116,7 @@ impl Config {
                     config.keep_changes = Duration::from_secs(parse_secs(&value()?)?)
                 }
                 "--map" => config.map = Some(value()?.into()),
+                "--maps" => config.maps = Some(value()?.into()),
                 other => return Err(format!("unknown argument {other:?}")),
             }
         }

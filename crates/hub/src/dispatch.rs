@@ -3,8 +3,8 @@
 //! Each function runs inside the caller's transaction and publishes the changed incident and
 //! units to the change log, so the effect and its cursor commit together.
 
+use crate::db;
 use crate::records;
-use sqlx::SqliteConnection;
 use std::fmt;
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::wire::{
@@ -81,7 +81,7 @@ fn validate(new: &NewIncident, label: Option<String>) -> Result<String, Refusal>
 }
 
 pub async fn create_incident(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     agency_id: i64,
     author: &str,
     new: &NewIncident,
@@ -94,13 +94,14 @@ pub async fn create_incident(
     };
     let year = year_of(now);
     let this_year = format!("{year}-%");
-    let count: i64 = sqlx::query_scalar!(
-        "SELECT COUNT(*) FROM incidents WHERE agency_id = ? AND number LIKE ?",
+    let count: i64 = db::scalar!(
+        tx,
+        fetch_one,
+        _,
+        "SELECT COUNT(*) FROM incidents WHERE agency_id = $1 AND number LIKE $2",
         agency_id,
         this_year
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    )?;
     let cautions: Vec<&str> = new.cautions.iter().map(|c| c.trim()).collect();
     let number = format!("{year}-{:05}", count + 1);
     let priority = i64::from(new.priority);
@@ -108,11 +109,14 @@ pub async fn create_incident(
     let caller_name = new.caller_name.trim();
     let callback = new.callback.trim();
     let cautions_json = serde_json::to_string(&cautions).unwrap_or_else(|_| "[]".into());
-    let incident_id: i64 = sqlx::query_scalar!(
-        r#"INSERT INTO incidents (agency_id, number, nature_code, nature_text, priority,
+    let incident_id: i64 = db::scalar!(
+        tx,
+        fetch_one,
+        _,
+        "INSERT INTO incidents (agency_id, number, nature_code, nature_text, priority,
          address,
             latitude, longitude, caller_name, callback, cautions, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id AS "id!""#,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id AS id",
         agency_id,
         number,
         new.nature_code,
@@ -126,9 +130,7 @@ pub async fn create_incident(
         cautions_json,
         now,
         now
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    )?;
     if let Some(notes) = new.caller_notes.as_deref().filter(|n| !n.trim().is_empty()) {
         insert_note(tx, agency_id, incident_id, "caller", author, notes, now).await?;
     }
@@ -137,7 +139,7 @@ pub async fn create_incident(
 }
 
 async fn insert_note(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     agency_id: i64,
     incident_id: i64,
     source: &str,
@@ -145,9 +147,12 @@ async fn insert_note(
     text: &str,
     now: Millis,
 ) -> Result<i64, sqlx::Error> {
-    let note_id = sqlx::query_scalar!(
-        r#"INSERT INTO notes (agency_id, incident_id, source, author, text, at, received_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id AS "id!""#,
+    let note_id = db::scalar!(
+        tx,
+        fetch_one,
+        _,
+        "INSERT INTO notes (agency_id, incident_id, source, author, text, at, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id AS id",
         agency_id,
         incident_id,
         source,
@@ -155,35 +160,33 @@ async fn insert_note(
         text,
         now,
         now
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "UPDATE incidents SET updated_at = ? WHERE id = ?",
+    )?;
+    db::execute!(
+        tx,
+        "UPDATE incidents SET updated_at = $1 WHERE id = $2",
         now,
         incident_id
-    )
-    .execute(&mut *tx)
-    .await?;
+    )?;
     Ok(note_id)
 }
 
 async fn incident_state(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     agency_id: i64,
     incident_id: i64,
 ) -> Outcome<(String, IncidentState)> {
-    let row = sqlx::query!(
-        "SELECT number, state FROM incidents WHERE agency_id = ? AND id = ?",
+    let row = db::rows!(
+        tx,
+        fetch_optional,
+        (String, String),
+        "SELECT number, state FROM incidents WHERE agency_id = $1 AND id = $2",
         agency_id,
         incident_id
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    )?;
     Ok(match row {
-        Some(row) => Ok((
-            row.number,
-            IncidentState::parse(&row.state).unwrap_or(IncidentState::Active),
+        Some((number, state)) => Ok((
+            number,
+            IncidentState::parse(&state).unwrap_or(IncidentState::Active),
         )),
         None => Err(Refusal::NotFound(format!(
             "there is no incident {incident_id} in your agency"
@@ -192,11 +195,7 @@ async fn incident_state(
 }
 
 /// Refuses changes to an incident that is no longer active.
-async fn active_incident(
-    tx: &mut SqliteConnection,
-    agency_id: i64,
-    incident_id: i64,
-) -> Outcome<String> {
+async fn active_incident(tx: &mut db::Conn, agency_id: i64, incident_id: i64) -> Outcome<String> {
     Ok(match incident_state(tx, agency_id, incident_id).await? {
         Ok((number, IncidentState::Active)) => Ok(number),
         Ok((number, state)) => Err(Refusal::Conflict(format!(
@@ -208,7 +207,7 @@ async fn active_incident(
 }
 
 pub async fn add_caller_note(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     agency_id: i64,
     incident_id: i64,
     author: &str,
@@ -228,7 +227,7 @@ pub async fn add_caller_note(
 }
 
 pub async fn assign(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     agency_id: i64,
     incident_id: i64,
     unit_id: i64,
@@ -265,16 +264,15 @@ pub async fn assign(
             ))));
         }
     }
-    sqlx::query!(
+    db::execute!(
+        tx,
         "INSERT INTO assignments (agency_id, incident_id, unit_id,
-         dispatched_at) VALUES (?, ?, ?, ?)",
+         dispatched_at) VALUES ($1, $2, $3, $4)",
         agency_id,
         incident_id,
         unit_id,
         now
-    )
-    .execute(&mut *tx)
-    .await?;
+    )?;
     set_unit_status(
         tx,
         agency_id,
@@ -284,20 +282,19 @@ pub async fn assign(
         now,
     )
     .await?;
-    sqlx::query!(
-        "UPDATE incidents SET updated_at = ? WHERE id = ?",
+    db::execute!(
+        tx,
+        "UPDATE incidents SET updated_at = $1 WHERE id = $2",
         now,
         incident_id
-    )
-    .execute(&mut *tx)
-    .await?;
+    )?;
     records::publish_incident(tx, agency_id, incident_id).await?;
     records::publish_unit(tx, agency_id, unit_id).await?;
     Ok(Ok(()))
 }
 
 async fn set_unit_status(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     agency_id: i64,
     unit_id: i64,
     status: StatusCode,
@@ -305,35 +302,33 @@ async fn set_unit_status(
     now: Millis,
 ) -> Result<(), sqlx::Error> {
     let status_text = status.as_str();
-    sqlx::query!(
-        "UPDATE units SET status = ?, status_at = ?, incident_id = ? WHERE id = ?",
+    db::execute!(
+        tx,
+        "UPDATE units SET status = $1, status_at = $2, incident_id = $3 WHERE id = $4",
         status_text,
         now,
         incident_id,
         unit_id
-    )
-    .execute(&mut *tx)
-    .await?;
+    )?;
     let status_text = status.as_str();
-    sqlx::query!(
+    db::execute!(
+        tx,
         "INSERT INTO status_events (agency_id, unit_id, incident_id, status, at,
          received_at, outcome)
-         VALUES (?, ?, ?, ?, ?, ?, 'applied')",
+         VALUES ($1, $2, $3, $4, $5, $6, 'applied')",
         agency_id,
         unit_id,
         incident_id,
         status_text,
         now,
         now
-    )
-    .execute(&mut *tx)
-    .await?;
+    )?;
     Ok(())
 }
 
 /// Ends a unit's active assignment on the incident; a unit still on it becomes available.
 pub async fn unassign(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     agency_id: i64,
     incident_id: i64,
     unit_id: i64,
@@ -342,18 +337,16 @@ pub async fn unassign(
     if let Err(refusal) = incident_state(tx, agency_id, incident_id).await? {
         return Ok(Err(refusal));
     }
-    let ended = sqlx::query!(
-        "UPDATE assignments SET cancelled_at = ?
-         WHERE agency_id = ? AND incident_id = ? AND unit_id = ?
+    let ended = db::execute!(
+        tx,
+        "UPDATE assignments SET cancelled_at = $1
+         WHERE agency_id = $2 AND incident_id = $3 AND unit_id = $4
            AND cleared_at IS NULL AND cancelled_at IS NULL",
         now,
         agency_id,
         incident_id,
         unit_id
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    )?;
     if ended == 0 {
         return Ok(Err(Refusal::NotFound(format!(
             "unit {unit_id} has no active assignment on incident {incident_id}"
@@ -365,19 +358,20 @@ pub async fn unassign(
 }
 
 async fn release_unit(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     agency_id: i64,
     unit_id: i64,
     incident_id: i64,
     now: Millis,
 ) -> Result<(), sqlx::Error> {
-    let on_it: Option<i64> = sqlx::query_scalar!(
-        r#"SELECT id AS "id!" FROM units WHERE id = ? AND incident_id = ?"#,
+    let on_it: Option<i64> = db::scalar!(
+        tx,
+        fetch_optional,
+        _,
+        "SELECT id AS id FROM units WHERE id = $1 AND incident_id = $2",
         unit_id,
         incident_id
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    )?;
     if on_it.is_some() {
         set_unit_status(tx, agency_id, unit_id, StatusCode::Available, None, now).await?;
         records::publish_unit(tx, agency_id, unit_id).await?;
@@ -387,7 +381,7 @@ async fn release_unit(
 
 /// Closes or cancels an incident, ending every active assignment on it.
 pub async fn finish(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     agency_id: i64,
     incident_id: i64,
     state: IncidentState,
@@ -398,27 +392,27 @@ pub async fn finish(
     }
     // Its open assignments end with it: cancelled with a cancelled call, cleared otherwise.
     let cancelled = state == IncidentState::Cancelled;
-    let units: Vec<i64> = sqlx::query_scalar!(
+    let units: Vec<i64> = db::scalar!(
+        tx,
+        fetch_all,
+        _,
         "UPDATE assignments
-         SET cancelled_at = CASE WHEN ?1 THEN ?2 ELSE cancelled_at END,
-             cleared_at = CASE WHEN ?1 THEN cleared_at ELSE ?2 END
-         WHERE incident_id = ?3 AND cleared_at IS NULL AND cancelled_at IS NULL
+         SET cancelled_at = CASE WHEN $1 THEN $2 ELSE cancelled_at END,
+             cleared_at = CASE WHEN $1 THEN cleared_at ELSE $2 END
+         WHERE incident_id = $3 AND cleared_at IS NULL AND cancelled_at IS NULL
          RETURNING unit_id",
         cancelled,
         now,
         incident_id
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    )?;
     let state_text = state.as_str();
-    sqlx::query!(
-        "UPDATE incidents SET state = ?, updated_at = ? WHERE id = ?",
+    db::execute!(
+        tx,
+        "UPDATE incidents SET state = $1, updated_at = $2 WHERE id = $3",
         state_text,
         now,
         incident_id
-    )
-    .execute(&mut *tx)
-    .await?;
+    )?;
     for unit_id in units {
         release_unit(tx, agency_id, unit_id, incident_id, now).await?;
     }

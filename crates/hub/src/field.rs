@@ -5,11 +5,11 @@
 //! a retry after a lost reply finds the entry already processed and changes nothing.
 
 use crate::actor::Actor;
+use crate::db;
 use crate::positions;
 use crate::records::{self, Audience, UNIT_COLUMNS, UnitRow};
 use crate::safety;
 use crate::storage;
-use sqlx::{Sqlite, SqliteConnection, Transaction};
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::sync::{self, DeviceState, FirstAnswer, Judgement};
 use tenfour_protocol::wire::{
@@ -58,11 +58,16 @@ pub enum Mode {
 /// Applies a push's entries in order inside `tx`: its results, and whether it changed
 /// anything. After a gap nothing later applies, so order is kept.
 pub async fn apply_push(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut db::Conn,
     push: &Push,
     received_at: Millis,
     mode: Mode,
 ) -> Result<(Vec<EntryResult>, bool), sqlx::Error> {
+    // Pushes of one agency apply one at a time, across hubs too (see `records::lock_head`;
+    // on SQLite this transaction holds the only writer already).
+    if tx.is_postgres() {
+        records::lock_head(tx, push.actor.agency_id).await?;
+    }
     let mut results: Vec<EntryResult> = Vec::with_capacity(push.entries.len());
     let mut changed = false;
     for (entry, action) in push.entries.iter().zip(&push.actions) {
@@ -75,19 +80,20 @@ pub async fn apply_push(
         let (result, cursor) = if mode == Mode::Together {
             process(tx, actor, unit_id, entry, action, received_at).await?
         } else {
-            let mut savepoint = sqlx::Connection::begin(&mut **tx).await?;
-            match process(&mut savepoint, actor, unit_id, entry, action, received_at).await {
+            tx.savepoint("entry").await?;
+            match process(tx, actor, unit_id, entry, action, received_at).await {
                 Ok(processed) => {
-                    savepoint.commit().await?;
+                    tx.release("entry").await?;
                     processed
                 }
                 Err(err) if let Some(refusal) = storage::refusal(&err) => {
-                    savepoint.rollback().await?;
+                    tx.roll_back_to("entry").await?;
+                    tx.release("entry").await?;
                     tracing::warn!(error = %err, entry = %entry.id, "entry refused by a stored-record constraint");
                     let recorded = Recorded {
                         decision: Decision::Rejected(format!("{refusal}; it was not applied")),
                         effect: Effect::default(),
-                        head: records::head(&mut **tx, actor.agency_id).await?,
+                        head: records::head(tx, actor.agency_id).await?,
                         before: None,
                     };
                     record(tx, actor, unit_id, entry, recorded, received_at).await?
@@ -104,7 +110,7 @@ pub async fn apply_push(
 /// Processes one entry (already checked with `OutboxEntry::check`). Returns its result and
 /// the newest cursor it committed, if any.
 async fn process(
-    tx: &mut Transaction<'_, Sqlite>,
+    tx: &mut db::Conn,
     actor: &Actor,
     unit_id: i64,
     entry: &OutboxEntry,
@@ -113,27 +119,25 @@ async fn process(
 ) -> Result<(EntryResult, Option<u64>), sqlx::Error> {
     let agency_id = actor.agency_id;
     // One read for the device's last number, the unit as it stands and the agency's newest
-    // cursor (nothing else writes while this transaction holds the only writer).
-    let found: DeviceAndUnit = sqlx::query_as(&format!(
-        "SELECT {UNIT_COLUMNS},
-                (SELECT last_seq
-         FROM devices WHERE agency_id = ? AND client_id = ?) AS last_seq,
-                (SELECT user_id
-         FROM devices WHERE agency_id = ? AND client_id = ?) AS device_user,
-                (SELECT last_cursor FROM agencies WHERE id = ?) AS head,
-                EXISTS (SELECT 1 FROM processed_entries WHERE entry_id = ?) AS id_used
-         FROM units WHERE agency_id = ? AND id = ?"
-    ))
-    .bind(agency_id)
-    .bind(&entry.client_id)
-    .bind(agency_id)
-    .bind(&entry.client_id)
-    .bind(agency_id)
-    .bind(&entry.id)
-    .bind(agency_id)
-    .bind(unit_id)
-    .fetch_one(&mut **tx)
-    .await?;
+    // cursor (nothing else writes to the agency while this transaction holds its numbering).
+    let found = db::rows!(
+        tx,
+        fetch_one,
+        DeviceAndUnit,
+        &format!(
+            "SELECT {UNIT_COLUMNS},
+                (SELECT last_seq FROM devices WHERE agency_id = $1 AND client_id = $2) AS last_seq,
+                (SELECT user_id FROM devices WHERE agency_id = $1 AND client_id = $2)
+                    AS device_user,
+                (SELECT last_cursor FROM agencies WHERE id = $1) AS head,
+                EXISTS (SELECT 1 FROM processed_entries WHERE entry_id = $3) AS id_used
+             FROM units WHERE agency_id = $1 AND id = $4"
+        ),
+        agency_id,
+        entry.client_id,
+        entry.id,
+        unit_id
+    )?;
     let unit = found.unit.into_unit();
     let device = DeviceState {
         last_seq: found.last_seq.unwrap_or(0) as u64,
@@ -143,19 +147,20 @@ async fn process(
         Judgement::Answer(result) => return Ok((result, None)),
         Judgement::Repeat => {
             let seq = entry.seq as i64;
-            let first = sqlx::query!(
+            let first = db::rows!(
+                tx,
+                fetch_optional,
+                (String, String, Option<String>),
                 "SELECT entry_id, outcome, reason FROM processed_entries
-                 WHERE agency_id = ? AND client_id = ? AND seq = ?",
+                 WHERE agency_id = $1 AND client_id = $2 AND seq = $3",
                 agency_id,
                 entry.client_id,
                 seq
-            )
-            .fetch_optional(&mut **tx)
-            .await?;
-            let first = first.map(|row| FirstAnswer {
-                id: row.entry_id,
-                reason: row.reason,
-                outcome: if row.outcome == "applied" {
+            )?;
+            let first = first.map(|(id, outcome, reason)| FirstAnswer {
+                id,
+                reason,
+                outcome: if outcome == "applied" {
                     Outcome::Applied
                 } else {
                     Outcome::Rejected
@@ -236,7 +241,7 @@ struct Recorded {
 /// Writes down what became of an entry: its outcome, the device's number, the unit heard
 /// from, and the changes it makes visible. Returns its result and the newest cursor.
 async fn record(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     actor: &Actor,
     unit_id: i64,
     entry: &OutboxEntry,
@@ -254,40 +259,48 @@ async fn record(
         Decision::Applied => (Outcome::Applied, None),
         Decision::Rejected(reason) => (Outcome::Rejected, Some(reason)),
     };
-    // The entry's outcome, the device's number and the unit heard from now, in one round
-    // trip to the database thread; the last statement reads the unit back as it now stands.
-    let unit: UnitRow = sqlx::query_as(&format!(
-        "INSERT INTO processed_entries
-         (agency_id, client_id, seq, entry_id, kind, at, received_at, outcome, reason)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?);
-         INSERT INTO devices (agency_id, client_id, user_id, last_seq, last_seen_at)
-         VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (agency_id, client_id)
-         DO UPDATE SET last_seq = excluded.last_seq, last_seen_at = excluded.last_seen_at;
-         UPDATE units SET last_heard_at = ? WHERE id = ? RETURNING {UNIT_COLUMNS};"
-    ))
-    .bind(agency_id)
-    .bind(&entry.client_id)
-    .bind(entry.seq as i64)
-    .bind(&entry.id)
-    .bind(entry.kind.as_str())
-    .bind(entry.at)
-    .bind(received_at)
-    .bind(if outcome == Outcome::Applied {
+    // The entry's outcome, the device's number and the unit heard from now; the last
+    // statement reads the unit back as it now stands.
+    let outcome_text = if outcome == Outcome::Applied {
         "applied"
     } else {
         "rejected"
-    })
-    .bind(&reason)
-    .bind(agency_id)
-    .bind(&entry.client_id)
-    .bind(actor.user_id)
-    .bind(entry.seq as i64)
-    .bind(received_at)
-    .bind(received_at)
-    .bind(unit_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    };
+    db::execute!(
+        tx,
+        "INSERT INTO processed_entries
+         (agency_id, client_id, seq, entry_id, kind, at, received_at, outcome, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        agency_id,
+        entry.client_id,
+        entry.seq as i64,
+        entry.id,
+        entry.kind.as_str(),
+        entry.at,
+        received_at,
+        outcome_text,
+        reason
+    )?;
+    db::execute!(
+        tx,
+        "INSERT INTO devices (agency_id, client_id, user_id, last_seq, last_seen_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (agency_id, client_id)
+         DO UPDATE SET last_seq = excluded.last_seq, last_seen_at = excluded.last_seen_at",
+        agency_id,
+        entry.client_id,
+        actor.user_id,
+        entry.seq as i64,
+        received_at
+    )?;
+    let unit = db::rows!(
+        tx,
+        fetch_one,
+        UnitRow,
+        &format!("UPDATE units SET last_heard_at = $1 WHERE id = $2 RETURNING {UNIT_COLUMNS}"),
+        received_at,
+        unit_id
+    )?;
     let feed = FieldEvent {
         entry_id: entry.id.clone(),
         unit_id,
@@ -371,22 +384,22 @@ struct AssignmentRow {
 }
 
 async fn acknowledge(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     actor: &Actor,
     unit_id: i64,
     entry: &OutboxEntry,
     p: &AcknowledgePayload,
     received_at: Millis,
 ) -> Result<(Decision, Effect), sqlx::Error> {
-    let assignment: Option<AssignmentRow> = sqlx::query_as!(
+    let assignment: Option<AssignmentRow> = db::rows!(
+        tx,
+        fetch_optional,
         AssignmentRow,
         "SELECT incident_id, unit_id, cleared_at, cancelled_at FROM assignments
-         WHERE id = ? AND agency_id = ?",
+         WHERE id = $1 AND agency_id = $2",
         p.assignment_id,
         actor.agency_id
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    )?;
     let Some(a) = assignment else {
         let reason = format!(
             "assignment {} does not exist in your agency",
@@ -411,24 +424,21 @@ async fn acknowledge(
         let reason = "this assignment was already cleared".into();
         return Ok((Decision::Rejected(reason), effect));
     }
-    sqlx::query!(
-        "UPDATE assignments SET acknowledged_at = COALESCE(acknowledged_at, ?) WHERE id = ?",
+    db::execute!(
+        tx,
+        "UPDATE assignments SET acknowledged_at = COALESCE(acknowledged_at, $1) WHERE id = $2",
         entry.at,
         p.assignment_id
-    )
-    .execute(&mut *tx)
-    .await?;
+    )?;
     // The unit moves to acknowledged only if it is still waiting on this very assignment.
-    let moved = sqlx::query!(
-        "UPDATE units SET status = 'acknowledged', status_at = ?
-         WHERE id = ? AND status = 'dispatched' AND incident_id = ?",
+    let moved = db::execute!(
+        tx,
+        "UPDATE units SET status = 'acknowledged', status_at = $1
+         WHERE id = $2 AND status = 'dispatched' AND incident_id = $3",
         entry.at,
         unit_id,
         a.incident_id
-    )
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
+    )?;
     if moved > 0 {
         let event = StatusEvent {
             agency_id: actor.agency_id,
@@ -458,46 +468,37 @@ struct StatusEvent<'a> {
     rejection: Option<String>,
 }
 
-const INSERT_STATUS_EVENT: &str = "INSERT INTO status_events
-     (agency_id, unit_id, incident_id, status, at, received_at, latitude, longitude,
-      accuracy_m, entry_id, outcome, reason)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);";
-
 impl StatusEvent<'_> {
-    /// Binds the arguments of `INSERT_STATUS_EVENT`, which must open `query`'s SQL.
-    fn bind<'q>(
-        &self,
-        query: sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
-    ) -> sqlx::query::Query<'q, Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    async fn insert(&self, tx: &mut db::Conn) -> Result<(), sqlx::Error> {
         let outcome = match self.rejection {
             Some(_) => "rejected",
             None => "applied",
         };
-        query
-            .bind(self.agency_id)
-            .bind(self.unit_id)
-            .bind(self.incident_id)
-            .bind(self.status.as_str())
-            .bind(self.entry.at)
-            .bind(self.received_at)
-            .bind(self.location.map(|l| l.latitude))
-            .bind(self.location.map(|l| l.longitude))
-            .bind(self.location.and_then(|l| l.accuracy_m))
-            .bind(self.entry.id.clone())
-            .bind(outcome)
-            .bind(self.rejection.clone())
-    }
-
-    async fn insert(&self, tx: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-        self.bind(sqlx::query(INSERT_STATUS_EVENT))
-            .execute(tx)
-            .await?;
+        db::execute!(
+            tx,
+            "INSERT INTO status_events
+             (agency_id, unit_id, incident_id, status, at, received_at, latitude, longitude,
+              accuracy_m, entry_id, outcome, reason)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            self.agency_id,
+            self.unit_id,
+            self.incident_id,
+            self.status.as_str(),
+            self.entry.at,
+            self.received_at,
+            self.location.map(|l| l.latitude),
+            self.location.map(|l| l.longitude),
+            self.location.and_then(|l| l.accuracy_m),
+            self.entry.id,
+            outcome,
+            self.rejection
+        )?;
         Ok(())
     }
 }
 
 async fn status(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     actor: &Actor,
     unit: &Unit,
     entry: &OutboxEntry,
@@ -559,43 +560,41 @@ async fn status(
         return Ok((Decision::Rejected(reason), effect));
     }
 
-    // The history, the unit and its assignments in one round trip to the database thread.
-    let mut sql = String::from(INSERT_STATUS_EVENT);
-    sql.push_str("UPDATE units SET status = ?, status_at = ?, incident_id = ? WHERE id = ?;");
+    // The history, the unit and its assignments.
+    event.insert(tx).await?;
     let new_incident = incident_id.filter(|_| p.status.is_committed());
-    let acknowledges = incident_id.filter(|_| p.status == StatusCode::Acknowledged);
-    if acknowledges.is_some() {
-        sql.push_str(
-            "UPDATE assignments SET acknowledged_at = COALESCE(acknowledged_at, ?)
-             WHERE incident_id = ? AND unit_id = ? AND cleared_at IS NULL
-         AND cancelled_at IS NULL;",
-        );
+    db::execute!(
+        tx,
+        "UPDATE units SET status = $1, status_at = $2, incident_id = $3 WHERE id = $4",
+        p.status.as_str(),
+        entry.at,
+        new_incident,
+        unit_id
+    )?;
+    if let Some(incident) = incident_id.filter(|_| p.status == StatusCode::Acknowledged) {
+        db::execute!(
+            tx,
+            "UPDATE assignments SET acknowledged_at = COALESCE(acknowledged_at, $1)
+             WHERE incident_id = $2 AND unit_id = $3 AND cleared_at IS NULL
+               AND cancelled_at IS NULL",
+            entry.at,
+            incident,
+            unit_id
+        )?;
     }
     if !p.status.is_committed() {
         // Available or out of service: the unit is done with whatever it was on.
-        sql.push_str(
-            "UPDATE assignments SET cleared_at = ?
-             WHERE unit_id = ? AND cleared_at IS NULL AND cancelled_at IS NULL
-             RETURNING incident_id;",
-        );
-    }
-    let mut query = event
-        .bind(sqlx::query(&sql))
-        .bind(p.status.as_str())
-        .bind(entry.at)
-        .bind(new_incident)
-        .bind(unit_id);
-    if let Some(incident) = acknowledges {
-        query = query.bind(entry.at).bind(incident).bind(unit_id);
-    }
-    if !p.status.is_committed() {
-        query = query.bind(entry.at).bind(unit_id);
-    }
-    let cleared = query.fetch_all(&mut *tx).await?;
-    if !p.status.is_committed() {
-        for row in cleared {
-            effect.touched.push(sqlx::Row::try_get::<i64, _>(&row, 0)?);
-        }
+        let cleared = db::scalar!(
+            tx,
+            fetch_all,
+            i64,
+            "UPDATE assignments SET cleared_at = $1
+             WHERE unit_id = $2 AND cleared_at IS NULL AND cancelled_at IS NULL
+             RETURNING incident_id",
+            entry.at,
+            unit_id
+        )?;
+        effect.touched.extend(cleared);
     } else if let Some(incident) = incident_id {
         effect.touched.push(incident);
     }
@@ -605,23 +604,24 @@ async fn status(
 }
 
 async fn incident_exists(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     agency_id: i64,
     incident_id: i64,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1
-         FROM incidents WHERE id = ? AND agency_id = ?) AS "exists!: bool""#,
+    db::scalar!(
+        tx,
+        fetch_one,
+        bool,
+        "SELECT EXISTS (SELECT 1
+         FROM incidents WHERE id = $1 AND agency_id = $2)",
         incident_id,
         agency_id
     )
-    .fetch_one(&mut *tx)
-    .await
 }
 
 /// Why a status press cannot apply, in words for the responder; `None` when it can.
 async fn status_refusal(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     agency_id: i64,
     unit_id: i64,
     unit: &Unit,
@@ -641,16 +641,17 @@ async fn status_refusal(
             unit.callsign
         )));
     };
-    let active: Option<i64> = sqlx::query_scalar!(
-        r#"SELECT id AS "id!"
-         FROM assignments WHERE agency_id = ? AND incident_id = ? AND unit_id = ?
-           AND cleared_at IS NULL AND cancelled_at IS NULL"#,
+    let active: Option<i64> = db::scalar!(
+        tx,
+        fetch_optional,
+        _,
+        "SELECT id AS id
+         FROM assignments WHERE agency_id = $1 AND incident_id = $2 AND unit_id = $3
+           AND cleared_at IS NULL AND cancelled_at IS NULL",
         agency_id,
         incident,
         unit_id
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    )?;
     Ok(active.is_none().then(|| {
         format!(
             "{} is no longer assigned to this incident (dispatch may have cancelled it)",
@@ -660,7 +661,7 @@ async fn status_refusal(
 }
 
 async fn field_note(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     actor: &Actor,
     unit_id: i64,
     callsign: &str,
@@ -673,15 +674,16 @@ async fn field_note(
         text: Some(p.text.clone()),
         ..Effect::default()
     };
-    let assigned: Option<i64> = sqlx::query_scalar!(
-        r#"SELECT a.id AS "id!" FROM assignments a JOIN incidents i ON i.id = a.incident_id
-         WHERE i.agency_id = ? AND a.incident_id = ? AND a.unit_id = ? LIMIT 1"#,
+    let assigned: Option<i64> = db::scalar!(
+        tx,
+        fetch_optional,
+        _,
+        "SELECT a.id AS id FROM assignments a JOIN incidents i ON i.id = a.incident_id
+         WHERE i.agency_id = $1 AND a.incident_id = $2 AND a.unit_id = $3 LIMIT 1",
         actor.agency_id,
         p.incident_id,
         unit_id
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    )?;
     if assigned.is_none() {
         effect.incident_id = None;
         let reason =
@@ -689,10 +691,13 @@ async fn field_note(
         return Ok((Decision::Rejected(reason), effect));
     }
     let author_name = format!("{callsign} ({})", actor.display_name);
-    let note_id = sqlx::query_scalar!(
-        r#"INSERT INTO notes (agency_id, incident_id, source, author, unit_id, text,
+    let note_id = db::scalar!(
+        tx,
+        fetch_one,
+        _,
+        "INSERT INTO notes (agency_id, incident_id, source, author, unit_id, text,
          at, received_at, entry_id)
-         VALUES (?, ?, 'field', ?, ?, ?, ?, ?, ?) RETURNING id AS "id!""#,
+         VALUES ($1, $2, 'field', $3, $4, $5, $6, $7, $8) RETURNING id AS id",
         actor.agency_id,
         p.incident_id,
         author_name,
@@ -701,23 +706,20 @@ async fn field_note(
         entry.at,
         received_at,
         entry.id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "UPDATE incidents SET updated_at = ? WHERE id = ?",
+    )?;
+    db::execute!(
+        tx,
+        "UPDATE incidents SET updated_at = $1 WHERE id = $2",
         received_at,
         p.incident_id
-    )
-    .execute(&mut *tx)
-    .await?;
+    )?;
     effect.notes.push((p.incident_id, note_id));
     Ok((Decision::Applied, effect))
 }
 
 /// The crew is OK: the unit's check-in timer starts again from the press.
 async fn check_in(
-    tx: &mut SqliteConnection,
+    tx: &mut db::Conn,
     unit: &Unit,
     entry: &OutboxEntry,
 ) -> Result<(Decision, Effect), sqlx::Error> {
@@ -734,13 +736,13 @@ async fn check_in(
         );
         return Ok((Decision::Rejected(reason), effect));
     }
-    sqlx::query!(
-        "UPDATE units SET last_check_in_at = MAX(COALESCE(last_check_in_at, 0), ?)
-         WHERE id = ?",
+    db::execute!(
+        tx,
+        "UPDATE units SET last_check_in_at = CASE
+             WHEN last_check_in_at > $1 THEN last_check_in_at ELSE $1 END
+         WHERE id = $2",
         entry.at,
         unit.id
-    )
-    .execute(&mut *tx)
-    .await?;
+    )?;
     Ok((Decision::Applied, effect))
 }

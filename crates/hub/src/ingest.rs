@@ -8,9 +8,9 @@
 //! push that cannot apply never fails the others.
 
 use crate::clock::now_ms;
+use crate::db;
 use crate::field::{self, Push};
 use crate::live::Live;
-use sqlx::SqlitePool;
 use std::sync::Arc;
 use tenfour_protocol::wire::EntryResult;
 use tokio::sync::{mpsc, oneshot};
@@ -30,7 +30,7 @@ pub struct Ingest {
 
 impl Ingest {
     /// Starts the ingest task; it ends when the last handle is dropped.
-    pub fn start(writer: SqlitePool, reader: SqlitePool, live: Arc<Live>) -> Ingest {
+    pub fn start(writer: db::Pool, reader: db::Pool, live: Arc<Live>) -> Ingest {
         let (queue, waiting) = mpsc::channel(QUEUE);
         tokio::spawn(run(waiting, writer, reader, live));
         Ingest { queue }
@@ -49,8 +49,8 @@ impl Ingest {
 
 async fn run(
     mut waiting: mpsc::Receiver<(Push, oneshot::Sender<Answer>)>,
-    writer: SqlitePool,
-    reader: SqlitePool,
+    writer: db::Pool,
+    reader: db::Pool,
     live: Arc<Live>,
 ) {
     while let Some(first) = waiting.recv().await {
@@ -99,7 +99,7 @@ async fn run(
 /// Applies the pushes in one transaction: each push's results and whether it changed
 /// anything.
 async fn apply(
-    writer: &SqlitePool,
+    writer: &db::Pool,
     pushes: &[Push],
 ) -> Result<Vec<(Vec<EntryResult>, bool)>, sqlx::Error> {
     let received_at = now_ms();
@@ -116,7 +116,7 @@ async fn apply(
 /// records refuse is recorded as rejected rather than failing the push (see
 /// `field::Mode::Guarded`).
 async fn apply_alone(
-    writer: &SqlitePool,
+    writer: &db::Pool,
     push: &Push,
 ) -> Result<(Vec<EntryResult>, bool), sqlx::Error> {
     let mut tx = writer.begin().await?;

@@ -97,7 +97,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let db = db::open(&config.database)
         .await
         .map_err(|source| StartError::Database {
-            path: config.database.display().to_string(),
+            path: config.database.to_string(),
             source,
         })?;
     let mut seeds = Vec::new();
@@ -168,11 +168,15 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         session_ttl: config.session_ttl,
         https: tls.is_some() || config.behind_tls_proxy,
         behind_tls_proxy: config.behind_tls_proxy,
-        maps: std::sync::Arc::new(maps::Packs::new(config.map.clone(), &config.database)),
+        maps: std::sync::Arc::new(maps::Packs::new(
+            config.map.clone(),
+            config.maps.clone(),
+            &config.database,
+        )),
         shutdown: shutdown.clone(),
     });
 
-    tracing::info!(%addr, database = %config.database.display(), dist = %config.dist.display(), "hub started");
+    tracing::info!(%addr, database = %config.database, dist = %config.dist.display(), "hub started");
     let mut out = std::io::stdout().lock();
     // A closed stdout must not stop the hub: the line is a convenience for scripts.
     if config.demo {

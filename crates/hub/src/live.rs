@@ -7,9 +7,9 @@
 //! of their own, told first: with thousands of units listening, the boards are served before
 //! the fleet (an emergency's alarm does not wait behind 2,000 responders' copies of it).
 
+use crate::db;
 use crate::records::{self, View};
 use axum::body::Bytes;
-use sqlx::SqlitePool;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::watch;
@@ -74,13 +74,13 @@ impl Live {
     /// The agency's tail, created empty at the current head when first needed.
     async fn agency_or_start(
         &self,
-        db: &SqlitePool,
+        db: &db::Pool,
         agency_id: i64,
     ) -> Result<Arc<AgencyTail>, sqlx::Error> {
         if let Some(tail) = self.agency(agency_id) {
             return Ok(tail);
         }
-        let head = records::head(db, agency_id).await? as u64;
+        let head = records::head(&mut db.acquire().await?, agency_id).await? as u64;
         let mut agencies = self.agencies.lock().unwrap_or_else(|e| e.into_inner());
         Ok(agencies
             .entry(agency_id)
@@ -103,7 +103,7 @@ impl Live {
     /// are woken first).
     pub async fn subscribe(
         &self,
-        db: &SqlitePool,
+        db: &db::Pool,
         agency_id: i64,
         view: View,
     ) -> Result<watch::Receiver<u64>, sqlx::Error> {
@@ -116,7 +116,7 @@ impl Live {
 
     /// Call after a transaction that recorded changes has committed: reads the new changes
     /// once into the tail and wakes the agency's streams.
-    pub async fn publish(&self, db: &SqlitePool, agency_id: i64) {
+    pub async fn publish(&self, db: &db::Pool, agency_id: i64) {
         let Some(agency) = self.agency(agency_id) else {
             return; // nobody has ever listened: the database has it all
         };
@@ -127,14 +127,18 @@ impl Live {
             .unwrap_or_else(|e| e.into_inner())
             .last;
         let after = last as i64;
-        let rows = sqlx::query!(
-            "SELECT cursor, audience, units, body FROM changes
-             WHERE agency_id = ? AND cursor > ? ORDER BY cursor",
-            agency_id,
-            after
-        )
-        .fetch_all(db)
-        .await;
+        let rows = match db.acquire().await {
+            Ok(mut conn) => db::rows!(
+                conn,
+                fetch_all,
+                (i64, String, String, String),
+                "SELECT cursor, audience, units, body FROM changes
+                 WHERE agency_id = $1 AND cursor > $2 ORDER BY cursor",
+                agency_id,
+                after
+            ),
+            Err(err) => Err(err),
+        };
         let rows = match rows {
             Ok(rows) => rows,
             Err(err) => {
@@ -144,14 +148,14 @@ impl Live {
         };
         let newest = {
             let mut tail = agency.changes.write().unwrap_or_else(|e| e.into_inner());
-            for row in rows {
-                let cursor = row.cursor as u64;
+            for (cursor, audience, units, body) in rows {
+                let cursor = cursor as u64;
                 tail.last = cursor;
                 tail.rows.push_back(Row {
                     cursor,
-                    audience: row.audience,
-                    units: row.units,
-                    frame: change_frame(cursor, &row.body),
+                    audience,
+                    units,
+                    frame: change_frame(cursor, &body),
                 });
             }
             while tail.rows.len() > TAIL {

@@ -31,12 +31,21 @@ pub struct Pack {
 
 impl Packs {
     /// Uploaded packs live in `maps/` beside the database.
-    pub fn new(default: Option<PathBuf>, database: &Path) -> Packs {
-        let folder = database
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .join("maps");
+    /// Uploaded packs are kept in `folder`, if given; else in `maps/` beside a SQLite
+    /// database, or in `data/maps/` under the working folder with PostgreSQL.
+    pub fn new(
+        default: Option<PathBuf>,
+        folder: Option<PathBuf>,
+        database: &crate::db::Location,
+    ) -> Packs {
+        let folder = folder.unwrap_or_else(|| match database.file() {
+            Some(file) => file
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .join("maps"),
+            None => Path::new("data").join("maps"),
+        });
         Packs { default, folder }
     }
 

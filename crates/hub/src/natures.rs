@@ -1,18 +1,20 @@
 //! An agency's incident natures: the codes the new-incident form offers, each with a label
 //! and a default priority. An agency that has not edited them has the common list.
 
-use sqlx::SqliteConnection;
+use crate::db;
 use tenfour_protocol::admin::Nature;
 use tenfour_protocol::natures::NATURES;
 
 /// The agency's incident natures; an agency that has none yet gets the common list.
-pub async fn list(conn: &mut SqliteConnection, agency_id: i64) -> Result<Vec<Nature>, sqlx::Error> {
-    let rows = sqlx::query!(
-        "SELECT code, text, default_priority FROM natures WHERE agency_id = ? ORDER BY rowid",
+pub async fn list(conn: &mut db::Conn, agency_id: i64) -> Result<Vec<Nature>, sqlx::Error> {
+    let rows = db::rows!(
+        conn,
+        fetch_all,
+        (String, String, i64),
+        // In the order they were first saved (PostgreSQL's table has a `rowid` column too).
+        "SELECT code, text, default_priority FROM natures WHERE agency_id = $1 ORDER BY rowid",
         agency_id
-    )
-    .fetch_all(conn)
-    .await?;
+    )?;
     if rows.is_empty() {
         return Ok(NATURES
             .iter()
@@ -25,17 +27,17 @@ pub async fn list(conn: &mut SqliteConnection, agency_id: i64) -> Result<Vec<Nat
     }
     Ok(rows
         .into_iter()
-        .map(|row| Nature {
-            code: row.code,
-            label: row.text,
-            default_priority: row.default_priority.clamp(1, 5) as u8,
+        .map(|(code, label, priority)| Nature {
+            code,
+            label,
+            default_priority: priority.clamp(1, 5) as u8,
         })
         .collect())
 }
 
 /// The label of `code` among the agency's natures.
 pub async fn label(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     code: &str,
 ) -> Result<Option<String>, sqlx::Error> {

@@ -3,7 +3,7 @@
 //! Every function takes the caller's agency: no query here reaches another agency's rows.
 
 use crate::clock::now_ms;
-use sqlx::SqliteConnection;
+use crate::db;
 use tenfour_protocol::StatusCode;
 use tenfour_protocol::wire::{
     Assignment, Change, ChangeBody, Fix, Incident, IncidentNote, IncidentState, Note, NoteSource,
@@ -97,38 +97,35 @@ impl UnitRow {
 pub const UNIT_COLUMNS: &str = "id, callsign, kind, status, incident_id, status_at, last_heard_at, retired_at IS NOT NULL AS retired, check_in_due_at, check_in_warn_at, latitude, longitude, accuracy_m, position_at";
 
 pub async fn load_unit(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     unit_id: i64,
 ) -> Result<Option<Unit>, sqlx::Error> {
-    let row: Option<UnitRow> = sqlx::query_as!(
+    let row: Option<UnitRow> = db::rows!(
+        conn,
+        fetch_optional,
         UnitRow,
-        r#"SELECT id AS "id!", callsign, kind, status, incident_id, status_at, last_heard_at,
-         retired_at IS NOT NULL AS "retired!: bool", check_in_due_at, check_in_warn_at,
+        "SELECT id AS id, callsign, kind, status, incident_id, status_at, last_heard_at,
+         retired_at IS NOT NULL AS retired, check_in_due_at, check_in_warn_at,
          latitude, longitude, accuracy_m,
-         position_at FROM units WHERE agency_id = ? AND id = ?"#,
+         position_at FROM units WHERE agency_id = $1 AND id = $2",
         agency_id,
         unit_id
-    )
-    .fetch_optional(conn)
-    .await?;
+    )?;
     Ok(row.map(UnitRow::into_unit))
 }
 
-pub async fn load_units(
-    conn: &mut SqliteConnection,
-    agency_id: i64,
-) -> Result<Vec<Unit>, sqlx::Error> {
-    let rows: Vec<UnitRow> = sqlx::query_as!(
+pub async fn load_units(conn: &mut db::Conn, agency_id: i64) -> Result<Vec<Unit>, sqlx::Error> {
+    let rows: Vec<UnitRow> = db::rows!(
+        conn,
+        fetch_all,
         UnitRow,
-        r#"SELECT id AS "id!", callsign, kind, status, incident_id, status_at, last_heard_at,
-         retired_at IS NOT NULL AS "retired!: bool", check_in_due_at, check_in_warn_at,
+        "SELECT id AS id, callsign, kind, status, incident_id, status_at, last_heard_at,
+         retired_at IS NOT NULL AS retired, check_in_due_at, check_in_warn_at,
          latitude, longitude, accuracy_m,
-         position_at FROM units WHERE agency_id = ? ORDER BY callsign"#,
+         position_at FROM units WHERE agency_id = $1 ORDER BY callsign",
         agency_id
-    )
-    .fetch_all(conn)
-    .await?;
+    )?;
     Ok(rows.into_iter().map(UnitRow::into_unit).collect())
 }
 
@@ -147,39 +144,41 @@ impl NoteRow {
 }
 
 pub async fn load_incident(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     incident_id: i64,
 ) -> Result<Option<Incident>, sqlx::Error> {
-    let row: Option<IncidentRow> = sqlx::query_as!(IncidentRow,
-r#"SELECT id AS "id!", number, nature_code, nature_text, priority, address, latitude, longitude,
+    let row: Option<IncidentRow> = db::rows!(
+        conn,
+        fetch_optional,
+        IncidentRow,
+        "SELECT id AS id, number, nature_code, nature_text, priority, address, latitude, longitude,
                 caller_name, callback, cautions, state, created_at, updated_at
-         FROM incidents WHERE agency_id = ? AND id = ?"#,
-agency_id,
-incident_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+         FROM incidents WHERE agency_id = $1 AND id = $2",
+        agency_id,
+        incident_id
+    )?;
     let Some(row) = row else {
         return Ok(None);
     };
-    let notes: Vec<NoteRow> = sqlx::query_as!(
+    let notes: Vec<NoteRow> = db::rows!(
+        conn,
+        fetch_all,
         NoteRow,
-        r#"SELECT id AS "id!", source, author, unit_id, text, at, received_at
-         FROM notes WHERE incident_id = ? ORDER BY at, id"#,
+        "SELECT id AS id, source, author, unit_id, text, at, received_at
+         FROM notes WHERE incident_id = $1 ORDER BY at, id",
         incident_id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let assignments: Vec<AssignmentRow> = sqlx::query_as!(
+    )?;
+    let assignments: Vec<AssignmentRow> = db::rows!(
+        conn,
+        fetch_all,
         AssignmentRow,
-        r#"SELECT a.id AS "id!", a.unit_id, u.callsign, a.dispatched_at, a.acknowledged_at,
+        "SELECT a.id AS id, a.unit_id, u.callsign, a.dispatched_at, a.acknowledged_at,
          a.cleared_at, a.cancelled_at
          FROM assignments a JOIN units u ON u.id = a.unit_id
-         WHERE a.incident_id = ? ORDER BY a.id"#,
+         WHERE a.incident_id = $1 ORDER BY a.id",
         incident_id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    )?;
     Ok(Some(Incident {
         id: row.id,
         number: row.number,
@@ -224,31 +223,52 @@ pub enum Audience {
 /// Gives the change the agency's next cursor and stores it. Call inside the transaction
 /// that made the change, so the change and its number commit together.
 pub async fn record_change(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     audience: Audience,
     body: ChangeBody,
 ) -> Result<u64, sqlx::Error> {
-    let head = head(&mut *conn, agency_id).await?;
+    let head = lock_head(conn, agency_id).await?;
     record_changes_after(conn, agency_id, head, vec![(audience, body)]).await
 }
 
+/// Takes the agency's change numbering for this transaction and reads its newest cursor.
+///
+/// On SQLite the transaction already holds the only writer. On PostgreSQL several hubs write
+/// at once: the row lock taken here makes another hub's transaction for the same agency wait
+/// until this one commits, so each reads what the other wrote (the device's last number, the
+/// head) and no number is given twice or skipped.
+pub async fn lock_head(conn: &mut db::Conn, agency_id: i64) -> Result<i64, sqlx::Error> {
+    if conn.is_postgres() {
+        db::scalar!(
+            conn,
+            fetch_one,
+            i64,
+            "UPDATE agencies SET last_cursor = last_cursor WHERE id = $1 RETURNING last_cursor",
+            agency_id
+        )
+    } else {
+        head(conn, agency_id).await
+    }
+}
+
 /// The agency's newest change cursor, read once here for every caller.
-pub async fn head<'e>(
-    conn: impl sqlx::SqliteExecutor<'e>,
-    agency_id: i64,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!("SELECT last_cursor FROM agencies WHERE id = ?", agency_id)
-        .fetch_one(conn)
-        .await
+pub async fn head(conn: &mut db::Conn, agency_id: i64) -> Result<i64, sqlx::Error> {
+    db::scalar!(
+        conn,
+        fetch_one,
+        i64,
+        "SELECT last_cursor FROM agencies WHERE id = $1",
+        agency_id
+    )
 }
 
 /// Numbers changes in order after `head`, which the caller read in this transaction, and
-/// stores them in one round trip to the database thread; returns the last cursor. Should
+/// stores them in one insert; returns the last cursor. Should
 /// the head have moved meanwhile, the cursor update matches no row and the insert collides
 /// with the changes already numbered, so the transaction fails rather than reuse a number.
 pub async fn record_changes_after(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     head: i64,
     changes: Vec<(Audience, ChangeBody)>,
@@ -257,14 +277,6 @@ pub async fn record_changes_after(
         return Ok(head as u64);
     }
     let last = head as u64 + changes.len() as u64;
-    let mut statements = sqlx::QueryBuilder::new("UPDATE agencies SET last_cursor = ");
-    statements
-        .push_bind(last as i64)
-        .push(" WHERE id = ")
-        .push_bind(agency_id)
-        .push(" AND last_cursor = ")
-        .push_bind(head)
-        .push("; INSERT INTO changes (agency_id, cursor, audience, units, kind, record_id, recorded_at, body) ");
     let mut rows = Vec::with_capacity(changes.len());
     for (offset, (audience, body)) in changes.into_iter().enumerate() {
         let cursor = head as u64 + 1 + offset as u64;
@@ -280,23 +292,36 @@ pub async fn record_changes_after(
         let (kind, record_id) = record_of(&body);
         let body = serde_json::to_string(&Change { cursor, body })
             .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        rows.push((cursor, audience, units, kind, record_id, body));
+        rows.push((cursor as i64, audience, units, kind, record_id, body));
     }
+    db::execute!(
+        conn,
+        "UPDATE agencies SET last_cursor = $1 WHERE id = $2 AND last_cursor = $3",
+        last as i64,
+        agency_id,
+        head
+    )?;
     let recorded_at = now_ms();
-    statements.push_values(
-        rows,
-        |mut row, (cursor, audience, units, kind, record_id, body)| {
-            row.push_bind(agency_id)
-                .push_bind(cursor as i64)
-                .push_bind(audience)
-                .push_bind(units)
-                .push_bind(kind)
-                .push_bind(record_id)
-                .push_bind(recorded_at)
-                .push_bind(body);
-        },
-    );
-    statements.build().execute(&mut *conn).await?;
+    db::on!(conn, c => {
+        let mut insert = sqlx::QueryBuilder::new(
+            "INSERT INTO changes (agency_id, cursor, audience, units, kind, record_id, \
+             recorded_at, body) ",
+        );
+        insert.push_values(
+            &rows,
+            |mut row, (cursor, audience, units, kind, record_id, body)| {
+                row.push_bind(agency_id)
+                    .push_bind(*cursor)
+                    .push_bind(*audience)
+                    .push_bind(units)
+                    .push_bind(*kind)
+                    .push_bind(*record_id)
+                    .push_bind(recorded_at)
+                    .push_bind(body);
+            },
+        );
+        insert.build().execute(&mut *c).await.map(|done| done.rows_affected())
+    })?;
     Ok(last)
 }
 
@@ -320,7 +345,7 @@ const FIELD_EVENT: &str = "field_event";
 
 /// Records the incident as it now stands, for dispatchers and every unit ever assigned.
 pub async fn publish_incident(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     incident_id: i64,
 ) -> Result<u64, sqlx::Error> {
@@ -330,7 +355,7 @@ pub async fn publish_incident(
 
 /// The incident as it now stands, addressed to dispatchers and every unit ever assigned.
 pub async fn incident_change(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     incident_id: i64,
 ) -> Result<(Audience, ChangeBody), sqlx::Error> {
@@ -345,7 +370,7 @@ pub async fn incident_change(
 
 /// Records a note added to an incident, by itself, for those who see the incident.
 pub async fn publish_note(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     incident_id: i64,
     note_id: i64,
@@ -357,27 +382,28 @@ pub async fn publish_note(
 /// A note as a change of its own, addressed like its incident (dispatchers and every unit
 /// ever assigned).
 pub async fn note_change(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     incident_id: i64,
     note_id: i64,
 ) -> Result<(Audience, ChangeBody), sqlx::Error> {
-    let note = sqlx::query_as!(
+    let note = db::rows!(
+        conn,
+        fetch_one,
         NoteRow,
-        r#"SELECT id AS "id!", source, author, unit_id, text, at, received_at
-         FROM notes WHERE agency_id = ? AND incident_id = ? AND id = ?"#,
+        "SELECT id AS id, source, author, unit_id, text, at, received_at
+         FROM notes WHERE agency_id = $1 AND incident_id = $2 AND id = $3",
         agency_id,
         incident_id,
         note_id
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let units: Vec<i64> = sqlx::query_scalar!(
-        "SELECT DISTINCT unit_id FROM assignments WHERE incident_id = ? ORDER BY unit_id",
+    )?;
+    let units: Vec<i64> = db::scalar!(
+        conn,
+        fetch_all,
+        _,
+        "SELECT DISTINCT unit_id FROM assignments WHERE incident_id = $1 ORDER BY unit_id",
         incident_id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    )?;
     Ok((
         Audience::Units(units),
         ChangeBody::Note(IncidentNote {
@@ -389,7 +415,7 @@ pub async fn note_change(
 
 /// Records the unit as it now stands, for everyone in the agency.
 pub async fn publish_unit(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     unit_id: i64,
 ) -> Result<u64, sqlx::Error> {
@@ -410,19 +436,20 @@ pub struct Page {
 
 /// `unit`: `None` for dispatchers (everything), `Some(unit)` for a responder's view.
 pub async fn changes_after(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     view: View,
     since: u64,
     limit: u32,
 ) -> Result<Page, sqlx::Error> {
-    let head: i64 = sqlx::query_scalar!(
+    let head: i64 = db::scalar!(
+        conn,
+        fetch_one,
+        _,
         "SELECT last_cursor
-         FROM agencies WHERE id = ?",
+         FROM agencies WHERE id = $1",
         agency_id
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    )?;
     let head = head as u64;
     let (everything, unit_marker) = match view {
         View::Everything => (true, String::new()),
@@ -430,25 +457,26 @@ pub async fn changes_after(
         View::Unit(None) => (false, "-".to_owned()),
     };
     let (after, up_to, rows_wanted) = (since as i64, head as i64, i64::from(limit) + 1);
-    let rows = sqlx::query!(
+    let rows = db::rows!(
+        conn,
+        fetch_all,
+        (i64, String),
         "SELECT cursor, body FROM changes
-         WHERE agency_id = ? AND cursor > ? AND cursor <= ?
-           AND (? OR audience = 'all' OR (audience = 'units' AND instr(units, ?) > 0))
-         ORDER BY cursor LIMIT ?",
+         WHERE agency_id = $1 AND cursor > $2 AND cursor <= $3
+           AND ($4 OR audience = 'all' OR (audience = 'units' AND units LIKE '%' || $5 || '%'))
+         ORDER BY cursor LIMIT $6",
         agency_id,
         after,
         up_to,
         everything,
         unit_marker,
         rows_wanted
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    )?;
     let more = rows.len() > limit as usize;
     let bodies: Vec<(u64, String)> = rows
         .into_iter()
         .take(limit as usize)
-        .map(|row| (row.cursor as u64, row.body))
+        .map(|(cursor, body)| (cursor as u64, body))
         .collect();
     let cursor = if more {
         bodies.last().map_or(since, |(c, _)| *c)
@@ -474,31 +502,34 @@ pub const SNAPSHOT_FEED: i64 = 1_000;
 /// from there. Each copy keeps the cursor of the change that wrote it, so a device that
 /// holds a newer one keeps it.
 pub async fn snapshot(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     view: View,
     now: tenfour_protocol::wire::Millis,
 ) -> Result<Page, sqlx::Error> {
-    let head = head(&mut *conn, agency_id).await? as u64;
+    let head = head(conn, agency_id).await? as u64;
     let (everything, unit_marker) = match view {
         View::Everything => (true, String::new()),
         View::Unit(Some(unit)) => (false, format!(",{unit},")),
         View::Unit(None) => (false, "-".to_owned()),
     };
     let cutoff = now - tenfour_protocol::sync::CLOSED_KEPT_MS;
-    let rows = sqlx::query!(
-        r#"SELECT cursor AS "cursor!", kind, record_id, body FROM changes
-         WHERE agency_id = ? AND cursor IN (
+    let rows = db::rows!(
+        conn,
+        fetch_all,
+        (i64, String, i64, String),
+        "SELECT cursor, kind, record_id, body FROM changes
+         WHERE agency_id = $1 AND cursor IN (
              SELECT max(cursor) FROM changes
-             WHERE agency_id = ? AND kind != 'field_event'
+             WHERE agency_id = $2 AND kind != 'field_event'
                AND kind IN ('incident', 'unit', 'emergency', 'agency')
-               AND (? OR audience = 'all' OR (audience = 'units' AND instr(units, ?) > 0))
+               AND ($3 OR audience = 'all' OR (audience = 'units' AND units LIKE '%' || $4 || '%'))
              GROUP BY kind, record_id)
-           AND NOT (kind = 'incident' AND recorded_at < ? AND record_id IN (
-             SELECT id FROM incidents WHERE agency_id = ? AND state != 'active'))
-           AND NOT (kind = 'emergency' AND recorded_at < ? AND record_id IN (
-             SELECT id FROM emergencies WHERE agency_id = ? AND ended_at IS NOT NULL))
-         ORDER BY cursor"#,
+           AND NOT (kind = 'incident' AND recorded_at < $5 AND record_id IN (
+             SELECT id FROM incidents WHERE agency_id = $6 AND state != 'active'))
+           AND NOT (kind = 'emergency' AND recorded_at < $7 AND record_id IN (
+             SELECT id FROM emergencies WHERE agency_id = $8 AND ended_at IS NOT NULL))
+         ORDER BY cursor",
         agency_id,
         agency_id,
         everything,
@@ -507,53 +538,53 @@ pub async fn snapshot(
         agency_id,
         cutoff,
         agency_id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    )?;
     // Notes that came after the newest copy of their incident (which does not show them),
     // on the incidents above.
     let carried: std::collections::HashSet<i64> = rows
         .iter()
-        .filter(|row| row.kind == "incident")
-        .map(|row| row.record_id)
+        .filter(|(_, kind, _, _)| kind == "incident")
+        .map(|(_, _, record_id, _)| *record_id)
         .collect();
     let mut bodies: Vec<(u64, String)> = rows
         .into_iter()
-        .map(|row| (row.cursor as u64, row.body))
+        .map(|(cursor, _, _, body)| (cursor as u64, body))
         .collect();
-    let notes = sqlx::query!(
-        r#"SELECT cursor AS "cursor!", record_id, body FROM changes AS note
-         WHERE agency_id = ? AND kind != 'field_event' AND kind = 'note'
-           AND (? OR audience = 'all' OR (audience = 'units' AND instr(units, ?) > 0))
+    let notes = db::rows!(
+        conn,
+        fetch_all,
+        (i64, i64, String),
+        "SELECT cursor, record_id, body FROM changes AS note
+         WHERE agency_id = $1 AND kind != 'field_event' AND kind = 'note'
+           AND ($2 OR audience = 'all' OR (audience = 'units' AND units LIKE '%' || $3 || '%'))
            AND cursor > (SELECT max(copy.cursor) FROM changes AS copy
                          WHERE copy.agency_id = note.agency_id AND copy.kind != 'field_event'
                            AND copy.kind = 'incident'
                            AND copy.record_id = note.record_id)
-         ORDER BY cursor"#,
+         ORDER BY cursor",
         agency_id,
         everything,
         unit_marker
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    )?;
     bodies.extend(
         notes
             .into_iter()
-            .filter(|row| carried.contains(&row.record_id))
-            .map(|row| (row.cursor as u64, row.body)),
+            .filter(|(_, record_id, _)| carried.contains(record_id))
+            .map(|(cursor, _, body)| (cursor as u64, body)),
     );
     if everything {
         let feed_kept = SNAPSHOT_FEED;
-        let feed = sqlx::query!(
-            r#"SELECT cursor AS "cursor!", body FROM changes
-             WHERE agency_id = ? AND kind = 'field_event'
-             ORDER BY cursor DESC LIMIT ?"#,
+        let feed = db::rows!(
+            conn,
+            fetch_all,
+            (i64, String),
+            "SELECT cursor, body FROM changes
+             WHERE agency_id = $1 AND kind = 'field_event'
+             ORDER BY cursor DESC LIMIT $2",
             agency_id,
             feed_kept
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        bodies.extend(feed.into_iter().map(|row| (row.cursor as u64, row.body)));
+        )?;
+        bodies.extend(feed.into_iter().map(|(cursor, body)| (cursor as u64, body)));
     }
     bodies.sort_unstable_by_key(|(cursor, _)| *cursor);
     Ok(Page {
@@ -566,10 +597,14 @@ pub async fn snapshot(
 
 /// The cursor up to which the agency's history was compacted: a device whose cursor is
 /// older starts again from a snapshot.
-pub async fn compacted_to(conn: &mut SqliteConnection, agency_id: i64) -> Result<u64, sqlx::Error> {
-    let floor = sqlx::query_scalar!("SELECT compacted_to FROM agencies WHERE id = ?", agency_id)
-        .fetch_one(&mut *conn)
-        .await?;
+pub async fn compacted_to(conn: &mut db::Conn, agency_id: i64) -> Result<u64, sqlx::Error> {
+    let floor = db::scalar!(
+        conn,
+        fetch_one,
+        i64,
+        "SELECT compacted_to FROM agencies WHERE id = $1",
+        agency_id
+    )?;
     Ok(floor as u64)
 }
 

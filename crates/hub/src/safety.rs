@@ -3,10 +3,10 @@
 //! responder. Every change is published to dispatchers, the unit itself and the units on
 //! the same call.
 
+use crate::db;
 use crate::dispatch::Refusal;
 use crate::positions;
 use crate::records::Audience;
-use sqlx::SqliteConnection;
 use tenfour_protocol::wire::{
     ChangeBody, Emergency, EmergencyPayload, Location, MAX_REASON_CHARS, Millis, OutboxEntry,
     TRAIL_SENT, Unit,
@@ -61,22 +61,22 @@ impl EmergencyRow {
 }
 
 pub async fn load(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     id: i64,
 ) -> Result<Option<Emergency>, sqlx::Error> {
-    let row: Option<EmergencyRow> = sqlx::query_as!(
+    let row: Option<EmergencyRow> = db::rows!(
+        conn,
+        fetch_optional,
         EmergencyRow,
-        r#"SELECT e.id AS "id!", e.unit_id, u.callsign, e.raised_by, e.incident_id,
+        "SELECT e.id AS id, e.unit_id, u.callsign, e.raised_by, e.incident_id,
          e.pressed_at,
      e.received_at, e.latitude, e.longitude, e.accuracy_m, e.acknowledged_by, e.acknowledged_at,
      e.ended_by, e.ended_at, e.end_reason FROM emergencies e JOIN units u ON u.id = e.unit_id
-         WHERE e.agency_id = ? AND e.id = ?"#,
+         WHERE e.agency_id = $1 AND e.id = $2",
         agency_id,
         id
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
+    )?;
     match row {
         Some(row) => Ok(Some(with_trail(conn, row.into_emergency()).await?)),
         None => Ok(None),
@@ -84,7 +84,7 @@ pub async fn load(
 }
 
 async fn with_trail(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     mut emergency: Emergency,
 ) -> Result<Emergency, sqlx::Error> {
     emergency.trail = positions::emergency_trail(conn, emergency.id, TRAIL_SENT).await?;
@@ -92,21 +92,18 @@ async fn with_trail(
 }
 
 /// The agency's active emergencies, oldest first (the board's first load).
-pub async fn active(
-    conn: &mut SqliteConnection,
-    agency_id: i64,
-) -> Result<Vec<Emergency>, sqlx::Error> {
-    let rows: Vec<EmergencyRow> = sqlx::query_as!(
+pub async fn active(conn: &mut db::Conn, agency_id: i64) -> Result<Vec<Emergency>, sqlx::Error> {
+    let rows: Vec<EmergencyRow> = db::rows!(
+        conn,
+        fetch_all,
         EmergencyRow,
-        r#"SELECT e.id AS "id!", e.unit_id, u.callsign, e.raised_by, e.incident_id,
+        "SELECT e.id AS id, e.unit_id, u.callsign, e.raised_by, e.incident_id,
          e.pressed_at,
      e.received_at, e.latitude, e.longitude, e.accuracy_m, e.acknowledged_by, e.acknowledged_at,
      e.ended_by, e.ended_at, e.end_reason FROM emergencies e JOIN units u ON u.id = e.unit_id
-         WHERE e.agency_id = ? AND e.ended_at IS NULL ORDER BY e.id"#,
+         WHERE e.agency_id = $1 AND e.ended_at IS NULL ORDER BY e.id",
         agency_id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    )?;
     let mut list = Vec::with_capacity(rows.len());
     for row in rows {
         list.push(with_trail(conn, row.into_emergency()).await?);
@@ -117,7 +114,7 @@ pub async fn active(
 /// The emergency as it now stands, addressed to dispatchers, its unit and the units on the
 /// same call (who may be the nearest help).
 pub async fn change(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     id: i64,
 ) -> Result<(Audience, ChangeBody), sqlx::Error> {
@@ -126,15 +123,16 @@ pub async fn change(
         .ok_or(sqlx::Error::RowNotFound)?;
     let mut units = vec![emergency.unit_id];
     if let Some(incident) = emergency.incident_id {
-        let on_call: Vec<i64> = sqlx::query_scalar!(
+        let on_call: Vec<i64> = db::scalar!(
+            conn,
+            fetch_all,
+            _,
             "SELECT unit_id FROM assignments
-             WHERE agency_id = ? AND incident_id = ? AND cleared_at IS NULL
+             WHERE agency_id = $1 AND incident_id = $2 AND cleared_at IS NULL
          AND cancelled_at IS NULL",
             agency_id,
             incident
-        )
-        .fetch_all(&mut *conn)
-        .await?;
+        )?;
         units.extend(on_call);
     }
     units.sort_unstable();
@@ -142,22 +140,20 @@ pub async fn change(
     Ok((Audience::Units(units), ChangeBody::Emergency(emergency)))
 }
 
-async fn active_for_unit(
-    conn: &mut SqliteConnection,
-    unit_id: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"SELECT id AS "id!" FROM emergencies WHERE unit_id = ? AND ended_at IS NULL"#,
+async fn active_for_unit(conn: &mut db::Conn, unit_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    db::scalar!(
+        conn,
+        fetch_optional,
+        _,
+        "SELECT id AS id FROM emergencies WHERE unit_id = $1 AND ended_at IS NULL",
         unit_id
     )
-    .fetch_optional(&mut *conn)
-    .await
 }
 
 /// The button, from the outbox: a new emergency, or the unit's active one (a second press
 /// adds nothing; its position joins the trail like any other). Returns the emergency's id.
 pub async fn raise(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     who: (i64, i64, &str),
     unit: &Unit,
     entry: &OutboxEntry,
@@ -171,7 +167,7 @@ pub async fn raise(
 /// A dispatcher raises an emergency for a unit (an overdue check-in nobody answers): its
 /// id, or why not.
 pub async fn raise_for(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     who: (i64, i64, &str),
     unit: &Unit,
     now: Millis,
@@ -197,7 +193,7 @@ pub async fn raise_for(
 }
 
 async fn insert_or_join(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     who: (i64, i64, &str),
     unit: &Unit,
     pressed: (&str, Millis, Millis),
@@ -211,11 +207,14 @@ async fn insert_or_join(
     let latitude = location.map(|l| l.latitude);
     let longitude = location.map(|l| l.longitude);
     let accuracy_m = location.and_then(|l| l.accuracy_m);
-    sqlx::query_scalar!(
-        r#"INSERT INTO emergencies (agency_id, unit_id, user_id, raised_by, incident_id,
+    db::scalar!(
+        conn,
+        fetch_one,
+        _,
+        "INSERT INTO emergencies (agency_id, unit_id, user_id, raised_by, incident_id,
          entry_id,
                                   pressed_at, received_at, latitude, longitude, accuracy_m)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id AS "id!""#,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id AS id",
         agency_id,
         unit.id,
         user_id,
@@ -228,13 +227,11 @@ async fn insert_or_join(
         longitude,
         accuracy_m
     )
-    .fetch_one(&mut *conn)
-    .await
 }
 
 /// The responder ends their own emergency: its id, or why nothing changed.
 pub async fn cancel(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     who: (i64, &str),
     unit: &Unit,
     at: Millis,
@@ -251,28 +248,27 @@ pub async fn cancel(
 }
 
 async fn end_row(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     id: i64,
     who: (i64, &str),
     reason: &str,
     at: Millis,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "UPDATE emergencies SET ended_by_id = ?, ended_by = ?, ended_at = ?, end_reason = ?
-         WHERE id = ? AND ended_at IS NULL",
+    db::execute!(
+        conn,
+        "UPDATE emergencies SET ended_by_id = $1, ended_by = $2, ended_at = $3, end_reason = $4
+         WHERE id = $5 AND ended_at IS NULL",
         who.0,
         who.1,
         at,
         reason,
         id
-    )
-    .execute(&mut *conn)
-    .await?;
+    )?;
     Ok(())
 }
 
 async fn found(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     id: i64,
 ) -> Result<Result<Emergency, Refusal>, sqlx::Error> {
@@ -284,7 +280,7 @@ async fn found(
 /// A dispatcher takes the emergency: the alarm stops on every board and the responder sees
 /// who has it. A second acknowledgement keeps the first one's name and time.
 pub async fn acknowledge(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     id: i64,
     who: (i64, &str),
@@ -301,22 +297,21 @@ pub async fn acknowledge(
             emergency.end_reason.as_deref().unwrap_or("ended")
         ))));
     }
-    sqlx::query!(
-        "UPDATE emergencies SET acknowledged_by_id = ?, acknowledged_by = ?, acknowledged_at = ?
-         WHERE id = ? AND acknowledged_at IS NULL",
+    db::execute!(
+        conn,
+        "UPDATE emergencies SET acknowledged_by_id = $1, acknowledged_by = $2, acknowledged_at = $3
+         WHERE id = $4 AND acknowledged_at IS NULL",
         who.0,
         who.1,
         at,
         id
-    )
-    .execute(&mut *conn)
-    .await?;
+    )?;
     Ok(Ok(()))
 }
 
 /// A dispatcher ends the emergency, saying why; it stays in the record.
 pub async fn end(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     id: i64,
     who: (i64, &str),

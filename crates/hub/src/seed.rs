@@ -2,9 +2,9 @@
 //! (`--seed FILE`). An agency whose slug already exists is left as it is.
 
 use crate::clock::now_ms;
+use crate::db;
 use crate::passwords::hash_off_thread;
 use crate::{dispatch, records};
-use sqlx::SqlitePool;
 pub use tenfour_protocol::seed::{SeedAgency, parse_seed};
 
 pub const DEMO: &str = include_str!("demo-agency.json");
@@ -45,14 +45,15 @@ pub fn sign_in_lines(document: &str) -> Result<Vec<String>, SeedError> {
 
 /// Creates the agency described by `document` unless its slug exists. Returns whether it
 /// created it.
-pub async fn seed(db: &SqlitePool, document: &str) -> Result<bool, SeedError> {
+pub async fn seed(db: &db::Pool, document: &str) -> Result<bool, SeedError> {
     let agency: SeedAgency = parse_seed(document).map_err(SeedError::Document)?;
-    let exists: Option<i64> = sqlx::query_scalar!(
-        r#"SELECT id AS "id!" FROM agencies WHERE slug = ?"#,
+    let exists: Option<i64> = db::scalar!(
+        db.acquire().await?,
+        fetch_optional,
+        _,
+        "SELECT id AS id FROM agencies WHERE slug = $1",
         agency.slug
-    )
-    .fetch_optional(db)
-    .await?;
+    )?;
     if exists.is_some() {
         return Ok(false);
     }
@@ -69,42 +70,41 @@ pub async fn seed(db: &SqlitePool, document: &str) -> Result<bool, SeedError> {
     }
     let mut tx = db.begin().await?;
     let now = now_ms();
-    let agency_id: i64 = sqlx::query_scalar!(
-        r#"INSERT INTO agencies (slug, name,
-         emergency_phone) VALUES (?, ?, ?) RETURNING id AS "id!""#,
+    let agency_id: i64 = db::scalar!(
+        tx,
+        fetch_one,
+        _,
+        "INSERT INTO agencies (slug, name,
+         emergency_phone) VALUES ($1, $2, $3) RETURNING id AS id",
         agency.slug,
         agency.name,
         agency.emergency_phone
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    )?;
     // Before any unit moves, so the first timed status already runs its timer.
     crate::admin::insert_check_in_rules(&mut tx, agency_id, &agency.check_in).await?;
     for (user, hash) in agency.users.iter().zip(hashes) {
         let role = user.role.as_str();
-        sqlx::query!(
+        db::execute!(
+            tx,
             "INSERT INTO users (agency_id, username, display_name, role, password_hash)
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
             agency_id,
             user.username,
             user.display_name,
             role,
             hash
-        )
-        .execute(&mut *tx)
-        .await?;
+        )?;
     }
     for unit in &agency.units {
         let kind = unit.kind.as_str();
-        sqlx::query!(
-            "INSERT INTO units (agency_id, callsign, kind, status_at) VALUES (?, ?, ?, ?)",
+        db::execute!(
+            tx,
+            "INSERT INTO units (agency_id, callsign, kind, status_at) VALUES ($1, $2, $3, $4)",
             agency_id,
             unit.callsign,
             kind,
             now
-        )
-        .execute(&mut *tx)
-        .await?;
+        )?;
     }
     for unit in records::load_units(&mut tx, agency_id).await? {
         records::publish_unit(&mut tx, agency_id, unit.id).await?;
@@ -115,13 +115,14 @@ pub async fn seed(db: &SqlitePool, document: &str) -> Result<bool, SeedError> {
                 .await?
                 .map_err(|r| SeedError::Invalid(r.to_string()))?;
         for callsign in &seeded.assign {
-            let unit_id: i64 = sqlx::query_scalar!(
-                r#"SELECT id AS "id!" FROM units WHERE agency_id = ? AND callsign = ?"#,
+            let unit_id: i64 = db::scalar!(
+                tx,
+                fetch_optional,
+                _,
+                "SELECT id AS id FROM units WHERE agency_id = $1 AND callsign = $2",
                 agency_id,
                 callsign
-            )
-            .fetch_optional(&mut *tx)
-            .await?
+            )?
             .ok_or_else(|| SeedError::UnknownUnit(callsign.clone()))?;
             dispatch::assign(&mut tx, agency_id, incident_id, unit_id, now)
                 .await?

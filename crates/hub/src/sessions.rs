@@ -10,11 +10,11 @@
 //! a change of unit, an administrator disabling the account or resetting its password) calls
 //! `SessionWatch::end` with the token hashes, and every stream of those sessions stops.
 
+use crate::db;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
-use sqlx::SqliteConnection;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tenfour_protocol::wire::Millis;
@@ -221,16 +221,17 @@ impl Default for StreamSlots {
 
 /// Revokes every open session of a user; returns their token hashes for `SessionWatch::end`.
 pub async fn revoke_all(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     user_id: i64,
     now: Millis,
 ) -> Result<Vec<Vec<u8>>, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL
-         RETURNING token_hash AS "token_hash!""#,
+    db::scalar!(
+        conn,
+        fetch_all,
+        _,
+        "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL
+         RETURNING token_hash AS token_hash",
         now,
         user_id
     )
-    .fetch_all(conn)
-    .await
 }

@@ -23,10 +23,10 @@ pub enum Failure {
 pub fn classify(err: &sqlx::Error) -> Failure {
     match err {
         sqlx::Error::Database(db) => {
-            let message = db.message();
+            let named = named(db.as_ref());
             match db.kind() {
                 ErrorKind::UniqueViolation => {
-                    Failure::Refused(Refusal::Conflict(match fields(message).as_str() {
+                    Failure::Refused(Refusal::Conflict(match named.as_str() {
                         "" => "a record with the same identity already exists; nothing was \
                                changed"
                             .to_owned(),
@@ -42,15 +42,34 @@ pub fn classify(err: &sqlx::Error) -> Failure {
                         .to_owned(),
                 )),
                 ErrorKind::NotNullViolation => Failure::Refused(Refusal::Invalid(format!(
-                    "{} is required (nothing was changed)",
-                    fields(message)
+                    "{named} is required (nothing was changed)"
                 ))),
                 ErrorKind::CheckViolation => Failure::Refused(Refusal::Invalid(format!(
-                    "a value is outside what the hub accepts ({}); nothing was changed",
-                    fields(message)
+                    "a value is outside what the hub accepts ({named}); nothing was changed"
                 ))),
-                _ if busy(db.code().as_deref()) => Failure::Unavailable,
-                _ => Failure::Internal,
+                _ if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+                    match db.code().and_then(|code| code.parse::<i32>().ok()) {
+                        Some(code) if sqlite_busy(code) => Failure::Unavailable,
+                        _ => Failure::Internal,
+                    }
+                }
+                // PostgreSQL's SQLSTATE classes: 22, a value it cannot take (a NUL character
+                // in text, a number out of range); 08 and 53, connection lost or resources
+                // exhausted; 57P01-03, the server shutting down or starting.
+                _ => match db.code().as_deref().unwrap_or("") {
+                    code if code.starts_with("22") => Failure::Refused(Refusal::Invalid(
+                        "a value holds something the hub cannot store (such as a NUL \
+                         character in text); nothing was changed"
+                            .to_owned(),
+                    )),
+                    code if code.starts_with("08")
+                        || code.starts_with("53")
+                        || code.starts_with("57P") =>
+                    {
+                        Failure::Unavailable
+                    }
+                    _ => Failure::Internal,
+                },
             }
         }
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
@@ -73,14 +92,36 @@ pub fn refusal(err: &sqlx::Error) -> Option<Refusal> {
 }
 
 /// SQLite's primary result codes for a database that cannot take work now: busy, locked,
-/// out of memory, read-only, I/O error, full, cannot open (PostgreSQL's classes 08 and 53:
-/// connection lost, insufficient resources).
-fn busy(code: Option<&str>) -> bool {
-    let Some(code) = code else { return false };
-    if let Ok(extended) = code.parse::<i32>() {
-        return matches!(extended & 0xff, 5 | 6 | 7 | 8 | 10 | 13 | 14);
+/// out of memory, read-only, I/O error, full, cannot open.
+fn sqlite_busy(extended: i32) -> bool {
+    matches!(extended & 0xff, 5 | 6 | 7 | 8 | 10 | 13 | 14)
+}
+
+/// The fields a refused write names, without their tables and without the agency. SQLite
+/// names the columns in its message; PostgreSQL names the column (a missing value) or the
+/// constraint, e.g. `units_agency_id_callsign_key` on `units`, which gives "callsign".
+fn named(db: &dyn sqlx::error::DatabaseError) -> String {
+    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        if let Some(column) = pg.column() {
+            return column.replace('_', " ");
+        }
+        let Some(constraint) = pg.constraint() else {
+            return String::new();
+        };
+        let table = pg.table().unwrap_or("");
+        let bare = constraint
+            .strip_prefix(table)
+            .map_or(constraint, |rest| rest.trim_start_matches('_'));
+        let bare = ["_key", "_check", "_fkey"]
+            .iter()
+            .find_map(|suffix| bare.strip_suffix(suffix))
+            .unwrap_or(bare);
+        return bare
+            .strip_prefix("agency_id_")
+            .unwrap_or(bare)
+            .replace('_', " ");
     }
-    code.starts_with("08") || code.starts_with("53")
+    fields(db.message())
 }
 
 /// The columns a constraint message names, without their tables and without the agency

@@ -24,17 +24,23 @@ async fn snapshot(hub: &TestHub) -> Vec<Vec<String>> {
         "processed_entries",
         "changes",
     ] {
-        let columns = query(
-            hub,
-            &format!("SELECT name FROM pragma_table_info('{table}')"),
-        )
-        .await;
-        let select = columns
-            .iter()
-            .map(|c| format!("quote({})", c[0]))
-            .collect::<Vec<_>>()
-            .join(" || '|' || ");
-        for row in query(hub, &format!("SELECT {select} FROM {table} ORDER BY rowid")).await {
+        // Each row as one text: PostgreSQL writes a row out whole; SQLite quotes each column.
+        let select = if hub.is_postgres() {
+            format!("SELECT CAST(t AS TEXT) AS row FROM {table} AS t ORDER BY row")
+        } else {
+            let columns = query(
+                hub,
+                &format!("SELECT name FROM pragma_table_info('{table}')"),
+            )
+            .await;
+            let quoted = columns
+                .iter()
+                .map(|c| format!("quote({})", c[0]))
+                .collect::<Vec<_>>()
+                .join(" || '|' || ");
+            format!("SELECT {quoted} FROM {table} ORDER BY rowid")
+        };
+        for row in query(hub, &select).await {
             all.push(vec![table.to_owned(), row.join("|")]);
         }
     }

@@ -237,10 +237,7 @@ fn now_ms() -> i64 {
 
 /// One write to the hub's database beside the running hub (SQLite in WAL mode takes it).
 async fn sqlx_update(hub: &TestHub, sql: &str) {
-    use sqlx::Connection;
-    let url = format!("sqlite://{}", hub.database().display());
-    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    sqlx::query(sql).execute(&mut conn).await.unwrap();
+    hub.execute(sql).await.unwrap();
 }
 
 /// The incident as a new device rebuilds it from a snapshot: the newest copy, then the notes

@@ -48,7 +48,7 @@ async fn health_reports_version_and_database() {
     assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
     assert_eq!(health.database, tenfour_protocol::DatabaseHealth::Ok);
     assert!(
-        hub.dir.path().join("hub.db").exists(),
+        hub.is_postgres() || hub.dir.path().join("hub.db").exists(),
         "database file created"
     );
 }

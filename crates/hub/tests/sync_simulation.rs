@@ -38,18 +38,20 @@ struct Hub {
 
 impl Hub {
     async fn open(path: PathBuf) -> Hub {
-        let db = db::open(&path).await.expect("the database opens");
+        let db = db::open(&db::Location::Sqlite(path.clone()))
+            .await
+            .expect("the database opens");
         seed::seed(&db.writer, AGENCY)
             .await
             .expect("the agency seeds");
         let (agency_id, user_id): (i64, i64) =
             sqlx::query_as("SELECT agency_id, id FROM users WHERE username = 'sim-medic'")
-                .fetch_one(&db.reader)
+                .fetch_one(reader(&db))
                 .await
                 .unwrap();
         let (unit_id, incident_id): (i64, i64) =
             sqlx::query_as("SELECT unit_id, incident_id FROM assignments LIMIT 1")
-                .fetch_one(&db.reader)
+                .fetch_one(reader(&db))
                 .await
                 .unwrap();
         let actor = Actor {
@@ -71,7 +73,7 @@ impl Hub {
     /// Requests in flight are lost; what was committed survives.
     async fn restart(&mut self) {
         self.db.close().await;
-        self.db = db::open(&self.path)
+        self.db = db::open(&db::Location::Sqlite(self.path.clone()))
             .await
             .expect("the database opens again");
     }
@@ -98,7 +100,7 @@ impl Hub {
             "SELECT seq, entry_id, outcome FROM processed_entries WHERE client_id = ? ORDER BY seq",
         )
         .bind(client_id)
-        .fetch_all(&self.db.reader)
+        .fetch_all(reader(&self.db))
         .await
         .unwrap();
         rows.into_iter()
@@ -118,12 +120,20 @@ impl Hub {
         for id in ids {
             let count: i64 = sqlx::query_scalar("SELECT count(*) FROM notes WHERE entry_id = ?")
                 .bind(id)
-                .fetch_one(&self.db.reader)
+                .fetch_one(reader(&self.db))
                 .await
                 .unwrap();
             counts.insert(id.clone(), count);
         }
         counts
+    }
+}
+
+/// The hub's reading pool, to check what it stored.
+fn reader(db: &db::Db) -> &sqlx::SqlitePool {
+    match &db.reader {
+        db::Pool::Sqlite(pool) => pool,
+        db::Pool::Postgres(_) => unreachable!("the simulation runs on a SQLite file"),
     }
 }
 

@@ -4,6 +4,7 @@
 use super::Caller;
 use super::{ApiPath, AppState, Error};
 use crate::clock::now_ms;
+use crate::db;
 use crate::{records, safety};
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -68,13 +69,12 @@ async fn check_in_by_radio(
         )));
     }
     let now = now_ms();
-    sqlx::query!(
-        "UPDATE units SET last_check_in_at = ? WHERE id = ?",
+    db::execute!(
+        tx,
+        "UPDATE units SET last_check_in_at = $1 WHERE id = $2",
         now,
         id
-    )
-    .execute(&mut *tx)
-    .await?;
+    )?;
     records::publish_unit(&mut tx, caller.agency_id, id).await?;
     let unit = records::load_unit(&mut tx, caller.agency_id, id)
         .await?
@@ -88,16 +88,17 @@ async fn board(State(state): State<AppState>, caller: Caller) -> Result<Json<Boa
     caller.require_dispatcher()?;
     // One read transaction: the cursor matches the units and incidents exactly.
     let mut tx = state.db.reader.begin().await?;
-    let cursor = records::head(&mut *tx, caller.agency_id).await?;
+    let cursor = records::head(&mut tx, caller.agency_id).await?;
     let units = records::load_units(&mut tx, caller.agency_id).await?;
-    let ids: Vec<i64> = sqlx::query_scalar!(
-        r#"SELECT id AS "id!"
-         FROM incidents WHERE agency_id = ? AND state = 'active' ORDER BY priority,
-         created_at"#,
+    let ids: Vec<i64> = db::scalar!(
+        tx,
+        fetch_all,
+        _,
+        "SELECT id AS id
+         FROM incidents WHERE agency_id = $1 AND state = 'active' ORDER BY priority,
+         created_at",
         caller.agency_id
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    )?;
     let mut incidents = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(incident) = records::load_incident(&mut tx, caller.agency_id, id).await? {

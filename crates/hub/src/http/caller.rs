@@ -4,6 +4,7 @@
 use super::{AppState, Error};
 use crate::actor::Actor;
 use crate::clock::now_ms;
+use crate::db;
 use crate::sessions::{SECURE_SESSION_COOKIE, SESSION_COOKIE, token_hash};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -105,13 +106,15 @@ impl FromRequestParts<AppState> for Caller {
                 )
             })?;
         let hash = token_hash(&token);
-        let row: Option<SessionRow> = sqlx::query_as!(SessionRow,
-r#"SELECT s.user_id, s.agency_id, s.unit_id, s.expires_at, s.revoked_at, u.role,
-                    u.display_name, u.disabled_at, u.must_change_password AS "must_change_password: bool"
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?"#,
-hash)
-        .fetch_optional(&state.db.reader)
-        .await?;
+        let row: Option<SessionRow> = db::rows!(
+            state.db.reader.acquire().await?,
+            fetch_optional,
+            SessionRow,
+            "SELECT s.user_id, s.agency_id, s.unit_id, s.expires_at, s.revoked_at, u.role,
+                    u.display_name, u.disabled_at, u.must_change_password AS must_change_password
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+            hash
+        )?;
         let row = row.ok_or_else(|| {
             Error::Unauthorized("this session is not known here; sign in again".into())
         })?;

@@ -5,12 +5,12 @@
 use super::Caller;
 use super::{ApiJson, ApiPath, AppState, Error};
 use crate::clock::now_ms;
+use crate::db;
 use crate::push::Message;
 use crate::{records, safety};
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
-use sqlx::{Sqlite, Transaction};
 use tenfour_protocol::wire::{Emergency, EndEmergency};
 
 pub fn router() -> Router<AppState> {
@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
 async fn finish(
     state: &AppState,
     caller: &Caller,
-    mut tx: Transaction<'_, Sqlite>,
+    mut tx: db::Conn,
     id: i64,
 ) -> Result<Json<Emergency>, Error> {
     let (audience, body) = safety::change(&mut tx, caller.agency_id, id).await?;

@@ -12,10 +12,11 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    let database = match sqlx::query_scalar!("SELECT 1 AS ok")
-        .fetch_one(&state.db.reader)
-        .await
-    {
+    let ping = match state.db.reader.acquire().await {
+        Ok(mut conn) => conn.ping().await,
+        Err(err) => Err(err),
+    };
+    let database = match ping {
         Ok(_) => DatabaseHealth::Ok,
         Err(err) => {
             tracing::warn!(error = %err, "health check: database unavailable");

@@ -4,6 +4,7 @@
 use super::Caller;
 use super::{ApiJson, ApiPath, AppState, Error};
 use crate::clock::now_ms;
+use crate::db;
 use crate::dispatch::{self, Refusal};
 use crate::push::Message;
 use crate::records;
@@ -11,7 +12,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use sqlx::{Sqlite, Transaction};
 use tenfour_protocol::position::nearest_available;
 use tenfour_protocol::wire::{
     Incident, IncidentState, Location, NearbyUnit, NewAssignment, NewIncident, NewNote,
@@ -43,7 +43,7 @@ fn active_units(incident: &Incident) -> Vec<i64> {
 async fn finish(
     state: &AppState,
     caller: &Caller,
-    mut tx: Transaction<'_, Sqlite>,
+    mut tx: db::Conn,
     incident_id: i64,
 ) -> Result<Json<Incident>, Error> {
     let incident = records::load_incident(&mut tx, caller.agency_id, incident_id)
@@ -147,12 +147,13 @@ async fn add_note(
         .await?,
     )?;
     // Read before the commit: nothing after it may turn a saved note into an error.
-    let details = sqlx::query_scalar!(
-        r#"SELECT push_details AS "push_details: bool" FROM agencies WHERE id = ?"#,
+    let details = db::scalar!(
+        tx,
+        fetch_one,
+        bool,
+        "SELECT push_details AS push_details FROM agencies WHERE id = $1",
         caller.agency_id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    )?;
     let incident = finish(&state, &caller, tx, id).await?;
     state.push.to_units(
         caller.agency_id,

@@ -5,6 +5,7 @@ use super::client::ClientAddress;
 use super::{ApiJson, ApiQuery, AppState, Caller, Error};
 use crate::audit;
 use crate::clock::now_ms;
+use crate::db;
 use crate::push::check_subscription;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -35,12 +36,13 @@ async fn subscription(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<PushStatus>, Error> {
-    sqlx::query_scalar!(
-        "SELECT endpoint FROM push_subscriptions WHERE token_hash = ?",
+    db::scalar!(
+        state.db.reader.acquire().await?,
+        fetch_optional,
+        _,
+        "SELECT endpoint FROM push_subscriptions WHERE token_hash = $1",
         caller.token_hash
-    )
-    .fetch_optional(&state.db.reader)
-    .await?
+    )?
     .map(|endpoint| Json(PushStatus { endpoint }))
     .ok_or_else(|| Error::NotFound("this session has no push subscription".into()))
 }
@@ -57,10 +59,11 @@ async fn subscribe(
     let key = state.push.key(caller.agency_id).await?;
     let endpoint = body.endpoint.trim();
     let now = now_ms();
-    sqlx::query!(
+    db::execute!(
+        state.db.writer.acquire().await?,
         "INSERT INTO push_subscriptions (agency_id, user_id, unit_id, token_hash, endpoint,
              p256dh, auth, vapid_key_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (token_hash) DO UPDATE SET endpoint = excluded.endpoint,
              p256dh = excluded.p256dh, auth = excluded.auth, unit_id = excluded.unit_id,
              vapid_key_id = excluded.vapid_key_id, created_at = excluded.created_at",
@@ -73,19 +76,16 @@ async fn subscribe(
         auth,
         key.id,
         now
-    )
-    .execute(&state.db.writer)
-    .await?;
+    )?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn unsubscribe(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, Error> {
-    sqlx::query!(
-        "DELETE FROM push_subscriptions WHERE token_hash = ?",
+    db::execute!(
+        state.db.writer.acquire().await?,
+        "DELETE FROM push_subscriptions WHERE token_hash = $1",
         caller.token_hash
-    )
-    .execute(&state.db.writer)
-    .await?;
+    )?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -113,7 +113,7 @@ struct AttemptsQuery {
     limit: Option<u32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, sqlx::FromRow)]
 struct Attempt {
     id: i64,
     subscription_id: i64,
@@ -142,15 +142,15 @@ async fn attempts(
         )));
     }
     let limit = i64::from(limit);
-    let rows = sqlx::query_as!(
+    let rows = db::rows!(
+        state.db.reader.acquire().await?,
+        fetch_all,
         Attempt,
-        r#"SELECT id AS "id!", subscription_id, push_service, kind, urgency, topic, attempt, at,
+        "SELECT id, subscription_id, push_service, kind, urgency, topic, attempt, at,
                   status, latency_ms, error
-           FROM push_attempts WHERE agency_id = ? ORDER BY id DESC LIMIT ?"#,
+           FROM push_attempts WHERE agency_id = $1 ORDER BY id DESC LIMIT $2",
         caller.agency_id,
         limit
-    )
-    .fetch_all(&state.db.reader)
-    .await?;
+    )?;
     Ok(Json(rows))
 }

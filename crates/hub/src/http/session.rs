@@ -5,6 +5,7 @@ use super::client::ClientAddress;
 use super::{ApiJson, AppState, Error};
 use crate::audit::{self, Author};
 use crate::clock::now_ms;
+use crate::db;
 use crate::records;
 use crate::sessions::{new_token, session_cookie};
 use axum::extract::State;
@@ -12,7 +13,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{post, put};
 use axum::{Json, Router};
-use sqlx::SqliteConnection;
 use std::sync::OnceLock;
 use tenfour_protocol::admin::{ChangePassword, check_password};
 use tenfour_protocol::wire::{AgencyInfo, ChooseUnit, Role, SessionInfo, SignIn, Unit, UserInfo};
@@ -73,15 +73,15 @@ async fn sign_in(
             retry_after: wait,
         });
     }
-    let user: Option<UserRow> = sqlx::query_as!(
+    let user: Option<UserRow> = db::rows!(
+        state.db.reader.acquire().await?,
+        fetch_optional,
         UserRow,
-        r#"SELECT id AS "id!", agency_id, username, display_name, role, password_hash,
+        "SELECT id AS id, agency_id, username, display_name, role, password_hash,
          disabled_at
-         FROM users WHERE username = ? COLLATE NOCASE"#,
+         FROM users WHERE username = $1 COLLATE NOCASE",
         username
-    )
-    .fetch_optional(&state.db.reader)
-    .await?;
+    )?;
     let hash = match &user {
         Some(user) => user.password_hash.clone(),
         None => decoy_hash().await?,
@@ -149,18 +149,17 @@ async fn sign_in(
     let (token, token_hash) = new_token();
     let now = now_ms();
     let expires_at = now + state.session_ttl.as_millis() as i64;
-    sqlx::query!(
+    db::execute!(
+        tx,
         "INSERT INTO sessions (token_hash, user_id, agency_id, unit_id, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
         token_hash,
         user.id,
         user.agency_id,
         unit_id,
         now,
         expires_at
-    )
-    .execute(&mut *tx)
-    .await?;
+    )?;
     let mut info = session_info(&mut tx, user.agency_id, user.id, unit_id, expires_at).await?;
     audit::record(&mut tx, &actor, "sign_in", &user.username, "").await?;
     tx.commit().await?;
@@ -186,7 +185,7 @@ async fn sign_in_failed(
 }
 
 async fn unit_by_callsign(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     callsign: &str,
 ) -> Result<Unit, Error> {
@@ -208,26 +207,26 @@ async fn unit_by_callsign(
 }
 
 async fn session_info(
-    conn: &mut SqliteConnection,
+    conn: &mut db::Conn,
     agency_id: i64,
     user_id: i64,
     unit_id: Option<i64>,
     expires_at: i64,
 ) -> Result<SessionInfo, Error> {
-    let user = sqlx::query!(
-        r#"SELECT username, display_name, role,
-                  must_change_password AS "must_change_password: bool"
-           FROM users WHERE id = ?"#,
+    let (username, display_name, role, must_change_password) = db::rows!(
+        conn,
+        fetch_one,
+        (String, String, String, bool),
+        "SELECT username, display_name, role, must_change_password FROM users WHERE id = $1",
         user_id
-    )
-    .fetch_one(&mut *conn)
-    .await?;
-    let agency = sqlx::query!(
-        "SELECT slug, name, emergency_phone FROM agencies WHERE id = ?",
+    )?;
+    let (slug, name, emergency_phone) = db::rows!(
+        conn,
+        fetch_one,
+        (String, String, String),
+        "SELECT slug, name, emergency_phone FROM agencies WHERE id = $1",
         agency_id
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    )?;
     let unit = match unit_id {
         Some(id) => records::load_unit(conn, agency_id, id).await?,
         None => None,
@@ -237,18 +236,18 @@ async fn session_info(
         expires_at,
         user: UserInfo {
             id: user_id,
-            username: user.username,
-            display_name: user.display_name,
-            role: Role::parse(&user.role).unwrap_or(Role::Responder),
+            username,
+            display_name,
+            role: Role::parse(&role).unwrap_or(Role::Responder),
         },
         agency: AgencyInfo {
             id: agency_id,
-            slug: agency.slug,
-            name: agency.name,
-            emergency_phone: agency.emergency_phone,
+            slug,
+            name,
+            emergency_phone,
         },
         unit,
-        must_change_password: user.must_change_password,
+        must_change_password,
     })
 }
 
@@ -278,13 +277,12 @@ async fn choose_unit(
     }
     let mut tx = state.db.writer.begin().await?;
     let unit = unit_by_callsign(&mut tx, caller.agency_id, body.unit.trim()).await?;
-    sqlx::query!(
-        "UPDATE sessions SET unit_id = ? WHERE token_hash = ?",
+    db::execute!(
+        tx,
+        "UPDATE sessions SET unit_id = $1 WHERE token_hash = $2",
         unit.id,
         caller.token_hash
-    )
-    .execute(&mut *tx)
-    .await?;
+    )?;
     let info = session_info(
         &mut tx,
         caller.agency_id,
@@ -307,13 +305,13 @@ async fn change_password(
     ClientAddress(address): ClientAddress,
     ApiJson(body): ApiJson<ChangePassword>,
 ) -> Result<Json<SessionInfo>, Error> {
-    let user = sqlx::query!(
-        "SELECT username, password_hash FROM users WHERE id = ?",
+    let (username, hash) = db::rows!(
+        state.db.reader.acquire().await?,
+        fetch_one,
+        (String, String),
+        "SELECT username, password_hash FROM users WHERE id = $1",
         caller.user_id
-    )
-    .fetch_one(&state.db.reader)
-    .await?;
-    let (username, hash) = (user.username, user.password_hash);
+    )?;
     // The current password first: whoever does not know it learns nothing more.
     let current = crate::passwords::check_password(body.current_password.clone(), hash)
         .await
@@ -335,26 +333,26 @@ async fn change_password(
         .await
         .map_err(|e| Error::Internal(format!("cannot hash a password: {e}")))?;
     let mut tx = state.db.writer.begin().await?;
-    sqlx::query!(
-        "UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?",
+    db::execute!(
+        tx,
+        "UPDATE users SET password_hash = $1, must_change_password = FALSE WHERE id = $2",
         new_hash,
         caller.user_id
-    )
-    .execute(&mut *tx)
-    .await?;
+    )?;
     // Every other session of this user ends: a changed password locks out whoever else
     // knew the old one.
     let now = now_ms();
-    let others: Vec<Vec<u8>> = sqlx::query_scalar!(
-        r#"UPDATE sessions SET revoked_at = ?
-         WHERE user_id = ? AND revoked_at IS NULL AND token_hash <> ?
-         RETURNING token_hash AS "token_hash!""#,
+    let others: Vec<Vec<u8>> = db::scalar!(
+        tx,
+        fetch_all,
+        _,
+        "UPDATE sessions SET revoked_at = $1
+         WHERE user_id = $2 AND revoked_at IS NULL AND token_hash <> $3
+         RETURNING token_hash AS token_hash",
         now,
         caller.user_id,
         caller.token_hash
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    )?;
     audit::record(
         &mut tx,
         &caller.author(address),
@@ -381,13 +379,12 @@ async fn sign_out(
     caller: Caller,
 ) -> Result<impl IntoResponse, Error> {
     let now = now_ms();
-    sqlx::query!(
-        "UPDATE sessions SET revoked_at = ? WHERE token_hash = ?",
+    db::execute!(
+        state.db.writer.acquire().await?,
+        "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2",
         now,
         caller.token_hash
-    )
-    .execute(&state.db.writer)
-    .await?;
+    )?;
     state.sessions.end(std::slice::from_ref(&caller.token_hash));
     let mut headers = HeaderMap::new();
     if let Ok(value) = HeaderValue::from_str(&session_cookie(state.https, "", 0)) {

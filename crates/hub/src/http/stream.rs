@@ -64,7 +64,7 @@ async fn stream(
         ),
         None => None,
     };
-    let head = records::head(&state.db.reader, caller.agency_id).await? as u64;
+    let head = records::head(&mut state.db.reader.acquire().await?, caller.agency_id).await? as u64;
     // Last-Event-ID (a reconnect) wins over `since` (the first connection); with neither,
     // the stream starts at the newest change.
     let since = last_event_id.or(query.since).unwrap_or(head);
@@ -129,7 +129,7 @@ async fn follow(
     let floor = async {
         let mut conn = state.db.reader.acquire().await?;
         let floor = records::compacted_to(&mut conn, caller.agency_id).await?;
-        let head = records::head(&mut *conn, caller.agency_id).await?;
+        let head = records::head(&mut conn, caller.agency_id).await?;
         Ok::<_, sqlx::Error>((floor, head as u64))
     };
     match floor.await {

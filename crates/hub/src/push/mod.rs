@@ -9,6 +9,7 @@
 pub mod ece;
 pub mod vapid;
 
+use crate::db;
 use crate::db::Db;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -207,7 +208,7 @@ impl Pusher {
     /// Replaces the agency's key pair; its subscriptions are dropped.
     pub async fn rotate(
         &self,
-        conn: &mut sqlx::SqliteConnection,
+        conn: &mut crate::db::Conn,
         agency_id: i64,
     ) -> Result<Vapid, sqlx::Error> {
         let key = vapid::rotate(conn, agency_id).await?;
@@ -265,26 +266,26 @@ impl Pusher {
             loop {
                 tick.tick().await;
                 let now = crate::clock::now_ms();
-                let due = sqlx::query!(
-                    r#"SELECT id AS "id!", agency_id, check_in_warn_at AS "warn!", check_in_due_at AS "due!"
-                       FROM units WHERE check_in_warn_at <= ? AND check_in_due_at > ?"#,
-                    now,
-                    now
-                )
-                .fetch_all(&pusher.db.reader)
+                let due = async {
+                    db::rows!(
+                        pusher.db.reader.acquire().await?,
+                        fetch_all,
+                        (i64, i64, i64, i64),
+                        "SELECT id, agency_id, check_in_warn_at, check_in_due_at
+                       FROM units WHERE check_in_warn_at <= $1 AND check_in_due_at > $2",
+                        now,
+                        now
+                    )
+                }
                 .await;
                 let Ok(due) = due else { continue };
-                told.retain(|unit, _| due.iter().any(|d| d.id == *unit));
-                for unit in due {
-                    if told.insert(unit.id, unit.warn) == Some(unit.warn) {
+                told.retain(|unit, _| due.iter().any(|d| d.0 == *unit));
+                for (unit_id, agency_id, warn, due) in due {
+                    if told.insert(unit_id, warn) == Some(warn) {
                         continue;
                     }
-                    let minutes = (unit.due - now + 59_999) / 60_000;
-                    pusher.to_units(
-                        unit.agency_id,
-                        vec![unit.id],
-                        Message::check_in_due(minutes),
-                    );
+                    let minutes = (due - now + 59_999) / 60_000;
+                    pusher.to_units(agency_id, vec![unit_id], Message::check_in_due(minutes));
                 }
             }
         });
@@ -295,23 +296,24 @@ impl Pusher {
         let now = crate::clock::now_ms();
         let mut targets = Vec::new();
         for unit in units {
-            let rows = sqlx::query!(
-                r#"SELECT p.id AS "id!", p.endpoint, p.p256dh, p.auth FROM push_subscriptions p
+            let rows = db::rows!(
+                self.db.reader.acquire().await?,
+                fetch_all,
+                (i64, String, Vec<u8>, Vec<u8>),
+                "SELECT p.id, p.endpoint, p.p256dh, p.auth FROM push_subscriptions p
                    JOIN sessions s ON s.token_hash = p.token_hash
-                   WHERE p.agency_id = ? AND p.unit_id = ? AND s.revoked_at IS NULL
-                     AND s.expires_at > ?"#,
+                   WHERE p.agency_id = $1 AND p.unit_id = $2 AND s.revoked_at IS NULL
+                     AND s.expires_at > $3",
                 agency_id,
                 unit,
                 now
-            )
-            .fetch_all(&self.db.reader)
-            .await?;
-            targets.extend(rows.into_iter().map(|row| Target {
-                id: row.id,
+            )?;
+            targets.extend(rows.into_iter().map(|(id, endpoint, p256dh, auth)| Target {
+                id,
                 agency_id,
-                endpoint: row.endpoint,
-                p256dh: row.p256dh,
-                auth: row.auth,
+                endpoint,
+                p256dh,
+                auth,
             }));
         }
         Ok(targets)
@@ -406,23 +408,26 @@ impl Pusher {
         let service = vapid::audience(&target.endpoint).unwrap_or_default();
         let (at, latency_ms) = (crate::clock::now_ms(), latency.as_millis() as i64);
         let urgency = message.urgency.as_str();
-        let result = sqlx::query!(
+        let status = status.map(i64::from);
+        let result = async {
+            db::execute!(
+            self.db.writer.acquire().await?,
             "INSERT INTO push_attempts (agency_id, subscription_id, push_service, kind, urgency,
                 topic, attempt, at, status, latency_ms, error)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             target.agency_id,
             target.id,
             service,
             message.kind,
             urgency,
             message.topic,
-            attempt,
+            i64::from(attempt),
             at,
             status,
             latency_ms,
             error
         )
-        .execute(&self.db.writer)
+        }
         .await;
         if let Err(err) = result {
             tracing::warn!(error = %err, "push: cannot record an attempt");
@@ -430,9 +435,14 @@ impl Pusher {
     }
 
     async fn drop_subscription(&self, id: i64) {
-        let result = sqlx::query!("DELETE FROM push_subscriptions WHERE id = ?", id)
-            .execute(&self.db.writer)
-            .await;
+        let result = async {
+            db::execute!(
+                self.db.writer.acquire().await?,
+                "DELETE FROM push_subscriptions WHERE id = $1",
+                id
+            )
+        }
+        .await;
         if let Err(err) = result {
             tracing::warn!(error = %err, "push: cannot drop a subscription the service says is gone");
         }

@@ -2,6 +2,7 @@
 //! agency. Devices subscribe with its public key; each request carries a short-lived JWT
 //! (ES256) for the push service's origin, signed with the private key.
 
+use crate::db;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use p256::SecretKey;
@@ -9,7 +10,6 @@ use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use rand_core::OsRng;
-use sqlx::SqliteConnection;
 
 /// How long a signed token is good for (RFC 8292 allows at most 24 hours).
 pub const TOKEN_SECONDS: u64 = 12 * 3600;
@@ -65,15 +65,16 @@ pub fn audience(endpoint: &str) -> Option<String> {
 }
 
 /// The agency's current key pair, made on first use.
-pub async fn current(conn: &mut SqliteConnection, agency_id: i64) -> Result<Vapid, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"SELECT id AS "id!", secret FROM vapid_keys
-           WHERE agency_id = ? AND retired_at IS NULL"#,
+pub async fn current(conn: &mut db::Conn, agency_id: i64) -> Result<Vapid, sqlx::Error> {
+    let row = db::rows!(
+        conn,
+        fetch_optional,
+        (i64, Vec<u8>),
+        "SELECT id, secret FROM vapid_keys
+           WHERE agency_id = $1 AND retired_at IS NULL",
         agency_id
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(vapid) = row.and_then(|row| Vapid::from_row(row.id, &row.secret)) {
+    )?;
+    if let Some(vapid) = row.and_then(|(id, secret)| Vapid::from_row(id, &secret)) {
         return Ok(vapid);
     }
     create(conn, agency_id).await
@@ -82,39 +83,38 @@ pub async fn current(conn: &mut SqliteConnection, agency_id: i64) -> Result<Vapi
 /// A new key pair for the agency; the old one is retired and every subscription made with
 /// it is dropped (push services refuse tokens signed by another key). Devices subscribe
 /// again with the new key the next time they start or come online.
-pub async fn rotate(conn: &mut SqliteConnection, agency_id: i64) -> Result<Vapid, sqlx::Error> {
+pub async fn rotate(conn: &mut db::Conn, agency_id: i64) -> Result<Vapid, sqlx::Error> {
     let now = crate::clock::now_ms();
-    sqlx::query!(
-        "UPDATE vapid_keys SET retired_at = ? WHERE agency_id = ? AND retired_at IS NULL",
+    db::execute!(
+        conn,
+        "UPDATE vapid_keys SET retired_at = $1 WHERE agency_id = $2 AND retired_at IS NULL",
         now,
         agency_id
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "DELETE FROM push_subscriptions WHERE agency_id = ?",
+    )?;
+    db::execute!(
+        conn,
+        "DELETE FROM push_subscriptions WHERE agency_id = $1",
         agency_id
-    )
-    .execute(&mut *conn)
-    .await?;
+    )?;
     create(conn, agency_id).await
 }
 
-async fn create(conn: &mut SqliteConnection, agency_id: i64) -> Result<Vapid, sqlx::Error> {
+async fn create(conn: &mut db::Conn, agency_id: i64) -> Result<Vapid, sqlx::Error> {
     let secret = SecretKey::random(&mut OsRng);
     let public_key = public_key_of(&secret);
     let bytes = secret.to_bytes().to_vec();
     let now = crate::clock::now_ms();
-    let id = sqlx::query_scalar!(
-        r#"INSERT INTO vapid_keys (agency_id, secret, public_key, created_at)
-           VALUES (?, ?, ?, ?) RETURNING id AS "id!""#,
+    let id = db::scalar!(
+        conn,
+        fetch_one,
+        _,
+        "INSERT INTO vapid_keys (agency_id, secret, public_key, created_at)
+           VALUES ($1, $2, $3, $4) RETURNING id AS id",
         agency_id,
         bytes,
         public_key,
         now
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    )?;
     Ok(Vapid {
         id,
         secret,

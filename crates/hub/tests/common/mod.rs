@@ -1,5 +1,9 @@
 //! A real hub process for tests: its own SQLite file and app folder in a temporary directory,
 //! listening on a free port, with the demo agency and a second agency ("other") seeded.
+//!
+//! With `TENFOUR_TEST_POSTGRES` set to a PostgreSQL server's URL (`postgres://USER@HOST:PORT`,
+//! as `cargo xtask test postgres` sets it), each hub gets a new database of its own on that
+//! server instead of the SQLite file: the same tests, on the other database.
 #![allow(dead_code)]
 
 use reqwest::{Method, StatusCode};
@@ -24,8 +28,36 @@ const OTHER_AGENCY: &str = r#"{
                    "caller_notes": "Other agency's caller" }, "assign": ["X1"] } ]
 }"#;
 
+/// A new, empty database on the PostgreSQL server, named for this test: its URL.
+fn new_postgres_database(server: &str) -> String {
+    let server = server.trim_end_matches('/').to_owned();
+    let name = format!("hub_{}", uuid::Uuid::new_v4().simple());
+    let url = format!("{server}/{name}");
+    // Made on a thread of its own: the test may itself be running on a runtime.
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                use sqlx::{Connection, Executor};
+                let mut conn = sqlx::PgConnection::connect(&format!("{server}/postgres"))
+                    .await
+                    .expect("the PostgreSQL server in TENFOUR_TEST_POSTGRES answers");
+                conn.execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .expect("a database for the test");
+            })
+    })
+    .join()
+    .unwrap();
+    url
+}
+
 pub struct TestHub {
     child: Option<Child>,
+    /// `--database`: the SQLite file, or the PostgreSQL database made for this hub.
+    database: String,
     pub url: String,
     pub dir: tempfile::TempDir,
     extra_args: Vec<String>,
@@ -50,8 +82,13 @@ impl TestHub {
             std::fs::write(path, content).unwrap();
         }
         std::fs::write(dir.path().join("other.json"), OTHER_AGENCY).unwrap();
+        let database = match std::env::var("TENFOUR_TEST_POSTGRES") {
+            Ok(server) if !server.is_empty() => new_postgres_database(&server),
+            _ => dir.path().join("hub.db").display().to_string(),
+        };
         let mut hub = TestHub {
             child: None,
+            database,
             url: String::new(),
             dir,
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
@@ -76,7 +113,9 @@ impl TestHub {
             .arg("--bind")
             .arg(bind.unwrap_or("127.0.0.1:0"))
             .arg("--database")
-            .arg(dir.join("hub.db"))
+            .arg(&self.database)
+            .arg("--maps")
+            .arg(dir.join("maps"))
             .arg("--dist")
             .arg(dir.join("dist"))
             .arg("--demo")
@@ -132,8 +171,23 @@ impl TestHub {
         self.restart();
     }
 
-    pub fn database(&self) -> std::path::PathBuf {
-        self.dir.path().join("hub.db")
+    /// Whether this hub runs on PostgreSQL (`TENFOUR_TEST_POSTGRES`) rather than SQLite.
+    pub fn is_postgres(&self) -> bool {
+        self.database.starts_with("postgres://")
+    }
+
+    /// Runs one statement on the hub's database beside the running hub, as another program
+    /// with access to it could (SQLite in WAL mode takes it, as PostgreSQL does).
+    pub async fn execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        use sqlx::Connection;
+        if self.database.starts_with("postgres://") {
+            let mut conn = sqlx::PgConnection::connect(&self.database).await?;
+            Ok(sqlx::query(sql).execute(&mut conn).await?.rows_affected())
+        } else {
+            let url = format!("sqlite://{}", self.database);
+            let mut conn = sqlx::SqliteConnection::connect(&url).await?;
+            Ok(sqlx::query(sql).execute(&mut conn).await?.rows_affected())
+        }
     }
 
     pub fn anonymous(&self) -> Client {
@@ -408,21 +462,37 @@ impl EventReader {
     }
 }
 
-/// Reads the hub's SQLite file directly, as an auditor would; every value as text.
+/// Reads the hub's database directly, as an auditor would; every value as text.
 pub async fn query(hub: &TestHub, sql: &str) -> Vec<Vec<String>> {
     use sqlx::{Connection, Row};
-    let url = format!("sqlite://{}?mode=ro", hub.database().display());
-    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-    let rows = sqlx::query(sql).fetch_all(&mut conn).await.unwrap();
-    rows.iter()
-        .map(|row| {
-            (0..row.columns().len())
-                .map(|i| {
-                    row.try_get::<String, _>(i)
-                        .or_else(|_| row.try_get::<i64, _>(i).map(|v| v.to_string()))
-                        .unwrap_or_default()
+    macro_rules! texts {
+        ($rows:expr) => {
+            $rows
+                .iter()
+                .map(|row| {
+                    (0..row.columns().len())
+                        .map(|i| {
+                            row.try_get::<String, _>(i)
+                                .or_else(|_| row.try_get::<i64, _>(i).map(|v| v.to_string()))
+                                .or_else(|_| row.try_get::<i32, _>(i).map(|v| v.to_string()))
+                                .or_else(|_| {
+                                    row.try_get::<bool, _>(i).map(|v| (v as i64).to_string())
+                                })
+                                .unwrap_or_default()
+                        })
+                        .collect()
                 })
                 .collect()
-        })
-        .collect()
+        };
+    }
+    if hub.database.starts_with("postgres://") {
+        let mut conn = sqlx::PgConnection::connect(&hub.database).await.unwrap();
+        let rows = sqlx::query(sql).fetch_all(&mut conn).await.unwrap();
+        texts!(rows)
+    } else {
+        let url = format!("sqlite://{}?mode=ro", hub.database);
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let rows = sqlx::query(sql).fetch_all(&mut conn).await.unwrap();
+        texts!(rows)
+    }
 }
