@@ -1,5 +1,6 @@
-//! The README's `cargo xtask run`, tried as a new user would: on an empty data folder, every
-//! sign-in it prints must work.
+//! The README's `cargo xtask run` and `cargo xtask run --scale 3`, tried as a new user would:
+//! on an empty data folder, every sign-in it prints must work (through nginx, for the
+//! scaled run).
 //!
 //! It runs the command exactly as written. The free port and the empty data folder come
 //! through the environment (`TENFOUR_BIND`, `TENFOUR_DATABASE`) that the command reads anyway,
@@ -43,20 +44,50 @@ impl Drop for Group {
             .args(["-s", "TERM", "--", &group])
             .status();
         let _ = self.0.wait();
+        // A scaled run stays until its hubs and PostgreSQL have stopped: wait for the whole
+        // group (at most 30 s), so its data folder is free to remove.
+        let alive = || {
+            Command::new("kill")
+                .args(["-0", "--", &group])
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        for _ in 0..300 {
+            if !alive() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
     }
 }
 
-/// The number of printed sign-ins that worked.
-pub fn check(root: &Path, tools: &Tools) -> Result<u64, String> {
-    let scratch = sh::Scratch::new("first-run")?;
+/// The number of printed sign-ins that worked. `scale`: `run --scale N` (nginx needs a port
+/// of its own, so a free one is chosen rather than 0).
+pub fn check(root: &Path, tools: &Tools, scale: Option<usize>) -> Result<u64, String> {
+    let scratch = sh::Scratch::new(if scale.is_some() {
+        "first-run-scaled"
+    } else {
+        "first-run"
+    })?;
     // The data folder does not exist yet, as on a fresh clone.
     let database = scratch.path().join("data").join("tenfour.db");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = sh::command(&cargo, tools);
+    command.args(["xtask", "run"]);
+    let bind = match scale {
+        Some(hubs) => {
+            command.args(["--scale", &hubs.to_string()]);
+            let free = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map_err(|e| format!("no free port: {e}"))?;
+            free.to_string()
+        }
+        None => "127.0.0.1:0".to_owned(),
+    };
     command
-        .args(["xtask", "run"])
         .current_dir(root)
-        .env("TENFOUR_BIND", "127.0.0.1:0")
+        .env("TENFOUR_BIND", &bind)
         .env("TENFOUR_DATABASE", &database)
         .stdout(Stdio::piped())
         .process_group(0);
@@ -80,6 +111,10 @@ pub fn check(root: &Path, tools: &Tools) -> Result<u64, String> {
         println!("{line}");
         if let Some(url) = line.strip_prefix("listening on ") {
             break url.trim().to_owned();
+        }
+        // The scaled run: nginx's address.
+        if let Some(rest) = line.strip_prefix("  open ") {
+            break rest.split_whitespace().next().unwrap_or("").to_owned();
         }
         if let Some(sign_in) = parse_sign_in(&line) {
             sign_ins.push(sign_in);
@@ -112,9 +147,12 @@ pub fn check(root: &Path, tools: &Tools) -> Result<u64, String> {
         ));
     }
     println!(
-        "first run: all {} printed sign-ins work on an empty data folder",
+        "first run{}: all {} printed sign-ins work on an empty data folder",
+        scale.map_or(String::new(), |n| format!(" with {n} hubs behind nginx")),
         sign_ins.len()
     );
+    // Stopped as Ctrl-C would: the run stops its hubs and PostgreSQL and exits.
+    drop(group);
     Ok(sign_ins.len() as u64)
 }
 

@@ -134,6 +134,8 @@ fn start(mut command: Command, bin: &Path) -> Result<Running, String> {
                 if let Some(url) = line.strip_prefix("listening on ") {
                     break url.trim().to_owned();
                 }
+                // What the hub says before it listens (the demo sign-ins) is for the user.
+                println!("{line}");
             }
             _ => {
                 let _ = child.kill();

@@ -9,6 +9,7 @@ mod fuzz;
 mod http;
 mod hub;
 mod postgres;
+mod scale;
 mod sh;
 mod tally;
 
@@ -20,6 +21,8 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   run [--bind ADDR]   install what is missing, build the app, start the hub on SQLite (./data)
                       with a demo agency and print the URL (default 127.0.0.1:8080)
+  run --scale N       the same with N hubs on PostgreSQL (its data in ./data/postgres) behind
+                      nginx (deploy/nginx.conf) on that address
   test [LAYER...]     install what is missing, then run every test layer, or only the ones
                       named: lint, native, postgres, wasm, fuzz, api, e2e, first-run
   bench               build release binaries and print the figures that matter
@@ -72,10 +75,20 @@ fn root() -> PathBuf {
 
 fn run(args: &[String]) -> Result<(), String> {
     let mut bind = std::env::var("TENFOUR_BIND").unwrap_or_else(|_| "127.0.0.1:8080".into());
+    let mut scale = None;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--bind" => bind = rest.next().ok_or("--bind needs an address")?.clone(),
+            "--scale" => {
+                let n = rest.next().ok_or("--scale needs a number of hubs")?;
+                scale = Some(
+                    n.parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=16).contains(n))
+                        .ok_or_else(|| format!("--scale {n:?}: give 1 to 16 hubs"))?,
+                );
+            }
             other => return Err(format!("unknown argument to run: {other:?}")),
         }
     }
@@ -86,6 +99,37 @@ fn run(args: &[String]) -> Result<(), String> {
     let database = std::env::var_os("TENFOUR_DATABASE")
         .map_or_else(|| root.join("data").join("tenfour.db"), PathBuf::from);
     let map = hub::demo_map(&root, &tools)?;
+    if let Some(hubs) = scale {
+        // The data folder: the SQLite file's (./data unless TENFOUR_DATABASE says otherwise).
+        let data = database
+            .parent()
+            .map_or_else(|| root.join("data"), Path::to_path_buf);
+        let map = map.display().to_string();
+        sh::banner(&format!(
+            "starting PostgreSQL, {hubs} hubs with the demo agency and nginx in front"
+        ));
+        let database = postgres::Server::start_kept(&data.join("postgres"))?;
+        let url = database.database("tenfour")?;
+        let cluster = scale::Cluster::start(
+            &hub,
+            &tools,
+            (&bind, &url, &root.join("dist")),
+            (&data.join("nginx"), &data.join("maps")),
+            hubs,
+            &["--demo", "--map", &map],
+        )?;
+        println!(
+            "\nxtask: {hubs} hubs on PostgreSQL (127.0.0.1:{}) behind nginx; Ctrl-C stops them all.",
+            database.port()
+        );
+        println!("  data:     {}", data.display());
+        println!("  map:      Florence, © OpenStreetMap contributors (ODbL), tiles by Protomaps");
+        println!(
+            "  open {} (the demo sign-ins are above; every password is tenfour-demo)",
+            cluster.url
+        );
+        return cluster.wait();
+    }
     println!("\nxtask: starting the hub with the demo agency; Ctrl-C stops it.");
     println!("  database: {}", database.display());
     println!("  app:      {}", root.join("dist").display());
@@ -199,6 +243,19 @@ fn test(layers: &[String]) -> Result<(), String> {
             "warnings",
         ]))?;
         total.add(one);
+        // The hub's tests of several hubs on PostgreSQL, built only with this feature.
+        sh::run(sh::cargo(&root, &tools).args([
+            "clippy",
+            "--package",
+            "tenfour-hub",
+            "--all-targets",
+            "--features",
+            "postgres-tests",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+        total.add(one);
         sh::run(sh::cargo(&root, &tools).args([
             "clippy",
             "--package",
@@ -226,13 +283,23 @@ fn test(layers: &[String]) -> Result<(), String> {
     if wanted("postgres") {
         sh::banner(
             "postgres: the hub's tests again, each hub on a new database of a real PostgreSQL \
-             server",
+             server, and several hubs sharing one",
         );
         let server = postgres::Server::start()?;
         let result = tally::run(
             sh::cargo(&root, &tools)
-                .args(["test", "--package", "tenfour-hub"])
-                .env("TENFOUR_TEST_POSTGRES", server.url()),
+                // With the tests of several hubs on one database (tests/hubs.rs).
+                .args([
+                    "test",
+                    "--package",
+                    "tenfour-hub",
+                    "--features",
+                    "postgres-tests",
+                ])
+                .env("TENFOUR_TEST_POSTGRES", server.url())
+                // The chaos test across hubs restarts the server and runs nginx in front.
+                .env("TENFOUR_TEST_POSTGRES_RESTART", server.restart_command())
+                .env("TENFOUR_TEST_NGINX", scale::ensure_nginx()?),
         );
         drop(server);
         total.add(result?);
@@ -306,7 +373,14 @@ fn test(layers: &[String]) -> Result<(), String> {
     }
     if wanted("first-run") {
         sh::banner("first run: `cargo xtask run` on an empty data folder; every printed sign-in");
-        for _ in 0..first_run::check(&root, &tools)? {
+        for _ in 0..first_run::check(&root, &tools, None)? {
+            total.add(one);
+        }
+        sh::banner(
+            "first run, scaled: `cargo xtask run --scale 3` (PostgreSQL, 3 hubs, nginx) on an \
+             empty data folder; every printed sign-in, through nginx",
+        );
+        for _ in 0..first_run::check(&root, &tools, Some(3))? {
             total.add(one);
         }
         ran.push("first-run");
@@ -453,11 +527,16 @@ fn bench() -> Result<(), String> {
     );
     let accessibility = lighthouse_table(&root, &tools, running.url());
     running.stop();
+    sh::banner(
+        "past one machine: one hub on SQLite, one on PostgreSQL, three behind nginx (2,000 units)",
+    );
+    let scaled = scale_table(&root, &tools, (&hub_bin, &bench_bin), &seed_arg, &scratch);
     sh::banner("a year of history: a new device's first sync, before and after compaction");
     let history = history_table(&root, &tools, (&hub_bin, &bench_bin), &scratch);
     report.push_str(&hub_figures?);
     report.push_str(&device_table(&device?)?);
     report.push_str(&accessibility?);
+    report.push_str(&scaled?);
     report.push_str(&history?);
 
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -482,6 +561,67 @@ fn bench() -> Result<(), String> {
 /// Writes a simulated year into the bench database (1,050,000 changes), then times a new
 /// device's first sync on a hub that keeps the whole year and on one that compacted it at
 /// start (the default week kept); returns the Markdown section.
+/// The same load on one hub on SQLite, one on PostgreSQL and three on PostgreSQL behind
+/// nginx, each with the bench agency on a database of its own.
+fn scale_table(
+    root: &Path,
+    tools: &sh::Tools,
+    (hub_bin, bench_bin): (&Path, &Path),
+    seed: &str,
+    scratch: &sh::Scratch,
+) -> Result<String, String> {
+    let dist = root.join("dist");
+    let args = ["--seed", seed];
+    let sqlite = hub::spawn(
+        hub_bin,
+        tools,
+        ("127.0.0.1:0", &scratch.path().join("scale.db"), &dist),
+        &args,
+        hub::Logs::Quiet,
+    )?;
+    let server = postgres::Server::start()?;
+    let one = server.database("one_hub")?;
+    let postgres = hub::spawn(
+        hub_bin,
+        tools,
+        ("127.0.0.1:0", Path::new(&one), &dist),
+        &args,
+        hub::Logs::Quiet,
+    )?;
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("no free port: {e}"))?;
+    let three = server.database("three_hubs")?;
+    let cluster = scale::Cluster::start(
+        hub_bin,
+        tools,
+        (&free.to_string(), &three, &dist),
+        (&scratch.path().join("nginx"), &scratch.path().join("maps")),
+        3,
+        &args,
+    )?;
+    let figures = sh::capture(
+        sh::command(&bench_bin.display().to_string(), tools)
+            .arg("scale")
+            .args(["1 hub, SQLite", sqlite.url(), &sqlite.pid().to_string()])
+            .args([
+                "1 hub, PostgreSQL",
+                postgres.url(),
+                &postgres.pid().to_string(),
+            ])
+            .args([
+                "3 hubs, PostgreSQL, nginx",
+                &cluster.url,
+                &cluster.hubs[0].pid().to_string(),
+            ]),
+    );
+    drop(cluster);
+    postgres.stop();
+    sqlite.stop();
+    drop(server);
+    figures
+}
+
 fn history_table(
     root: &Path,
     tools: &sh::Tools,

@@ -10,39 +10,87 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub struct Server {
-    scratch: Scratch,
+    folder: Folder,
     bin: PathBuf,
     port: u16,
     as_root: bool,
 }
 
+/// Where the server keeps its data: a scratch folder removed afterwards (tests), or one that
+/// stays for the next run (`cargo xtask run --scale`).
+enum Folder {
+    Scratch(Scratch),
+    Kept(PathBuf),
+}
+
+impl Folder {
+    fn path(&self) -> &Path {
+        match self {
+            Folder::Scratch(scratch) => scratch.path(),
+            Folder::Kept(path) => path,
+        }
+    }
+}
+
 impl Server {
+    /// A new server in a scratch folder, gone when dropped.
     pub fn start() -> Result<Server, String> {
+        Self::start_in(Folder::Scratch(Scratch::new("postgres")?))
+    }
+
+    /// The server whose data is kept in `folder` (made on first use).
+    pub fn start_kept(folder: &Path) -> Result<Server, String> {
+        std::fs::create_dir_all(folder)
+            .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+        Self::start_in(Folder::Kept(folder.to_path_buf()))
+    }
+
+    fn start_in(folder: Folder) -> Result<Server, String> {
         let bin = ensure_installed()?;
-        let scratch = Scratch::new("postgres")?;
         let as_root = sh::output(Command::new("id").arg("-u")).is_some_and(|id| id.trim() == "0");
         if as_root {
-            sh::run(Command::new("chown").arg("postgres").arg(scratch.path()))?;
+            sh::run(Command::new("chown").arg("postgres").arg(folder.path()))?;
         }
         let port = free_port()?;
         let server = Server {
-            scratch,
+            folder,
             bin,
             port,
             as_root,
         };
         let data = server.data();
-        sh::run(
-            server
-                .tool("initdb")
-                .arg("--pgdata")
-                .arg(&data)
-                .args(["--username", "tenfour", "--auth", "trust"])
-                .args(["--encoding", "UTF8", "--locale", "C.UTF-8", "--no-sync"]),
-        )?;
+        // A server left running by a run that was killed: stopped, then started afresh.
+        let running = server
+            .tool("pg_ctl")
+            .arg("--pgdata")
+            .arg(&data)
+            .arg("status")
+            .stdout(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if running {
+            sh::run(
+                server
+                    .tool("pg_ctl")
+                    .arg("--pgdata")
+                    .arg(&data)
+                    .args(["--mode", "fast", "--wait", "stop"]),
+            )?;
+        }
+        if !data.join("PG_VERSION").exists() {
+            sh::run(
+                server
+                    .tool("initdb")
+                    .arg("--pgdata")
+                    .arg(&data)
+                    .args(["--username", "tenfour", "--auth", "trust"])
+                    .args(["--encoding", "UTF8", "--locale", "C.UTF-8", "--no-sync"]),
+            )?;
+        }
+        // Each hub holds up to ten connections, and the tests run a dozen hubs at once.
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1",
-            server.scratch.path().display()
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=400",
+            server.folder.path().display()
         );
         sh::run(
             server
@@ -50,7 +98,7 @@ impl Server {
                 .arg("--pgdata")
                 .arg(&data)
                 .arg("--log")
-                .arg(server.scratch.path().join("server.log"))
+                .arg(server.folder.path().join("server.log"))
                 .args(["--options", &options, "--wait", "start"]),
         )?;
         println!("  ok  PostgreSQL on 127.0.0.1:{port}");
@@ -62,8 +110,62 @@ impl Server {
         format!("postgres://tenfour@127.0.0.1:{}", self.port)
     }
 
+    /// A database named `name` on the server, made if missing: its URL.
+    pub fn database(&self, name: &str) -> Result<String, String> {
+        let found = sh::output(
+            Command::new(self.bin.join("psql"))
+                .args([
+                    "--host",
+                    "127.0.0.1",
+                    "--username",
+                    "tenfour",
+                    "--dbname",
+                    "postgres",
+                ])
+                .args([
+                    "--port",
+                    &self.port.to_string(),
+                    "--tuples-only",
+                    "--no-align",
+                ])
+                .arg("--command")
+                .arg(format!(
+                    "SELECT 1 FROM pg_database WHERE datname = '{name}'"
+                )),
+        )
+        .unwrap_or_default();
+        if found.trim() != "1" {
+            sh::run(
+                Command::new(self.bin.join("createdb"))
+                    .args(["--host", "127.0.0.1", "--username", "tenfour"])
+                    .args(["--port", &self.port.to_string(), name]),
+            )?;
+        }
+        Ok(format!("{}/{name}", self.url()))
+    }
+
+    /// A shell command that restarts the server (fast: connections are cut), for tests.
+    pub fn restart_command(&self) -> String {
+        let pg_ctl = self.bin.join("pg_ctl");
+        let prefix = if self.as_root {
+            "runuser -u postgres -- "
+        } else {
+            ""
+        };
+        format!(
+            "{prefix}{} --pgdata {} --log {} --mode fast --wait restart > /dev/null",
+            pg_ctl.display(),
+            self.data().display(),
+            self.folder.path().join("server.log").display()
+        )
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     fn data(&self) -> PathBuf {
-        self.scratch.path().join("data")
+        self.folder.path().join("data")
     }
 
     fn tool(&self, name: &str) -> Command {
@@ -81,11 +183,16 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         let data = self.data();
+        // Scratch data may go at once; kept data is shut down cleanly.
+        let mode = match self.folder {
+            Folder::Scratch(_) => "immediate",
+            Folder::Kept(_) => "fast",
+        };
         let _ = self
             .tool("pg_ctl")
             .arg("--pgdata")
             .arg(&data)
-            .args(["--mode", "immediate", "--wait", "stop"])
+            .args(["--mode", mode, "--wait", "stop"])
             .status();
     }
 }

@@ -5,6 +5,9 @@
 //! - `tenfour-bench seed FILE UNITS` writes an agency with UNITS units for `--seed`.
 //! - `tenfour-bench run HUB_URL HUB_PID [POUCH_URL POUCH_PID]` runs every scenario.
 //! - `tenfour-bench soak HUB_URL HUB_PID MINUTES UNITS` holds a fleet connected for minutes.
+//! - `tenfour-bench scale LABEL URL PID [LABEL URL PID…]` measures ingest and field to board
+//!   at 2,000 units for each setup (one hub on SQLite, on PostgreSQL, several behind nginx)
+//!   and prints them side by side.
 //! - `tenfour-bench history DB` writes a simulated year into the bench agency (hub stopped);
 //!   `tenfour-bench first-sync HUB_URL` times a new device's first pull.
 
@@ -45,12 +48,20 @@ async fn main() {
             let units = args[4].parse().unwrap_or(2000);
             soak::soak(&args[1], pid(2), minutes, units).await
         }
+        Some("scale") if args.len() >= 4 && (args.len() - 1).is_multiple_of(3) => {
+            let setups: Vec<(&str, &str, u32)> = args[1..]
+                .chunks(3)
+                .map(|s| (s[0].as_str(), s[1].as_str(), s[2].parse().unwrap_or(0)))
+                .collect();
+            scale(&setups).await
+        }
         Some("history") if args.len() == 2 => history::write_year(&args[1]).await,
         Some("first-sync") if args.len() == 2 => history::first_sync(&args[1]).await,
         Some("log") if args.len() == 2 => history::log_size(&args[1]).await,
         _ => Err(
             "usage: tenfour-bench seed FILE UNITS | run HUB_URL HUB_PID [POUCH_URL POUCH_PID] \
-             | soak HUB_URL HUB_PID MINUTES UNITS | history DB | first-sync HUB_URL | log DB"
+             | soak HUB_URL HUB_PID MINUTES UNITS | scale LABEL URL PID… | history DB \
+             | first-sync HUB_URL | log DB"
                 .into(),
         ),
     };
@@ -563,6 +574,55 @@ async fn run(hub_url: &str, hub_pid: u32, pouch: Option<(&str, u32)>) -> Result<
             ),
             Err(message) => println!("| {FANOUT_UPDATES} | failed: {message} | | | |"),
         }
+    }
+    Ok(())
+}
+
+/// The same load on each setup: ingest unbatched and batched, then field to board with
+/// every unit holding a live feed, at the largest fan-out level.
+async fn scale(setups: &[(&str, &str, u32)]) -> Result<()> {
+    let units = *FANOUT_LEVELS.iter().max().unwrap_or(&100);
+    let mut rows = Vec::new();
+    for &(label, url, pid) in setups {
+        eprintln!("{label}:");
+        let server = Server::new(Kind::Hub, url, pid)?;
+        let mut devices = server.devices(units).await?;
+        let dispatcher = devices.pop().ok_or("no dispatcher")?;
+        let fresh = |count: usize| -> Vec<Device> {
+            devices[..count]
+                .iter()
+                .map(|d| Device::new(d.sender.token.clone(), d.sender.unit.clone()))
+                .collect()
+        };
+        let mut ingest_rates = Vec::new();
+        for (per_push, pushes) in [(1, 250), (50, 25)] {
+            let rate = ingest(&server, fresh(INGEST_DEVICES), per_push, pushes).await?;
+            eprintln!("  {rate:.0} events/s");
+            ingest_rates.push(rate);
+        }
+        let level = fanout(&server, &mut devices[..units], &dispatcher, None, false);
+        let outcome = tokio::time::timeout(FANOUT_BUDGET * 3, level)
+            .await
+            .unwrap_or_else(|_| Err(format!("not done within {:?}", FANOUT_BUDGET * 3)));
+        rows.push((label, ingest_rates, outcome));
+    }
+    println!(
+        "\n### One hub on SQLite, one on PostgreSQL, several behind nginx ({units} units, the \
+         same load generator)\n"
+    );
+    println!(
+        "| setup | ingest, 1 a push (events/s) | ingest, 50 a push (events/s) | field to board delivered | p50 ms | p99 ms | max ms |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for (label, rates, outcome) in rows {
+        let fanout = match outcome {
+            Ok(f) => format!(
+                "{}/{FANOUT_UPDATES} | {:.1} | {:.1} | {:.1}",
+                f.delivered, f.p50, f.p99, f.max
+            ),
+            Err(message) => format!("failed: {message} | | |"),
+        };
+        println!("| {label} | {:.0} | {:.0} | {fanout} |", rates[0], rates[1]);
     }
     Ok(())
 }

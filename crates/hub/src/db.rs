@@ -282,8 +282,9 @@ async fn open_postgres(url: &str) -> Result<Db, OpenError> {
         .run(&writer)
         .await
         .map_err(OpenError::Migrate)?;
+    // One more than SQLite's readers: `fanout.rs` keeps one to listen on.
     let reader = PgPoolOptions::new()
-        .max_connections(8)
+        .max_connections(9)
         .acquire_timeout(Duration::from_secs(5))
         .connect_with(options)
         .await

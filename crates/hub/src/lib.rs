@@ -8,11 +8,13 @@ pub mod compaction;
 pub mod config;
 pub mod db;
 pub mod dispatch;
+pub mod fanout;
 pub mod field;
 pub mod http;
 pub mod ingest;
 pub mod live;
 pub mod maps;
+pub mod migrate;
 pub mod natures;
 pub mod passwords;
 pub mod positions;
@@ -140,6 +142,17 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     let (stop, shutdown) = tokio::sync::watch::channel(false);
     let live: std::sync::Arc<live::Live> = Default::default();
+    let sessions: std::sync::Arc<sessions::SessionWatch> = Default::default();
+    // The listening connection is taken from the readers' pool for good (never the
+    // writer's single connection).
+    if let db::Pool::Postgres(pool) = &db.reader {
+        fanout::follow(
+            pool.clone(),
+            db.reader.clone(),
+            live.clone(),
+            sessions.clone(),
+        );
+    }
     let ingest = ingest::Ingest::start(db.writer.clone(), db.reader.clone(), live.clone());
     let pusher = push::Pusher::new(
         db.clone(),
@@ -157,7 +170,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         db: db.clone(),
         dist: std::sync::Arc::new(config.dist.clone()),
         live,
-        sessions: Default::default(),
+        sessions,
         streams: std::sync::Arc::new(crate::sessions::StreamSlots::new(
             crate::sessions::STREAMS_PER_SESSION,
             config.max_streams_per_agency,

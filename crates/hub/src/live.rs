@@ -114,6 +114,21 @@ impl Live {
         })
     }
 
+    /// Reads into every agency's tail what it is missing (after other hubs' notices may
+    /// have been lost).
+    pub async fn publish_all(&self, db: &db::Pool) {
+        let agencies: Vec<i64> = self
+            .agencies
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .copied()
+            .collect();
+        for agency_id in agencies {
+            self.publish(db, agency_id).await;
+        }
+    }
+
     /// Call after a transaction that recorded changes has committed: reads the new changes
     /// once into the tail and wakes the agency's streams.
     pub async fn publish(&self, db: &db::Pool, agency_id: i64) {

@@ -1,11 +1,19 @@
-//! The `tenfour-hub` binary: reads its configuration, opens the database and serves.
+//! The `tenfour-hub` binary: reads its configuration, opens the database and serves; or,
+//! as `tenfour-hub migrate --from FILE --to postgres://…`, moves a SQLite hub's records into
+//! PostgreSQL.
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     return_large_blocks_to_the_system();
     match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime.block_on(serve()),
+        Ok(runtime) => {
+            let args: Vec<String> = std::env::args().skip(1).collect();
+            match args.split_first() {
+                Some((command, rest)) if command == "migrate" => runtime.block_on(migrate(rest)),
+                _ => runtime.block_on(serve(args)),
+            }
+        }
         Err(err) => {
             eprintln!("tenfour-hub: cannot start the async runtime: {err}");
             ExitCode::FAILURE
@@ -28,9 +36,42 @@ fn return_large_blocks_to_the_system() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn return_large_blocks_to_the_system() {}
 
-async fn serve() -> ExitCode {
+async fn migrate(args: &[String]) -> ExitCode {
+    use tenfour_hub::migrate::{self, MigrateError};
+    let (from, to) = match migrate::parse_args(args) {
+        Ok(paths) => paths,
+        Err(err) => {
+            eprintln!("tenfour-hub migrate: {err}\n\n{}", migrate::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    println!(
+        "copying {} into {}",
+        from.display(),
+        tenfour_hub::db::Location::parse(&to)
+    );
+    match migrate::run(from, to).await {
+        Ok(copied) => {
+            for (table, rows) in &copied {
+                println!("  {table:<20} {rows:>9} rows");
+            }
+            println!("done: every table copied and its rows counted on both sides");
+            ExitCode::SUCCESS
+        }
+        Err(err @ MigrateError::Usage(_)) => {
+            eprintln!("tenfour-hub migrate: {err}\n\n{}", migrate::USAGE);
+            ExitCode::from(2)
+        }
+        Err(err) => {
+            eprintln!("tenfour-hub migrate: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: Vec<String>) -> ExitCode {
     tenfour_hub::init_tracing();
-    let config = match tenfour_hub::Config::from_env_and_args(std::env::args().skip(1)) {
+    let config = match tenfour_hub::Config::from_env_and_args(args) {
         Ok(config) => config,
         Err(message) => {
             eprintln!("tenfour-hub: {message}\n\n{}", tenfour_hub::Config::USAGE);

@@ -322,7 +322,25 @@ pub async fn record_changes_after(
         );
         insert.build().execute(&mut *c).await.map(|done| done.rows_affected())
     })?;
+    if conn.is_postgres() {
+        // Sent when the transaction commits, to every hub on the database (`fanout.rs`).
+        db::execute!(
+            conn,
+            "SELECT pg_notify($1, $2)",
+            CHANGES_CHANNEL,
+            change_notice(agency_id, last)
+        )?;
+    }
     Ok(last)
+}
+
+/// The PostgreSQL channel on which hubs tell each other of new changes.
+pub const CHANGES_CHANNEL: &str = "tenfour_changes";
+
+/// What a commit tells the other hubs: only the agency and its newest cursor; they read the
+/// changes themselves.
+pub fn change_notice(agency_id: i64, cursor: u64) -> String {
+    format!("{agency_id}:{cursor}")
 }
 
 /// The record a change carries, as the change log names it: its kind (the body's `type`) and

@@ -50,6 +50,32 @@ pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// The PostgreSQL channel on which hubs tell each other of ended sessions (`fanout.rs`).
+pub const SESSIONS_CHANNEL: &str = "tenfour_sessions";
+
+/// Ended sessions as notices for the other hubs: their hashes, base64, comma-separated, a
+/// hundred to a notice (well under NOTIFY's 8,000 bytes).
+pub fn ended_notices(token_hashes: &[Vec<u8>]) -> Vec<String> {
+    token_hashes
+        .chunks(100)
+        .map(|chunk| {
+            chunk
+                .iter()
+                .map(|hash| URL_SAFE_NO_PAD.encode(hash))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .collect()
+}
+
+/// The hashes a notice of ended sessions names.
+pub fn ended_in_notice(payload: &str) -> Vec<Vec<u8>> {
+    payload
+        .split(',')
+        .filter_map(|hash| URL_SAFE_NO_PAD.decode(hash).ok())
+        .collect()
+}
+
 #[derive(Default)]
 pub struct SessionWatch {
     open: Mutex<HashMap<Vec<u8>, watch::Sender<bool>>>,
@@ -105,6 +131,37 @@ impl SessionWatch {
                 let _ = sender.send(true);
             }
         }
+    }
+
+    /// The sessions that have a stream open here.
+    pub fn watched_hashes(&self) -> Vec<Vec<u8>> {
+        self.open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    /// Ends the streams of every watched session that has ended in the database (revoked or
+    /// expired), as another hub may have ended it while this one was not listening.
+    pub async fn end_the_ended(&self, conn: &mut db::Conn, now: Millis) -> Result<(), sqlx::Error> {
+        let mut ended = Vec::new();
+        for hash in self.watched_hashes() {
+            let open = db::scalar!(
+                conn,
+                fetch_optional,
+                bool,
+                "SELECT revoked_at IS NULL AND expires_at > $1 FROM sessions WHERE token_hash = $2",
+                now,
+                hash
+            )?;
+            if open != Some(true) {
+                ended.push(hash);
+            }
+        }
+        self.end(&ended);
+        Ok(())
     }
 
     /// How many sessions have a stream open (for tests and figures).

@@ -55,7 +55,9 @@ pub fn classify(err: &sqlx::Error) -> Failure {
                 }
                 // PostgreSQL's SQLSTATE classes: 22, a value it cannot take (a NUL character
                 // in text, a number out of range); 08 and 53, connection lost or resources
-                // exhausted; 57P01-03, the server shutting down or starting.
+                // exhausted; 57P01-03, the server shutting down or starting; 40, a deadlock
+                // or serialization failure between two hubs' transactions (the client's
+                // retry goes through).
                 _ => match db.code().as_deref().unwrap_or("") {
                     code if code.starts_with("22") => Failure::Refused(Refusal::Invalid(
                         "a value holds something the hub cannot store (such as a NUL \
@@ -64,7 +66,8 @@ pub fn classify(err: &sqlx::Error) -> Failure {
                     )),
                     code if code.starts_with("08")
                         || code.starts_with("53")
-                        || code.starts_with("57P") =>
+                        || code.starts_with("57P")
+                        || code.starts_with("40") =>
                     {
                         Failure::Unavailable
                     }

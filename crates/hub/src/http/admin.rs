@@ -109,7 +109,7 @@ async fn change_user(
     let mut tx = state.db.writer.begin().await?;
     let (user, ended) = admin::change_user(&mut tx, &caller.author(address), id, &body).await??;
     tx.commit().await?;
-    state.sessions.end(&ended);
+    state.end_sessions(&ended).await;
     Ok(Json(user))
 }
 
@@ -128,7 +128,7 @@ async fn reset_password(
     let (reset, ended) =
         admin::reset_password(&mut tx, &caller.author(address), id, &temporary, &hash).await??;
     tx.commit().await?;
-    state.sessions.end(&ended);
+    state.end_sessions(&ended).await;
     Ok(Json(reset))
 }
 

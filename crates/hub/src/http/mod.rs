@@ -68,6 +68,34 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
 }
 
+impl AppState {
+    /// Stops the live streams of sessions that have just ended, on this hub and (on
+    /// PostgreSQL) on every other hub of the database. Call after the commit that ended them.
+    pub async fn end_sessions(&self, token_hashes: &[Vec<u8>]) {
+        self.sessions.end(token_hashes);
+        if !self.db.is_postgres() || token_hashes.is_empty() {
+            return;
+        }
+        let told = async {
+            let mut conn = self.db.reader.acquire().await?;
+            for notice in crate::sessions::ended_notices(token_hashes) {
+                crate::db::execute!(
+                    conn,
+                    "SELECT pg_notify($1, $2)",
+                    crate::sessions::SESSIONS_CHANNEL,
+                    notice
+                )?;
+            }
+            Ok::<_, sqlx::Error>(())
+        };
+        if let Err(err) = told.await {
+            // The other hubs end these streams when they next check (`fanout.rs`), or when
+            // the device reconnects and is refused.
+            tracing::warn!(error = %err, "cannot tell the other hubs of ended sessions");
+        }
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(health::router())

@@ -293,7 +293,9 @@ async fn choose_unit(
     .await?;
     tx.commit().await?;
     // Streams opened for the old unit show its view: end them; the app reconnects.
-    state.sessions.end(std::slice::from_ref(&caller.token_hash));
+    state
+        .end_sessions(std::slice::from_ref(&caller.token_hash))
+        .await;
     Ok(Json(info))
 }
 
@@ -370,7 +372,7 @@ async fn change_password(
     )
     .await?;
     tx.commit().await?;
-    state.sessions.end(&others);
+    state.end_sessions(&others).await;
     Ok(Json(info))
 }
 
@@ -385,7 +387,9 @@ async fn sign_out(
         now,
         caller.token_hash
     )?;
-    state.sessions.end(std::slice::from_ref(&caller.token_hash));
+    state
+        .end_sessions(std::slice::from_ref(&caller.token_hash))
+        .await;
     let mut headers = HeaderMap::new();
     if let Ok(value) = HeaderValue::from_str(&session_cookie(state.https, "", 0)) {
         headers.insert(header::SET_COOKIE, value);

@@ -28,6 +28,13 @@ const OTHER_AGENCY: &str = r#"{
                    "caller_notes": "Other agency's caller" }, "assign": ["X1"] } ]
 }"#;
 
+/// A new, empty database on the PostgreSQL server in `TENFOUR_TEST_POSTGRES`: its URL.
+pub fn empty_postgres_database() -> String {
+    let server = std::env::var("TENFOUR_TEST_POSTGRES")
+        .expect("TENFOUR_TEST_POSTGRES names a PostgreSQL server (cargo xtask test postgres)");
+    new_postgres_database(&server)
+}
+
 /// A new, empty database on the PostgreSQL server, named for this test: its URL.
 fn new_postgres_database(server: &str) -> String {
     let server = server.trim_end_matches('/').to_owned();
@@ -73,6 +80,35 @@ impl TestHub {
 
     /// Starts a hub serving `dist_files`, with extra command-line arguments.
     pub fn start_with(dist_files: &[(&str, &[u8])], extra_args: &[&str]) -> TestHub {
+        let database = match std::env::var("TENFOUR_TEST_POSTGRES") {
+            Ok(server) if !server.is_empty() => Some(new_postgres_database(&server)),
+            _ => None,
+        };
+        Self::start_on(database, dist_files, extra_args)
+    }
+
+    /// Starts a hub on a SQLite file of its own, whichever database the tests run on.
+    pub fn start_on_sqlite() -> TestHub {
+        Self::start_on(None, &[], &[])
+    }
+
+    /// Starts another hub on `first`'s database (PostgreSQL: hubs behind one load balancer),
+    /// with a folder and a port of its own.
+    pub fn start_beside(first: &TestHub) -> TestHub {
+        Self::start_on_database(&first.database)
+    }
+
+    /// Starts a hub on this database (a SQLite file or a PostgreSQL URL).
+    pub fn start_on_database(database: &str) -> TestHub {
+        Self::start_on(Some(database.to_owned()), &[], &[])
+    }
+
+    /// `database` `None`: a SQLite file in the hub's folder.
+    fn start_on(
+        database: Option<String>,
+        dist_files: &[(&str, &[u8])],
+        extra_args: &[&str],
+    ) -> TestHub {
         let dir = tempfile::tempdir().expect("temporary directory");
         let dist = dir.path().join("dist");
         std::fs::create_dir_all(&dist).unwrap();
@@ -82,10 +118,7 @@ impl TestHub {
             std::fs::write(path, content).unwrap();
         }
         std::fs::write(dir.path().join("other.json"), OTHER_AGENCY).unwrap();
-        let database = match std::env::var("TENFOUR_TEST_POSTGRES") {
-            Ok(server) if !server.is_empty() => new_postgres_database(&server),
-            _ => dir.path().join("hub.db").display().to_string(),
-        };
+        let database = database.unwrap_or_else(|| dir.path().join("hub.db").display().to_string());
         let mut hub = TestHub {
             child: None,
             database,
@@ -96,6 +129,11 @@ impl TestHub {
         };
         hub.launch(None);
         hub
+    }
+
+    /// `--database`: the SQLite file or the PostgreSQL URL.
+    pub fn database(&self) -> &str {
+        &self.database
     }
 
     /// Starts a hub whose debug log is written to `log`.
@@ -233,6 +271,15 @@ pub struct Client {
 }
 
 impl Client {
+    /// The same session, talking to another hub (hubs on one database share sessions).
+    pub fn on(&self, hub: &TestHub) -> Client {
+        Client {
+            base: hub.url.clone(),
+            token: self.token.clone(),
+            http: self.http.clone(),
+        }
+    }
+
     pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
         let mut request = self.http.request(method, format!("{}{path}", self.base));
         if let Some(token) = &self.token {
