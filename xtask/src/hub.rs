@@ -13,11 +13,17 @@ pub enum Profile {
     Optimized,
 }
 
+/// The hub's features in every test build (its tests across hubs included), so that the
+/// native and postgres layers and the hub they start share one build.
+pub const TEST_FEATURES: &str = "postgres-tests";
+
 /// Builds the hub and returns the path of its binary.
 pub fn build(root: &Path, profile: Profile) -> Result<PathBuf, String> {
+    // The test build's binary: `cargo build` alone would leave out the dev-dependencies'
+    // features and so compile the hub's library a second time (a minute on two cores).
     let (args, folder): (&[&str], &str) = match profile {
-        Profile::Dev => (&[], "debug"),
-        Profile::Optimized => (&["--profile", "hub"], "hub"),
+        Profile::Dev => (&["test", "--features", TEST_FEATURES, "--no-run"], "debug"),
+        Profile::Optimized => (&["build", "--profile", "hub"], "hub"),
     };
     sh::banner("building the hub");
     let tools_path = std::env::var_os("PATH").unwrap_or_default();
@@ -25,8 +31,9 @@ pub fn build(root: &Path, profile: Profile) -> Result<PathBuf, String> {
         Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .current_dir(root)
             .env("PATH", tools_path)
-            .args(["build", "--package", "tenfour-hub"])
-            .args(args),
+            .args(&args[..1])
+            .args(["--package", "tenfour-hub"])
+            .args(&args[1..]),
     )?;
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)

@@ -221,8 +221,9 @@ fn test(layers: &[String]) -> Result<(), String> {
     }
     let wanted = |layer: &str| layers.is_empty() || layers.iter().any(|l| l == layer);
     let root = root();
+    let mut clock = Clock::start();
     let tools = bootstrap::ensure_all(&root)?;
-    let mut ran = Vec::new();
+    clock.lap("bootstrap");
     let mut total = tally::Tally::default();
     // A check that exits 0 counts as one passed.
     let one = tally::Tally {
@@ -234,27 +235,13 @@ fn test(layers: &[String]) -> Result<(), String> {
         sh::banner("lint: cargo fmt --check, cargo clippy -D warnings (native and wasm32)");
         sh::run(sh::cargo(&root, &tools).args(["fmt", "--all", "--check"]))?;
         total.add(one);
-        sh::run(sh::cargo(&root, &tools).args([
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ]))?;
-        total.add(one);
-        // The hub's tests of several hubs on PostgreSQL, built only with this feature.
-        sh::run(sh::cargo(&root, &tools).args([
-            "clippy",
-            "--package",
-            "tenfour-hub",
-            "--all-targets",
-            "--features",
-            "postgres-tests",
-            "--",
-            "-D",
-            "warnings",
-        ]))?;
+        // With the hub's test features, so that its tests across hubs are linted too.
+        sh::run(
+            sh::cargo(&root, &tools)
+                .args(["clippy", "--workspace", "--all-targets", "--features"])
+                .arg(format!("tenfour-hub/{}", hub::TEST_FEATURES))
+                .args(["--", "-D", "warnings"]),
+        )?;
         total.add(one);
         sh::run(sh::cargo(&root, &tools).args([
             "clippy",
@@ -268,17 +255,19 @@ fn test(layers: &[String]) -> Result<(), String> {
             "warnings",
         ]))?;
         total.add(one);
-        ran.push("lint");
+        clock.lap("lint");
     }
     if wanted("native") {
         sh::banner("native tests: tenfour-protocol, tenfour-hub (real hub over HTTP), xtask");
-        total.add(tally::run(sh::cargo(&root, &tools).args([
-            "test",
-            "--workspace",
-            "--exclude",
-            "tenfour",
-        ]))?);
-        ran.push("native");
+        // The hub's tests across hubs need a PostgreSQL server: the postgres layer runs them,
+        // from this same build (the hub's features as in every test build).
+        total.add(tally::run(
+            sh::cargo(&root, &tools)
+                .args(["test", "--workspace", "--exclude", "tenfour", "--features"])
+                .arg(format!("tenfour-hub/{}", hub::TEST_FEATURES))
+                .args(["--", "--skip", "needs_postgres::"]),
+        )?);
+        clock.lap("native");
     }
     if wanted("postgres") {
         sh::banner(
@@ -289,13 +278,8 @@ fn test(layers: &[String]) -> Result<(), String> {
         let result = tally::run(
             sh::cargo(&root, &tools)
                 // With the tests of several hubs on one database (tests/hubs.rs).
-                .args([
-                    "test",
-                    "--package",
-                    "tenfour-hub",
-                    "--features",
-                    "postgres-tests",
-                ])
+                .args(["test", "--package", "tenfour-hub", "--features"])
+                .arg(hub::TEST_FEATURES)
                 .env("TENFOUR_TEST_POSTGRES", server.url())
                 // The chaos test across hubs restarts the server and runs nginx in front.
                 .env("TENFOUR_TEST_POSTGRES_RESTART", server.restart_command())
@@ -303,7 +287,7 @@ fn test(layers: &[String]) -> Result<(), String> {
         );
         drop(server);
         total.add(result?);
-        ran.push("postgres");
+        clock.lap("postgres");
     }
     if wanted("wasm") {
         sh::banner("browser tests: wasm-bindgen-test in headless Chromium (real IndexedDB)");
@@ -321,21 +305,21 @@ fn test(layers: &[String]) -> Result<(), String> {
                     "wasm-bindgen-test-runner",
                 ),
         )?);
-        ran.push("wasm");
+        clock.lap("wasm");
     }
     if wanted("fuzz") {
         sh::banner("fuzz: every cargo fuzz target for 10 s from its seed corpus");
         for _ in 0..fuzz::run_all(&root, &tools, 10)? {
             total.add(one);
         }
-        ran.push("fuzz");
+        clock.lap("fuzz");
     }
     if wanted("api") {
         sh::banner("api: Schemathesis (every check) against the hub's OpenAPI document");
         build_app(&root, &tools)?;
         let hub_bin = hub::build(&root, hub::Profile::Dev)?;
         total.add(api::check(&root, &tools, &hub_bin)?);
-        ran.push("api");
+        clock.lap("api");
     }
     if wanted("e2e") {
         sh::banner(
@@ -369,7 +353,7 @@ fn test(layers: &[String]) -> Result<(), String> {
         );
         running.stop();
         total.add(result?);
-        ran.push("e2e");
+        clock.lap("e2e");
     }
     if wanted("first-run") {
         sh::banner("first run: `cargo xtask run` on an empty data folder; every printed sign-in");
@@ -383,15 +367,56 @@ fn test(layers: &[String]) -> Result<(), String> {
         for _ in 0..first_run::check(&root, &tools, Some(3))? {
             total.add(one);
         }
-        ran.push("first-run");
+        clock.lap("first-run");
     }
     println!(
         "\nxtask: all requested test layers passed: {}",
-        ran.join(", ")
+        clock.summary()
     );
     // Last, alone on its line: what every layer counted.
     println!("xtask: {}", total.line());
     Ok(())
+}
+
+/// How long each step of a test run took, for the summary line.
+struct Clock {
+    since: std::time::Instant,
+    laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Clock {
+    fn start() -> Clock {
+        Clock {
+            since: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, step: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps.push((step, now - self.since));
+        self.since = now;
+    }
+
+    /// `lint (2m 05s), native (4m 10s), …; 21m 30s in all`.
+    fn summary(&self) -> String {
+        let shown =
+            |d: std::time::Duration| format!("{}m {:02}s", d.as_secs() / 60, d.as_secs() % 60);
+        let steps: Vec<String> = self
+            .laps
+            .iter()
+            .filter(|(step, _)| *step != "bootstrap")
+            .map(|(step, took)| format!("{step} ({})", shown(*took)))
+            .collect();
+        let all = self.laps.iter().map(|(_, took)| *took).sum();
+        let bootstrap = self.laps.iter().find(|(step, _)| *step == "bootstrap");
+        format!(
+            "{}; tools checked in {}, {} in all",
+            steps.join(", "),
+            shown(bootstrap.map_or_else(Default::default, |(_, took)| *took)),
+            shown(all)
+        )
+    }
 }
 
 /// The load generator, built in the `hub` profile beside the optimized hub.

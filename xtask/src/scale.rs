@@ -111,7 +111,11 @@ fn start_nginx(state: &Path, bind: &str, hubs: &[Running]) -> Result<Child, Stri
             .arg(&path),
     )?;
     // Its log goes to the state folder; nothing it starts may hold this process's output.
-    let child = Command::new(&nginx)
+    // Each live stream holds two of nginx's files (the device's connection and the hub's):
+    // it runs with the highest open-file limit this process may give it.
+    let child = Command::new("sh")
+        .args(["-c", r#"ulimit -n "$(ulimit -Hn)" && exec "$0" "$@""#])
+        .arg(&nginx)
         .arg("-c")
         .arg(&path)
         .stdin(Stdio::null())
