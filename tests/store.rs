@@ -309,6 +309,7 @@ fn session_of(user_id: i64) -> SavedSession {
                 slug: "demo".into(),
                 name: "Demo".into(),
                 emergency_phone: String::new(),
+                position_interval_s: 15,
             },
             unit: None,
             must_change_password: false,

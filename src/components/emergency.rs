@@ -11,6 +11,7 @@ use crate::state::{AppState, use_app};
 use crate::sync::location::{Geo, use_location};
 use leptos::prelude::*;
 use std::time::Duration;
+use tenfour_protocol::position;
 use tenfour_protocol::safety::{Notice, notice, sms_body};
 use tenfour_protocol::wire::{
     Action, Emergency, EmergencyCancelPayload, EmergencyPayload, Location, PositionPayload,
@@ -117,13 +118,23 @@ fn send_position(state: AppState, geo: Geo) {
         return;
     };
     let now = now_ms();
+    let every = interval_s(state);
     let due = geo
         .sent
-        .with_untracked(|sent| tenfour_protocol::position::due(sent.as_ref(), &here, now));
+        .with_untracked(|sent| position::due(sent.as_ref(), &here, now, every));
     if due {
         geo.sent.set(Some((here.clone(), now)));
         state.send_quietly(Action::Position(PositionPayload { location: here }));
     }
+}
+
+/// How often the agency wants a position from a crew standing still on a call.
+fn interval_s(state: AppState) -> u32 {
+    state.session.with_untracked(|session| {
+        session.as_ref().map_or(position::DEFAULT_INTERVAL_S, |s| {
+            s.info.agency.position_interval_s
+        })
+    })
 }
 
 /// What the responder sees once the button has been held: whether dispatch has it, who
@@ -138,19 +149,43 @@ pub fn EmergencyPanel() -> impl IntoView {
         notice(&pending, &unpulled, state.my_emergency().as_ref())
     });
     // While the emergency is active (on the device or on the hub), positions follow it: on
-    // each new fix and, standing still, on the app's clock tick (every 20 s). So they do
-    // while the unit is on a call, for the board's map; never out of service.
+    // each new fix and, standing still, when the agency's interval is up (a timer: the
+    // app's clock ticks only every 20 s). So they do while the unit is on a call, for the
+    // board's map; never out of service.
     let following = Memo::new(move |_| {
         let on_call = state.my_unit().is_some_and(|unit| {
             unit.incident_id.is_some() && unit.status != tenfour_protocol::StatusCode::OutOfService
         });
         on_call || state.my_emergency_notice().is_some()
     });
+    let owed = RwSignal::new(0u32);
+    let timer = StoredValue::new(None::<TimeoutHandle>);
     Effect::new(move |_| {
         state.now.track();
         geo.position.track();
+        owed.track();
+        if let Some(waiting) = timer.get_value() {
+            waiting.clear();
+            timer.set_value(None);
+        }
         if following.get() {
             send_position(state, geo);
+            let every = interval_s(state);
+            let next = geo
+                .sent
+                .with_untracked(|sent| position::next_due(sent.as_ref(), every));
+            if let Some(next) = next {
+                let wait = next.saturating_sub(now_ms()).max(1_000) as u64;
+                let wake = move || owed.update(|n| *n = n.wrapping_add(1));
+                if let Ok(handle) = set_timeout_with_handle(wake, Duration::from_millis(wait)) {
+                    timer.set_value(Some(handle));
+                }
+            }
+        }
+    });
+    on_cleanup(move || {
+        if let Some(waiting) = timer.try_get_value().flatten() {
+            waiting.clear();
         }
     });
     let sharing = geo.sharing;

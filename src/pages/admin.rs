@@ -468,12 +468,14 @@ fn Safety() -> impl IntoView {
     let state = use_app();
     let phone = RwSignal::new(String::new());
     let details = RwSignal::new(false);
+    let interval = RwSignal::new(tenfour_protocol::position::DEFAULT_INTERVAL_S);
     let rules = RwSignal::new(Vec::<CheckInRule>::new());
     let loaded = RwSignal::new(false);
     let message = RwSignal::new(None::<Result<String, String>>);
     let show = move |settings: SafetySettings| {
         phone.set(settings.emergency_phone);
         details.set(settings.push_details);
+        interval.set(settings.position_interval_s);
         rules.set(settings.check_in);
         loaded.set(true);
     };
@@ -519,6 +521,7 @@ fn Safety() -> impl IntoView {
             emergency_phone: phone.get().trim().to_owned(),
             check_in: rules.get(),
             push_details: details.get(),
+            position_interval_s: interval.get(),
         };
         if let Err(reason) = settings.check() {
             message.set(Some(Err(reason)));
@@ -556,6 +559,17 @@ fn Safety() -> impl IntoView {
                     <input type="checkbox" name="push-details" prop:checked=details
                         on:change=move |ev| details.set(event_target_checked(&ev))/>
                     "Show the text of dispatchers' notes in pocket alerts"
+                </label>
+            </div>
+            <div class="admin-form">
+                <h2>"Position reports"</h2>
+                <p class="hint">"While a crew with location on is on a call, its device sends where it is at once after moving 50 m, and at this interval when standing still. Shorter follows a crew in trouble more closely; longer spends less of the crews' data."</p>
+                <label>{format!("Standing still, every (seconds, {}–{})", tenfour_protocol::position::INTERVAL_RANGE_S.start(), tenfour_protocol::position::INTERVAL_RANGE_S.end())}
+                    <input name="position-interval" type="number" inputmode="numeric"
+                        min=tenfour_protocol::position::INTERVAL_RANGE_S.start().to_string()
+                        max=tenfour_protocol::position::INTERVAL_RANGE_S.end().to_string()
+                        prop:value=move || interval.get().to_string()
+                        on:input=move |ev| if let Some(n) = number(&event_target_value(&ev)) { interval.set(n) }/>
                 </label>
             </div>
             <h2>"Check-in timers"</h2>

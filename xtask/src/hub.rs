@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 pub enum Profile {
-    /// Shares the test build's artefacts: fast to build, used by the tests.
+    /// Shares the test build's artefacts: fast to build, used by the tests and `run`.
     Dev,
-    /// The `hub` profile: optimised, for `run` and benchmarks.
+    /// The `hub` profile: optimised, for benchmarks and for service.
     Optimized,
 }
 
@@ -35,15 +35,7 @@ pub fn build(root: &Path, profile: Profile) -> Result<PathBuf, String> {
             .args(["--package", "tenfour-hub"])
             .args(&args[1..]),
     )?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let target = if target.is_relative() {
-        root.join(target)
-    } else {
-        target
-    };
-    Ok(target.join(folder).join("tenfour-hub"))
+    Ok(sh::target_dir(root).join(folder).join("tenfour-hub"))
 }
 
 fn hub_command(bin: &Path, tools: &Tools, bind: &str, database: &Path, dist: &Path) -> Command {

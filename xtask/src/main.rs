@@ -3,6 +3,7 @@
 //! Each step checks what is there before it installs anything, so a second run takes seconds.
 
 mod api;
+mod app;
 mod bootstrap;
 mod first_run;
 mod fuzz;
@@ -94,8 +95,10 @@ fn run(args: &[String]) -> Result<(), String> {
     }
     let root = root();
     let tools = bootstrap::ensure_all(&root)?;
-    build_app(&root, &tools)?;
-    let hub = hub::build(&root, hub::Profile::Optimized)?;
+    app::build(&root, &tools)?;
+    // The tests' build, not the optimised one: the demo starts minutes sooner on a new
+    // machine (and at once after the tests); README.md says how to build the hub for service.
+    let hub = hub::build(&root, hub::Profile::Dev)?;
     let database = std::env::var_os("TENFOUR_DATABASE")
         .map_or_else(|| root.join("data").join("tenfour.db"), PathBuf::from);
     let map = hub::demo_map(&root, &tools)?;
@@ -189,7 +192,7 @@ fn chaos(args: &[String]) -> Result<(), String> {
     };
     let root = root();
     let tools = bootstrap::ensure_all(&root)?;
-    build_app(&root, &tools)?;
+    app::build(&root, &tools)?;
     let hub_bin = hub::build(&root, hub::Profile::Dev)?;
     sh::banner(&format!("chaos: {actions} actions"));
     sh::run(
@@ -316,7 +319,7 @@ fn test(layers: &[String]) -> Result<(), String> {
     }
     if wanted("api") {
         sh::banner("api: Schemathesis (every check) against the hub's OpenAPI document");
-        build_app(&root, &tools)?;
+        app::build(&root, &tools)?;
         let hub_bin = hub::build(&root, hub::Profile::Dev)?;
         total.add(api::check(&root, &tools, &hub_bin)?);
         clock.lap("api");
@@ -325,7 +328,7 @@ fn test(layers: &[String]) -> Result<(), String> {
         sh::banner(
             "end to end: Playwright + Chromium against a real hub serving the release build",
         );
-        build_app(&root, &tools)?;
+        app::build(&root, &tools)?;
         let hub_bin = hub::build(&root, hub::Profile::Dev)?;
         let scratch = sh::Scratch::new("e2e")?;
         let map = hub::demo_map(&root, &tools)?.display().to_string();
@@ -443,7 +446,7 @@ fn soak(args: &[String]) -> Result<(), String> {
     let units = number(1, 2000, "units")?;
     let root = root();
     let tools = bootstrap::ensure_all(&root)?;
-    build_app(&root, &tools)?;
+    app::build(&root, &tools)?;
     let hub_bin = hub::build(&root, hub::Profile::Optimized)?;
     let bench_bin = build_bench(&root, &tools, &hub_bin)?;
     let scratch = sh::Scratch::new("soak")?;
@@ -496,7 +499,7 @@ fn soak(args: &[String]) -> Result<(), String> {
 fn bench() -> Result<(), String> {
     let root = root();
     let tools = bootstrap::ensure_all(&root)?;
-    build_app(&root, &tools)?;
+    app::build(&root, &tools)?;
     let mut report = String::new();
     report.push_str(&first_load_table(&root)?);
     report.push_str(&map_code_table(&root)?);
@@ -583,11 +586,9 @@ fn bench() -> Result<(), String> {
         .map_err(|e| format!("cannot write BENCHMARKS.md: {e}"))
 }
 
-/// Writes a simulated year into the bench database (1,050,000 changes), then times a new
-/// device's first sync on a hub that keeps the whole year and on one that compacted it at
-/// start (the default week kept); returns the Markdown section.
-/// The same load on one hub on SQLite, one on PostgreSQL and three on PostgreSQL behind
-/// nginx, each with the bench agency on a database of its own.
+/// The same load on one hub on SQLite, one on PostgreSQL, one on PostgreSQL behind nginx
+/// (what the proxy's hop costs) and three on PostgreSQL behind nginx, each with the bench
+/// agency on a database of its own.
 fn scale_table(
     root: &Path,
     tools: &sh::Tools,
@@ -613,18 +614,23 @@ fn scale_table(
         &args,
         hub::Logs::Quiet,
     )?;
-    let free = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| format!("no free port: {e}"))?;
-    let three = server.database("three_hubs")?;
-    let cluster = scale::Cluster::start(
-        hub_bin,
-        tools,
-        (&free.to_string(), &three, &dist),
-        (&scratch.path().join("nginx"), &scratch.path().join("maps")),
-        3,
-        &args,
-    )?;
+    let behind_nginx = |hubs: usize| -> Result<scale::Cluster, String> {
+        let free = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| format!("no free port: {e}"))?;
+        let database = server.database(&format!("hubs_{hubs}"))?;
+        let state = scratch.path().join(format!("nginx-{hubs}"));
+        scale::Cluster::start(
+            hub_bin,
+            tools,
+            (&free.to_string(), &database, &dist),
+            (&state, &scratch.path().join("maps")),
+            hubs,
+            &args,
+        )
+    };
+    let proxied = behind_nginx(1)?;
+    let cluster = behind_nginx(3)?;
     let figures = sh::capture(
         sh::command(&bench_bin.display().to_string(), tools)
             .arg("scale")
@@ -635,18 +641,27 @@ fn scale_table(
                 &postgres.pid().to_string(),
             ])
             .args([
+                "1 hub, PostgreSQL, nginx",
+                &proxied.url,
+                &proxied.hubs[0].pid().to_string(),
+            ])
+            .args([
                 "3 hubs, PostgreSQL, nginx",
                 &cluster.url,
                 &cluster.hubs[0].pid().to_string(),
             ]),
     );
     drop(cluster);
+    drop(proxied);
     postgres.stop();
     sqlite.stop();
     drop(server);
     figures
 }
 
+/// Writes a simulated year into the bench database (1,050,000 changes), then times a new
+/// device's first sync on a hub that keeps the whole year and on one that compacted it at
+/// start (the default week kept); returns the Markdown section.
 fn history_table(
     root: &Path,
     tools: &sh::Tools,
@@ -926,15 +941,4 @@ fn file_len(path: &Path) -> Result<u64, String> {
 
 fn kb(bytes: u64) -> String {
     format!("{:.1} KB", bytes as f64 / 1000.0)
-}
-
-/// `trunk build --release` into `dist/` (Trunk runs the post-build hook for the service
-/// worker's precache list and the precompressed copies).
-fn build_app(root: &Path, tools: &sh::Tools) -> Result<(), String> {
-    sh::banner("building the app: trunk build --release");
-    sh::run(
-        sh::command(&tools.trunk.display().to_string(), tools)
-            .args(["build", "--release"])
-            .current_dir(root),
-    )
 }

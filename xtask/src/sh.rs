@@ -124,3 +124,15 @@ impl Drop for Scratch {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Cargo's target folder, as the builds xtask runs see it.
+pub fn target_dir(root: &Path) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    if target.is_relative() {
+        root.join(target)
+    } else {
+        target
+    }
+}

@@ -429,6 +429,23 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.min(sorted.len() - 1)]
 }
 
+/// The machine's CPU time so far (all cores, every process), busy and in all, in ticks
+/// (`/proc/stat`): what hubs, database, proxy and load generator share on one machine.
+fn cpu_times() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal …
+    let idle = ticks.get(3)? + ticks.get(4)?;
+    let all: u64 = ticks.iter().take(8).sum();
+    Some((all - idle, all))
+}
+
 fn rss_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
@@ -601,20 +618,27 @@ async fn scale(setups: &[(&str, &str, u32)]) -> Result<()> {
             ingest_rates.push(rate);
         }
         let level = fanout(&server, &mut devices[..units], &dispatcher, None, false);
+        let before = cpu_times();
         let outcome = tokio::time::timeout(FANOUT_BUDGET * 3, level)
             .await
             .unwrap_or_else(|_| Err(format!("not done within {:?}", FANOUT_BUDGET * 3)));
-        rows.push((label, ingest_rates, outcome));
+        let busy = before
+            .zip(cpu_times())
+            .map(|((busy0, all0), (busy1, all1))| {
+                100.0 * (busy1 - busy0) as f64 / (all1 - all0).max(1) as f64
+            });
+        rows.push((label, ingest_rates, outcome, busy));
     }
     println!(
         "\n### One hub on SQLite, one on PostgreSQL, several behind nginx ({units} units, the \
          same load generator)\n"
     );
     println!(
-        "| setup | ingest, 1 a push (events/s) | ingest, 50 a push (events/s) | field to board delivered | p50 ms | p99 ms | max ms |"
+        "| setup | ingest, 1 a push (events/s) | ingest, 50 a push (events/s) | field to board delivered | p50 ms | p99 ms | max ms | machine's CPU busy, field to board |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    for (label, rates, outcome) in rows {
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (label, rates, outcome, busy) in rows {
+        let busy = busy.map_or_else(|| "n/a".into(), |b| format!("{b:.0} %"));
         let fanout = match outcome {
             Ok(f) => format!(
                 "{}/{FANOUT_UPDATES} | {:.1} | {:.1} | {:.1}",
@@ -622,7 +646,10 @@ async fn scale(setups: &[(&str, &str, u32)]) -> Result<()> {
             ),
             Err(message) => format!("failed: {message} | | |"),
         };
-        println!("| {label} | {:.0} | {:.0} | {fanout} |", rates[0], rates[1]);
+        println!(
+            "| {label} | {:.0} | {:.0} | {fanout} | {busy} |",
+            rates[0], rates[1]
+        );
     }
     Ok(())
 }

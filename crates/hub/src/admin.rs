@@ -554,11 +554,11 @@ pub async fn safety_settings(
     conn: &mut db::Conn,
     agency_id: i64,
 ) -> Result<SafetySettings, sqlx::Error> {
-    let (emergency_phone, push_details) = db::rows!(
+    let (emergency_phone, push_details, interval) = db::rows!(
         conn,
         fetch_one,
-        (String, bool),
-        "SELECT emergency_phone, push_details FROM agencies WHERE id = $1",
+        (String, bool, i64),
+        "SELECT emergency_phone, push_details, position_interval_s FROM agencies WHERE id = $1",
         agency_id
     )?;
     let rows = db::rows!(
@@ -584,7 +584,13 @@ pub async fn safety_settings(
         emergency_phone,
         check_in,
         push_details,
+        position_interval_s: position_interval(interval),
     })
+}
+
+/// The stored interval (kept within range by the table's check).
+pub fn position_interval(stored: i64) -> u32 {
+    u32::try_from(stored).unwrap_or(tenfour_protocol::position::DEFAULT_INTERVAL_S)
 }
 
 /// Adds check-in timers to the agency (checked already).
@@ -628,9 +634,11 @@ pub async fn put_safety_settings(
     let phone = settings.emergency_phone.trim();
     db::execute!(
         conn,
-        "UPDATE agencies SET emergency_phone = $1, push_details = $2 WHERE id = $3",
+        "UPDATE agencies SET emergency_phone = $1, push_details = $2, position_interval_s = $3
+         WHERE id = $4",
         phone,
         settings.push_details,
+        i64::from(settings.position_interval_s),
         agency_id
     )?;
     db::execute!(
@@ -650,7 +658,9 @@ pub async fn put_safety_settings(
     for (unit, _, _) in new.iter().filter(|row| !old.contains(row)) {
         records::publish_unit(conn, agency_id, *unit).await?;
     }
-    if phone != before.emergency_phone {
+    // What devices keep of the agency: its number and how often they send positions.
+    if phone != before.emergency_phone || settings.position_interval_s != before.position_interval_s
+    {
         let (slug, name) = db::rows!(
             conn,
             fetch_one,
@@ -663,6 +673,7 @@ pub async fn put_safety_settings(
             slug,
             name,
             emergency_phone: phone.to_owned(),
+            position_interval_s: settings.position_interval_s,
         };
         records::record_change(
             conn,
@@ -673,10 +684,12 @@ pub async fn put_safety_settings(
         .await?;
     }
     let detail = format!(
-        "emergency number {}; {} check-in timer(s); note text in pocket alerts {}",
+        "emergency number {}; {} check-in timer(s); note text in pocket alerts {}; positions \
+         every {} s standing still",
         if phone.is_empty() { "none" } else { phone },
         settings.check_in.len(),
-        if settings.push_details { "on" } else { "off" }
+        if settings.push_details { "on" } else { "off" },
+        settings.position_interval_s
     );
     audit::record(conn, author, "safety_saved", "agency", &detail).await?;
     Ok(Ok(safety_settings(conn, agency_id).await?))

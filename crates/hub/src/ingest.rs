@@ -104,12 +104,20 @@ async fn apply(
 ) -> Result<Vec<(Vec<EntryResult>, bool)>, sqlx::Error> {
     let received_at = now_ms();
     let mut tx = writer.begin().await?;
-    let mut results = Vec::with_capacity(pushes.len());
-    for push in pushes {
-        results.push(field::apply_push(&mut tx, push, received_at, field::Mode::Together).await?);
+    // On PostgreSQL each push holds its agency's row until the group commits. Every group on
+    // every hub takes them in one order, ascending agency, so no two groups can each wait for
+    // a row the other holds. (The sort is stable and a device belongs to one agency: its
+    // pushes keep the order they came in.)
+    let mut order: Vec<usize> = (0..pushes.len()).collect();
+    order.sort_by_key(|&i| pushes[i].actor.agency_id);
+    let mut results: Vec<Option<(Vec<EntryResult>, bool)>> = pushes.iter().map(|_| None).collect();
+    for i in order {
+        let push = &pushes[i];
+        results[i] =
+            Some(field::apply_push(&mut tx, push, received_at, field::Mode::Together).await?);
     }
     tx.commit().await?;
-    Ok(results)
+    Ok(results.into_iter().flatten().collect())
 }
 
 /// Applies one push in its own transaction, each entry guarded so that an entry the stored

@@ -252,6 +252,19 @@ pub async fn lock_head(conn: &mut db::Conn, agency_id: i64) -> Result<i64, sqlx:
     }
 }
 
+/// Begins a transaction that writes the agency's records. On PostgreSQL it takes the
+/// agency's row first (`lock_head`), as a push does: writes of one agency made on several
+/// hubs then run one at a time, each seeing what the one before committed (a unit two
+/// dispatchers assign at once is assigned once), and every such transaction takes the
+/// agency before its units and incidents, so none waits on another in a circle.
+pub async fn begin_writing(pool: &db::Pool, agency_id: i64) -> Result<db::Conn, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    if tx.is_postgres() {
+        lock_head(&mut tx, agency_id).await?;
+    }
+    Ok(tx)
+}
+
 /// The agency's newest change cursor, read once here for every caller.
 pub async fn head(conn: &mut db::Conn, agency_id: i64) -> Result<i64, sqlx::Error> {
     db::scalar!(
@@ -294,16 +307,32 @@ pub async fn record_changes_after(
             .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         rows.push((cursor as i64, audience, units, kind, record_id, body));
     }
-    db::execute!(
-        conn,
-        "UPDATE agencies SET last_cursor = $1 WHERE id = $2 AND last_cursor = $3",
-        last as i64,
-        agency_id,
-        head
-    )?;
     let recorded_at = now_ms();
+    // On SQLite the head moves in the insert's round trip to its thread, sparing a hand-off;
+    // PostgreSQL takes one statement with parameters at a time.
+    let together = !conn.is_postgres();
+    if !together {
+        db::execute!(
+            conn,
+            "UPDATE agencies SET last_cursor = $1 WHERE id = $2 AND last_cursor = $3",
+            last as i64,
+            agency_id,
+            head
+        )?;
+    }
     db::on!(conn, c => {
-        let mut insert = sqlx::QueryBuilder::new(
+        let mut insert = sqlx::QueryBuilder::new("");
+        if together {
+            insert
+                .push("UPDATE agencies SET last_cursor = ")
+                .push_bind(last as i64)
+                .push(" WHERE id = ")
+                .push_bind(agency_id)
+                .push(" AND last_cursor = ")
+                .push_bind(head)
+                .push("; ");
+        }
+        insert.push(
             "INSERT INTO changes (agency_id, cursor, audience, units, kind, record_id, \
              recorded_at, body) ",
         );

@@ -17,7 +17,8 @@ mod needs_postgres {
     use reqwest::Method;
     use serde_json::{Value, json};
     use std::time::Duration;
-    use tenfour_protocol::wire::{Board, Outcome};
+    use tenfour_protocol::status::StatusCode;
+    use tenfour_protocol::wire::{Board, Incident, Outcome};
 
     const WITHIN: Duration = Duration::from_secs(15);
 
@@ -161,5 +162,67 @@ mod needs_postgres {
             seen.push(change["data"]["status"].as_str().unwrap().to_owned());
         }
         assert_eq!(seen, statuses, "every change, once, in order");
+    }
+
+    #[tokio::test]
+    async fn a_unit_two_dispatchers_send_at_once_from_two_hubs_goes_to_one_call() {
+        let (a, b) = two_hubs();
+        let on_a = a.sign_in("dispatch", None).await;
+        let on_b = on_a.on(&b);
+        let call = |address: &str| {
+            json!({
+                "nature_code": "CARDIAC",
+                "priority": 1,
+                "address": address,
+                "caller_notes": "Collapsed, not breathing."
+            })
+        };
+        let first: Incident = on_a
+            .ok(Method::POST, "/api/incidents", Some(call("1 Via Roma")))
+            .await;
+        let second: Incident = on_b
+            .ok(Method::POST, "/api/incidents", Some(call("2 Via Roma")))
+            .await;
+        let board: Board = on_a.ok(Method::GET, "/api/board", None).await;
+        let free: Vec<i64> = board
+            .units
+            .iter()
+            .filter(|u| u.status == StatusCode::Available)
+            .map(|u| u.id)
+            .collect();
+        assert!(free.len() >= 3, "the demo agency has free units");
+        for unit in free {
+            let body = json!({ "unit_id": unit });
+            let to = |call: &Incident| format!("/api/incidents/{}/assignments", call.id);
+            let (to_first, to_second) = (to(&first), to(&second));
+            let ((x, _), (y, _)) = tokio::join!(
+                on_a.send(Method::POST, &to_first, Some(body.clone())),
+                on_b.send(Method::POST, &to_second, Some(body.clone())),
+            );
+            let winner = match (x.as_u16(), y.as_u16()) {
+                (201, 409) => first.id,
+                (409, 201) => second.id,
+                other => panic!("one dispatcher sends the unit, the other is told: {other:?}"),
+            };
+            let assigned = query(
+                &a,
+                &format!("SELECT incident_id FROM assignments WHERE unit_id = {unit}"),
+            )
+            .await;
+            assert_eq!(
+                assigned,
+                vec![vec![winner.to_string()]],
+                "unit {unit}: one call"
+            );
+            let on_call = query(
+                &a,
+                &format!("SELECT incident_id FROM units WHERE id = {unit}"),
+            )
+            .await;
+            assert_eq!(
+                on_call, assigned,
+                "unit {unit} is on the call it was sent to"
+            );
+        }
     }
 }

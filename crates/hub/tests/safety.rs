@@ -565,3 +565,64 @@ async fn an_administrator_sets_the_timers_and_running_timers_follow_at_once() {
     .await;
     assert_eq!(audit.len(), 2);
 }
+
+#[tokio::test]
+async fn an_administrator_chooses_how_often_crews_standing_still_send_positions() {
+    let hub = TestHub::start();
+    let admin = hub.sign_in("admin", None).await;
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let demo: SafetySettings = admin.ok(Method::GET, "/api/admin/safety", None).await;
+    assert_eq!(demo.position_interval_s, 15, "the default");
+    let (_, session) = medic.get("/api/session").await;
+    assert_eq!(session["agency"]["position_interval_s"], 15);
+
+    let with = |seconds: Value| {
+        let mut body = serde_json::to_value(&demo).unwrap();
+        body["position_interval_s"] = seconds;
+        body
+    };
+    for wrong in [json!(9), json!(121), json!(0)] {
+        let (status, problem) = admin
+            .send(Method::PUT, "/api/admin/safety", Some(with(wrong.clone())))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{wrong}: {problem}"
+        );
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("position_interval_s") && detail.contains("between 10 and 120"),
+            "{detail}"
+        );
+    }
+    let (status, problem) = admin
+        .send(Method::PUT, "/api/admin/safety", Some(with(json!(-5))))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let unchanged: SafetySettings = admin.ok(Method::GET, "/api/admin/safety", None).await;
+    assert_eq!(unchanged, demo);
+
+    let saved: SafetySettings = admin
+        .ok(Method::PUT, "/api/admin/safety", Some(with(json!(30))))
+        .await;
+    assert_eq!(saved.position_interval_s, 30);
+    assert_eq!(saved.emergency_phone, demo.emergency_phone, "the rest kept");
+    // Devices learn it as they follow changes, and from their session.
+    let page: ChangesPage = medic
+        .ok(Method::GET, "/api/sync/changes?since=0&limit=500", None)
+        .await;
+    let told = page.changes.iter().rev().find_map(|c| match &c.body {
+        ChangeBody::Agency(a) => Some(a.position_interval_s),
+        _ => None,
+    });
+    assert_eq!(told, Some(30), "devices learn the new interval");
+    let (_, session) = medic.get("/api/session").await;
+    assert_eq!(session["agency"]["position_interval_s"], 30);
+    let audit = query(
+        &hub,
+        "SELECT detail FROM audit_log WHERE action = 'safety_saved'",
+    )
+    .await;
+    assert!(audit[0][0].contains("every 30 s"), "{:?}", audit);
+}

@@ -517,11 +517,16 @@ pub struct SafetySettings {
     /// that there is a new note).
     #[serde(default)]
     pub push_details: bool,
+    /// How often (seconds) a crew's device on a call sends its position when it has not
+    /// moved 50 m (`position::INTERVAL_RANGE_S`).
+    #[serde(default = "crate::position::default_interval_s")]
+    pub position_interval_s: u32,
 }
 
 impl SafetySettings {
     pub fn check(&self) -> Result<(), String> {
         check_phone(self.emergency_phone.trim())?;
+        crate::position::check_interval(self.position_interval_s)?;
         check_rules(&self.check_in)
     }
 }

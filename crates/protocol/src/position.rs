@@ -7,10 +7,31 @@ use crate::wire::{Location, Millis, Unit};
 /// The mean radius of the Earth, in metres.
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
-/// A new position is sent at the latest this long after the last one, moving or not.
-pub const INTERVAL_MS: Millis = 15_000;
+/// A new position is sent at the latest this long after the last one, moving or not, unless
+/// the agency chose another interval (its safety settings)...
+pub const DEFAULT_INTERVAL_S: u32 = 15;
 /// ...and at once when the device has moved this far since the last one sent.
 pub const MOVED_M: f64 = 50.0;
+/// The intervals an agency may choose: often enough to follow a crew in trouble, seldom
+/// enough for a rural agency whose crews pay for every byte.
+pub const INTERVAL_RANGE_S: std::ops::RangeInclusive<u32> = 10..=120;
+
+/// Whether an agency may send positions at this interval, and if not, what to choose.
+pub fn check_interval(seconds: u32) -> Result<(), String> {
+    match INTERVAL_RANGE_S.contains(&seconds) {
+        true => Ok(()),
+        false => Err(format!(
+            "position_interval_s: choose between {} and {} seconds, not {seconds}",
+            INTERVAL_RANGE_S.start(),
+            INTERVAL_RANGE_S.end()
+        )),
+    }
+}
+
+/// For serde: an agency saved before the interval could be chosen has the default.
+pub fn default_interval_s() -> u32 {
+    DEFAULT_INTERVAL_S
+}
 
 /// The great-circle distance between two positions, in metres (haversine: well within a
 /// metre at the distances a responder covers).
@@ -93,15 +114,26 @@ pub fn nearest_available<'a>(
 }
 
 /// Whether the device should send `here` at `now`, given the last position it sent and
-/// when: the first one at once, then after [`MOVED_M`] or [`INTERVAL_MS`], whichever comes
-/// first.
-pub fn due(last_sent: Option<&(Location, Millis)>, here: &Location, now: Millis) -> bool {
+/// when: the first one at once, then after [`MOVED_M`] or the agency's interval, whichever
+/// comes first.
+pub fn due(
+    last_sent: Option<&(Location, Millis)>,
+    here: &Location,
+    now: Millis,
+    interval_s: u32,
+) -> bool {
     match last_sent {
         None => true,
         Some((there, at)) => {
-            now.saturating_sub(*at) >= INTERVAL_MS || distance_m(there, here) >= MOVED_M
+            now.saturating_sub(*at) >= Millis::from(interval_s) * 1000
+                || distance_m(there, here) >= MOVED_M
         }
     }
+}
+
+/// When a device standing still next owes a position: the last one sent plus the interval.
+pub fn next_due(last_sent: Option<&(Location, Millis)>, interval_s: u32) -> Option<Millis> {
+    last_sent.map(|(_, at)| at + Millis::from(interval_s) * 1000)
 }
 
 #[cfg(test)]
@@ -201,15 +233,32 @@ mod tests {
     #[test]
     fn a_position_goes_first_at_once_then_on_moving_or_on_time() {
         let start = at(45.5, -122.6);
-        assert!(due(None, &start, 1_000));
+        assert!(due(None, &start, 1_000, DEFAULT_INTERVAL_S));
         let sent = (start.clone(), 1_000);
+        let every = DEFAULT_INTERVAL_S;
+        let interval_ms = Millis::from(every) * 1000;
         // Standing still: nothing until the interval is up.
-        assert!(!due(Some(&sent), &start, 1_000 + INTERVAL_MS - 1));
-        assert!(due(Some(&sent), &start, 1_000 + INTERVAL_MS));
+        assert!(!due(Some(&sent), &start, 1_000 + interval_ms - 1, every));
+        assert!(due(Some(&sent), &start, 1_000 + interval_ms, every));
+        assert_eq!(next_due(Some(&sent), every), Some(1_000 + interval_ms));
         // Moving: 0.0005° of latitude is about 56 m, enough at once; 0.0004° (44 m) is not.
-        assert!(due(Some(&sent), &at(45.5005, -122.6), 2_000));
-        assert!(!due(Some(&sent), &at(45.5004, -122.6), 2_000));
+        assert!(due(Some(&sent), &at(45.5005, -122.6), 2_000, every));
+        assert!(!due(Some(&sent), &at(45.5004, -122.6), 2_000, every));
         // A clock that went back does not send a flood.
-        assert!(!due(Some(&sent), &start, 500));
+        assert!(!due(Some(&sent), &start, 500, every));
+    }
+
+    #[test]
+    fn the_agency_chooses_how_often_a_crew_standing_still_reports() {
+        let here = at(43.7731, 11.2560);
+        let sent = (here.clone(), 0);
+        assert!(!due(Some(&sent), &here, 29_999, 30));
+        assert!(due(Some(&sent), &here, 30_000, 30));
+        assert!(due(Some(&sent), &here, 10_000, 10));
+        assert!(check_interval(10).is_ok() && check_interval(120).is_ok());
+        for wrong in [0, 9, 121, u32::MAX] {
+            let reason = check_interval(wrong).unwrap_err();
+            assert!(reason.contains("between 10 and 120 seconds"), "{reason}");
+        }
     }
 }

@@ -174,6 +174,10 @@ pub struct AgencyInfo {
     /// reached the hub; empty when the agency has none.
     #[serde(default)]
     pub emergency_phone: String,
+    /// How often (seconds) a crew's device on a call sends its position when it has not
+    /// moved 50 m.
+    #[serde(default = "crate::position::default_interval_s")]
+    pub position_interval_s: u32,
 }
 
 // ---------------------------------------------------------------------------------------

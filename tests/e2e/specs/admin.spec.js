@@ -147,6 +147,9 @@ test('an admin sets the check-in timers and the emergency number; a crew already
     await admin.getByRole('button', { name: 'Add timer' }).click();
     await admin.getByRole('button', { name: 'Remove On scene P1' }).click();
     await admin.fill('input[name=emergency-phone]', '+1 503 555 0199');
+    // Crews standing still on a call report every 15 s unless the agency chooses otherwise.
+    await expect(admin.locator('input[name=position-interval]')).toHaveValue('15');
+    await admin.fill('input[name=position-interval]', '30');
     await admin.getByTestId('save-safety').click();
     await expect(admin.getByTestId('safety').getByRole('status')).toContainText('Saved');
     await expect(rules.locator('tbody tr')).toHaveCount(2);
@@ -159,6 +162,7 @@ test('an admin sets the check-in timers and the emergency number; a crew already
     await admin.getByRole('tab', { name: 'Safety' }).click();
     await expect(rules).toContainText('Transporting');
     await expect(admin.locator('input[name=emergency-phone]')).toHaveValue('+1 503 555 0199');
+    await expect(admin.locator('input[name=position-interval]')).toHaveValue('30');
 
     // The medic's phone learned the new number live: pressed with no network, it offers it.
     await crewContext.setOffline(true);

@@ -7,6 +7,7 @@ use super::{ApiJson, ApiPath, ApiQuery, AppState, Error};
 use crate::admin::{self, temporary_password};
 use crate::audit;
 use crate::passwords::hash_off_thread;
+use crate::records;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, patch, post, put};
@@ -49,7 +50,7 @@ async fn put_safety(
     ApiJson(body): ApiJson<SafetySettings>,
 ) -> Result<Json<SafetySettings>, Error> {
     caller.require_admin()?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     let saved = admin::put_safety_settings(&mut tx, &caller.author(address), &body).await??;
     tx.commit().await?;
     state.live.publish(&state.db.reader, caller.agency_id).await;
@@ -91,7 +92,7 @@ async fn create_user(
     let hash = hash_off_thread(temporary.clone())
         .await
         .map_err(internal("cannot hash a password"))?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     let created =
         admin::create_user(&mut tx, &caller.author(address), &body, &temporary, &hash).await??;
     tx.commit().await?;
@@ -106,7 +107,7 @@ async fn change_user(
     ApiJson(body): ApiJson<UserChange>,
 ) -> Result<Json<AdminUser>, Error> {
     caller.require_admin()?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     let (user, ended) = admin::change_user(&mut tx, &caller.author(address), id, &body).await??;
     tx.commit().await?;
     state.end_sessions(&ended).await;
@@ -124,7 +125,7 @@ async fn reset_password(
     let hash = hash_off_thread(temporary.clone())
         .await
         .map_err(internal("cannot hash a password"))?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     let (reset, ended) =
         admin::reset_password(&mut tx, &caller.author(address), id, &temporary, &hash).await??;
     tx.commit().await?;
@@ -148,7 +149,7 @@ async fn create_unit(
     ApiJson(body): ApiJson<NewUnit>,
 ) -> Result<(StatusCode, Json<AdminUnit>), Error> {
     caller.require_admin()?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     let unit = admin::create_unit(&mut tx, &caller.author(address), &body).await??;
     tx.commit().await?;
     state.live.publish(&state.db.reader, caller.agency_id).await;
@@ -163,7 +164,7 @@ async fn change_unit(
     ApiJson(body): ApiJson<UnitChange>,
 ) -> Result<Json<AdminUnit>, Error> {
     caller.require_admin()?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     let unit = admin::change_unit(&mut tx, &caller.author(address), id, &body).await??;
     tx.commit().await?;
     state.live.publish(&state.db.reader, caller.agency_id).await;
@@ -184,7 +185,7 @@ async fn put_nature(
             body.code
         )));
     }
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     let nature = admin::put_nature(&mut tx, &caller.author(address), &body).await??;
     tx.commit().await?;
     Ok(Json(nature))
@@ -205,7 +206,7 @@ async fn import_roster(
     let write = admin::prepare_roster(rows)
         .await
         .map_err(internal("cannot hash a password"))?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     let report = admin::import_roster(&mut tx, &caller.author(address), &write)
         .await?
         .map_err(roster_problem)?;

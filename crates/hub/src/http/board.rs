@@ -27,7 +27,7 @@ async fn escalate(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<tenfour_protocol::wire::Emergency>, Error> {
     caller.require_dispatcher()?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     let unit = records::load_unit(&mut tx, caller.agency_id, id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("there is no unit {id} in your agency")))?;
@@ -57,7 +57,7 @@ async fn check_in_by_radio(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Unit>, Error> {
     caller.require_dispatcher()?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     let unit = records::load_unit(&mut tx, caller.agency_id, id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("there is no unit {id} in your agency")))?;

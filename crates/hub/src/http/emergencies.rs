@@ -42,7 +42,7 @@ async fn acknowledge(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Emergency>, Error> {
     caller.require_dispatcher()?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     let who = (caller.user_id, caller.display_name.as_str());
     safety::acknowledge(&mut tx, caller.agency_id, id, who, now_ms())
         .await?
@@ -63,7 +63,7 @@ async fn end(
     ApiJson(body): ApiJson<EndEmergency>,
 ) -> Result<Json<Emergency>, Error> {
     caller.require_dispatcher()?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     let who = (caller.user_id, caller.display_name.as_str());
     safety::end(&mut tx, caller.agency_id, id, who, &body.reason, now_ms())
         .await?

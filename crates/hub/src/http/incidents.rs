@@ -64,7 +64,7 @@ async fn create(
     ApiJson(body): ApiJson<NewIncident>,
 ) -> Result<(StatusCode, Json<Incident>), Error> {
     caller.require_dispatcher()?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     let id = refused(
         dispatch::create_incident(
             &mut tx,
@@ -134,7 +134,7 @@ async fn add_note(
     ApiJson(body): ApiJson<NewNote>,
 ) -> Result<(StatusCode, Json<Incident>), Error> {
     caller.require_dispatcher()?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     refused(
         dispatch::add_caller_note(
             &mut tx,
@@ -170,7 +170,7 @@ async fn assign(
     ApiJson(body): ApiJson<NewAssignment>,
 ) -> Result<(StatusCode, Json<Incident>), Error> {
     caller.require_dispatcher()?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     refused(dispatch::assign(&mut tx, caller.agency_id, id, body.unit_id, now_ms()).await?)?;
     let incident = finish(&state, &caller, tx, id).await?;
     state.push.to_units(
@@ -187,7 +187,7 @@ async fn unassign(
     ApiPath((id, unit_id)): ApiPath<(i64, i64)>,
 ) -> Result<Json<Incident>, Error> {
     caller.require_dispatcher()?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     refused(dispatch::unassign(&mut tx, caller.agency_id, id, unit_id, now_ms()).await?)?;
     let incident = finish(&state, &caller, tx, id).await?;
     state.push.to_units(
@@ -205,7 +205,7 @@ async fn end(
     to: IncidentState,
 ) -> Result<Json<Incident>, Error> {
     caller.require_dispatcher()?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     // The crews on the call before it ends are the ones to tell.
     let on_call = records::load_incident(&mut tx, caller.agency_id, id)
         .await?

@@ -7,6 +7,7 @@ use crate::audit;
 use crate::clock::now_ms;
 use crate::db;
 use crate::push::check_subscription;
+use crate::records;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -97,7 +98,7 @@ async fn rotate(
     ClientAddress(address): ClientAddress,
 ) -> Result<Json<PushKey>, Error> {
     caller.require_admin()?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     let key = state.push.rotate(&mut tx, caller.agency_id).await?;
     audit::record(&mut tx, &caller.author(address), "push_key_rotated", "", "").await?;
     tx.commit().await?;

@@ -127,7 +127,7 @@ async fn sign_in(
     let role = Role::parse(&user.role)
         .ok_or_else(|| Error::Internal(format!("user {} has role {:?}", user.id, user.role)))?;
 
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, user.agency_id).await?;
     let unit_id = match body
         .unit
         .as_deref()
@@ -220,11 +220,11 @@ async fn session_info(
         "SELECT username, display_name, role, must_change_password FROM users WHERE id = $1",
         user_id
     )?;
-    let (slug, name, emergency_phone) = db::rows!(
+    let (slug, name, emergency_phone, interval) = db::rows!(
         conn,
         fetch_one,
-        (String, String, String),
-        "SELECT slug, name, emergency_phone FROM agencies WHERE id = $1",
+        (String, String, String, i64),
+        "SELECT slug, name, emergency_phone, position_interval_s FROM agencies WHERE id = $1",
         agency_id
     )?;
     let unit = match unit_id {
@@ -245,6 +245,7 @@ async fn session_info(
             slug,
             name,
             emergency_phone,
+            position_interval_s: crate::admin::position_interval(interval),
         },
         unit,
         must_change_password,
@@ -275,7 +276,7 @@ async fn choose_unit(
     if caller.role != Role::Responder {
         return Err(Error::Forbidden("only responders sign in to a unit".into()));
     }
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     let unit = unit_by_callsign(&mut tx, caller.agency_id, body.unit.trim()).await?;
     db::execute!(
         tx,
@@ -334,7 +335,7 @@ async fn change_password(
     let new_hash = crate::passwords::hash_off_thread(body.new_password.clone())
         .await
         .map_err(|e| Error::Internal(format!("cannot hash a password: {e}")))?;
-    let mut tx = state.db.writer.begin().await?;
+    let mut tx = records::begin_writing(&state.db.writer, caller.agency_id).await?;
     db::execute!(
         tx,
         "UPDATE users SET password_hash = $1, must_change_password = FALSE WHERE id = $2",

@@ -1,0 +1,4 @@
+-- How often (seconds) a crew's device on a call sends its position when standing still: the
+-- agency chooses, within what the hub accepts.
+ALTER TABLE agencies ADD COLUMN position_interval_s INTEGER NOT NULL DEFAULT 15
+    CHECK (position_interval_s BETWEEN 10 AND 120);
