@@ -174,8 +174,9 @@ pub fn EmergencyPanel() -> impl IntoView {
             let next = geo
                 .sent
                 .with_untracked(|sent| position::next_due(sent.as_ref(), every));
-            if let Some(next) = next {
-                let wait = next.saturating_sub(now_ms()).max(1_000) as u64;
+            // Owed already but not sent (no fix yet): the next fix wakes this instead.
+            if let Some(next) = next.filter(|next| *next > now_ms()) {
+                let wait = (next - now_ms()).max(1_000) as u64;
                 let wake = move || owed.update(|n| *n = n.wrapping_add(1));
                 if let Ok(handle) = set_timeout_with_handle(wake, Duration::from_millis(wait)) {
                     timer.set_value(Some(handle));
