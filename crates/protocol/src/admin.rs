@@ -519,7 +519,7 @@ pub struct SafetySettings {
     pub push_details: bool,
     /// How often (seconds) a crew's device on a call sends its position when it has not
     /// moved 50 m (`position::INTERVAL_RANGE_S`).
-    #[serde(default = "crate::position::default_interval_s")]
+    #[serde(default = "crate::wire::default_position_interval_s")]
     pub position_interval_s: u32,
 }
 

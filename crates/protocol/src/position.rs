@@ -9,7 +9,7 @@ const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
 /// A new position is sent at the latest this long after the last one, moving or not, unless
 /// the agency chose another interval (its safety settings)...
-pub const DEFAULT_INTERVAL_S: u32 = 15;
+pub use crate::wire::DEFAULT_POSITION_INTERVAL_S as DEFAULT_INTERVAL_S;
 /// ...and at once when the device has moved this far since the last one sent.
 pub const MOVED_M: f64 = 50.0;
 /// The intervals an agency may choose: often enough to follow a crew in trouble, seldom
@@ -26,11 +26,6 @@ pub fn check_interval(seconds: u32) -> Result<(), String> {
             INTERVAL_RANGE_S.end()
         )),
     }
-}
-
-/// For serde: an agency saved before the interval could be chosen has the default.
-pub fn default_interval_s() -> u32 {
-    DEFAULT_INTERVAL_S
 }
 
 /// The great-circle distance between two positions, in metres (haversine: well within a

@@ -165,6 +165,15 @@ pub struct UserInfo {
     pub role: Role,
 }
 
+/// How often (seconds) a crew's device on a call sends its position when standing still,
+/// unless the agency chose otherwise (`position::INTERVAL_RANGE_S`).
+pub const DEFAULT_POSITION_INTERVAL_S: u32 = 15;
+
+/// For serde: an agency saved before the interval could be chosen has the default.
+pub fn default_position_interval_s() -> u32 {
+    DEFAULT_POSITION_INTERVAL_S
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgencyInfo {
     pub id: i64,
@@ -176,7 +185,7 @@ pub struct AgencyInfo {
     pub emergency_phone: String,
     /// How often (seconds) a crew's device on a call sends its position when it has not
     /// moved 50 m.
-    #[serde(default = "crate::position::default_interval_s")]
+    #[serde(default = "default_position_interval_s")]
     pub position_interval_s: u32,
 }
 
