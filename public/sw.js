@@ -42,8 +42,14 @@ self.addEventListener('fetch', (event) => {
   }
 });
 
+// The board (dispatchers, administrators) is its own app with its own shell.
+function shellFor(url) {
+  const path = new URL(url).pathname;
+  return path === '/board' || path.startsWith('/board/') ? '/board/index.html' : '/index.html';
+}
+
 async function networkFirstShell(request) {
-  const cached = () => caches.match('/index.html', { cacheName: CACHE });
+  const cached = () => caches.match(shellFor(request.url), { cacheName: CACHE });
   try {
     const response = await withTimeout(fetch(request), NAVIGATION_TIMEOUT_MS);
     if (response.ok) return response;

@@ -1,5 +1,9 @@
 //! The shell: header with the unit and the connection banner, the new-assignment alert, and
 //! the router choosing a screen for the signed-in role.
+//!
+//! There are two apps, each its own bundle, so that a phone loads only what a crew uses: the
+//! field app at `/` (responders' screens and sign-in) and the board at `/board/` (dispatchers'
+//! board and administration). Each sends a session of the other side's role to the other app.
 
 use crate::clock::now_ms;
 use crate::components::alert::AssignmentAlert;
@@ -7,14 +11,13 @@ use crate::components::banner::{ConnectionBanner, SavedToast, StoreError};
 use crate::components::check_in::CheckInPrompt;
 use crate::components::emergency::{EmergencyButton, EmergencyPanel};
 use crate::components::news::NewsBanner;
-use crate::pages::admin::AdminPage;
-use crate::pages::board::Board;
 use crate::pages::home::Home;
 use crate::pages::incident::IncidentPage;
 use crate::pages::incident_map::IncidentMapPage;
 use crate::pages::not_found::NotFound;
 use crate::pages::outbox::OutboxPage;
 use crate::pages::signin::SignIn;
+use crate::side::Side;
 use crate::state::AppState;
 use crate::sync::engine;
 use leptos::prelude::*;
@@ -23,8 +26,72 @@ use leptos_router::path;
 use std::time::Duration;
 use tenfour_protocol::wire::Role;
 
+/// The responders' app.
 #[component]
 pub fn App() -> impl IntoView {
+    view! {
+        <Shell side=Side::Field routes=|role| match role {
+            Role::Responder => view! {
+                <EmergencyPanel/>
+                <CheckInPrompt/>
+                <AssignmentAlert/>
+                <NewsBanner/>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=Home/>
+                    <Route path=path!("/incident/:id") view=IncidentPage/>
+                    <Route path=path!("/incident/:id/map") view=IncidentMapPage/>
+                    <Route path=path!("/outbox") view=OutboxPage/>
+                </Routes>
+            }.into_any(),
+            Role::Dispatcher | Role::Admin => view! { <Elsewhere side=Side::Board/> }.into_any(),
+        }/>
+    }
+}
+
+/// The dispatchers' and administrators' app.
+#[component]
+pub fn BoardApp() -> impl IntoView {
+    use crate::pages::admin::AdminPage;
+    use crate::pages::board::Board;
+    view! {
+        <Shell side=Side::Board routes=|role| match role {
+            Role::Dispatcher => view! {
+                <Routes fallback=NotFound>
+                    <Route path=path!("/board") view=Board/>
+                    <Route path=path!("/board/outbox") view=OutboxPage/>
+                </Routes>
+            }.into_any(),
+            Role::Admin => view! {
+                <Routes fallback=NotFound>
+                    <Route path=path!("/board") view=Board/>
+                    <Route path=path!("/board/admin") view=AdminPage/>
+                    <Route path=path!("/board/outbox") view=OutboxPage/>
+                </Routes>
+            }.into_any(),
+            Role::Responder => view! { <Elsewhere side=Side::Field/> }.into_any(),
+        }/>
+    }
+}
+
+/// Sends the browser to the other app, which holds this role's screens (a full page load:
+/// each app is its own bundle).
+#[component]
+pub fn Elsewhere(side: Side) -> impl IntoView {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().replace(&side.path("/"));
+    }
+    let text = match side {
+        Side::Field => "Opening your assignments…",
+        Side::Board => "Opening the board…",
+    };
+    view! { <p class="empty">{text}</p> }
+}
+
+/// Header, banners and the screens `routes` gives for the signed-in role; sign-in when no
+/// one is signed in.
+#[component]
+pub fn Shell(side: Side, routes: fn(Role) -> AnyView) -> impl IntoView {
+    provide_context(side);
     crate::sync::location::provide_location();
     let state = AppState::new();
     provide_context(state);
@@ -95,10 +162,10 @@ pub fn App() -> impl IntoView {
     view! {
         <Router>
             <header class="shell-header">
-                <A href="/" attr:class="brand">"tenfour"</A>
+                <A href=side.path("/") attr:class="brand">"tenfour"</A>
                 <UnitBadge/>
-                <Show when=move || role.get() == Some(Role::Admin)>
-                    <A href="/admin" attr:class="header-link">"Admin"</A>
+                <Show when=move || side == Side::Board && role.get() == Some(Role::Admin)>
+                    <A href=side.path("/admin") attr:class="header-link">"Admin"</A>
                 </Show>
                 <ConnectionBanner/>
                 <Show when=move || role.get() == Some(Role::Responder) && state.unit_id().is_some()>
@@ -110,31 +177,7 @@ pub fn App() -> impl IntoView {
                 <Show when=move || state.loaded.get() fallback=|| view! { <p class="empty">"Opening…"</p> }>
                     {move || match role.get() {
                         None => view! { <SignIn/> }.into_any(),
-                        Some(Role::Responder) => view! {
-                            <EmergencyPanel/>
-                            <CheckInPrompt/>
-                            <AssignmentAlert/>
-                            <NewsBanner/>
-                            <Routes fallback=NotFound>
-                                <Route path=path!("/") view=Home/>
-                                <Route path=path!("/incident/:id") view=IncidentPage/>
-                                <Route path=path!("/incident/:id/map") view=IncidentMapPage/>
-                                <Route path=path!("/outbox") view=OutboxPage/>
-                            </Routes>
-                        }.into_any(),
-                        Some(Role::Dispatcher) => view! {
-                            <Routes fallback=NotFound>
-                                <Route path=path!("/") view=Board/>
-                                <Route path=path!("/outbox") view=OutboxPage/>
-                            </Routes>
-                        }.into_any(),
-                        Some(Role::Admin) => view! {
-                            <Routes fallback=NotFound>
-                                <Route path=path!("/") view=Board/>
-                                <Route path=path!("/admin") view=AdminPage/>
-                                <Route path=path!("/outbox") view=OutboxPage/>
-                            </Routes>
-                        }.into_any(),
+                        Some(role) => routes(role),
                     }}
                 </Show>
             </main>

@@ -20,10 +20,11 @@ pub fn ConnectionBanner() -> impl IntoView {
     };
     let waiting = move || state.outbox.with(Vec::len);
     let rejected = move || state.rejected.with(Vec::len);
+    let outbox = crate::side::use_side().path("/outbox");
     view! {
         // A link (to sync, settings and sign-out) whose text is read out when it changes:
         // the live region is inside it, since a link must keep its link role.
-        <A href="/outbox" attr:class="connection" attr:data-state=move || link_label(&link()).0
+        <A href=outbox attr:class="connection" attr:data-state=move || link_label(&link()).0
             attr:aria-label=move || format!("Connection: {}. Sync, settings and sign-out", link_label(&link()).1)>
             <span class="connection-dot" aria-hidden="true"></span>
             <span class="connection-text" role="status" aria-live="polite">{move || link_label(&link()).1}</span>

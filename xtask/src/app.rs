@@ -1,14 +1,18 @@
 //! Building the app (`trunk build --release`), once for a given source. Trunk takes half a
 //! minute even when nothing changed (wasm-bindgen, wasm-opt, brotli at its best), and one
 //! test run needs the app in several layers.
+//!
+//! Two bundles: the board (`board.html`, the `tenfour-board` binary) is built first, then the
+//! field app (`index.html`), whose post-build hook takes the board in as `dist/board/` before
+//! it lists what the service worker keeps.
 
 use crate::sh;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
-/// `trunk build --release` into `dist/` (Trunk runs the post-build hook for the service
-/// worker's precache list and the precompressed copies), unless this command built it from
-/// the same sources already.
+/// `trunk build --release` of the board, then of the field app into `dist/` (Trunk runs the
+/// post-build hook for the service worker's precache list and the precompressed copies),
+/// unless this command built it from the same sources already.
 pub fn build(root: &Path, tools: &sh::Tools) -> Result<(), String> {
     let stamp_file = sh::target_dir(root).join("xtask-app-built");
     let sources = sources_hash(root, tools)?;
@@ -16,10 +20,20 @@ pub fn build(root: &Path, tools: &sh::Tools) -> Result<(), String> {
         sh::banner("the app: dist/ is already built from these sources");
         return Ok(());
     }
-    sh::banner("building the app: trunk build --release");
+    let board = sh::target_dir(root).join("board-dist");
+    sh::banner("building the board: trunk build --release board.html");
+    sh::run(
+        sh::command(&tools.trunk.display().to_string(), tools)
+            .args(["build", "--release", "--public-url", "/board/", "--dist"])
+            .arg(&board)
+            .arg("board.html")
+            .current_dir(root),
+    )?;
+    sh::banner("building the field app: trunk build --release");
     sh::run(
         sh::command(&tools.trunk.display().to_string(), tools)
             .args(["build", "--release"])
+            .env("TENFOUR_BOARD_DIST", &board)
             .current_dir(root),
     )?;
     if let Some(folder) = stamp_file.parent() {
@@ -46,6 +60,7 @@ fn sources_hash(root: &Path, tools: &sh::Tools) -> Result<String, String> {
     let mut files = Vec::new();
     for item in [
         "index.html",
+        "board.html",
         "Trunk.toml",
         "Cargo.toml",
         "Cargo.lock",

@@ -73,7 +73,7 @@ async function signIn(page, username, unit) {
   const desk = await browser({ width: 1280, height: 800 });
   await signIn(desk.page, 'dispatch');
   await desk.page.getByTestId('board-units').waitFor();
-  rows.push({ screen: 'Board (dispatcher, 1280×800)', ...(await audit(lighthouse, desk.port, `${BASE}/`, true)) });
+  rows.push({ screen: 'Board (dispatcher, 1280×800)', ...(await audit(lighthouse, desk.port, `${BASE}/board`, true)) });
   await desk.context.close();
   for (const row of rows) {
     console.log(`LIGHTHOUSE_ROW | ${row.screen} | ${row.score} | ${row.failed.join(', ') || 'none'} |`);

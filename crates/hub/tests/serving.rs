@@ -7,6 +7,7 @@ use reqwest::header::{CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE};
 
 const WASM: &str = "tenfour-0123456789abcdef_bg.wasm";
 const JS: &str = "tenfour-0123456789abcdef.js";
+const BOARD_JS: &str = "board/tenfour-board-fedcba9876543210.js";
 
 fn app() -> TestHub {
     let js = "console.log('tenfour');\n".repeat(200);
@@ -21,6 +22,11 @@ fn app() -> TestHub {
             ("sw.js", b"self.addEventListener('fetch', () => {});"),
             ("manifest.webmanifest", br#"{"name":"tenfour"}"#),
             ("icons/icon-192.png", b"\x89PNG"),
+            (
+                "board/index.html",
+                b"<!doctype html><title>tenfour board</title><script type=\"module\">board()</script>",
+            ),
+            (BOARD_JS, b"console.log('board');"),
         ],
         &[],
     )
@@ -101,6 +107,36 @@ async fn client_routes_get_the_app_shell() {
 }
 
 #[tokio::test]
+async fn the_board_is_its_own_app_with_its_own_shell() {
+    let hub = app();
+    // The board's routes, however deep, get the board's shell; a reload of the
+    // administration screen opens the board's app again.
+    for path in ["/board", "/board/", "/board/admin", "/board/outbox"] {
+        let response = get(&hub, path).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(header(&response, CACHE_CONTROL), "no-cache", "{path}");
+        let body = response.text().await.unwrap();
+        assert!(
+            body.contains("<title>tenfour board</title>"),
+            "{path}: {body}"
+        );
+    }
+    // Its files are its own, hashed and cached forever.
+    let script = get(&hub, &format!("/{BOARD_JS}")).send().await.unwrap();
+    assert_eq!(script.status(), 200);
+    assert_eq!(
+        header(&script, CACHE_CONTROL),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(script.text().await.unwrap(), "console.log('board');");
+    // The field app keeps everything else, paths that merely start alike included.
+    for path in ["/", "/admin", "/boards", "/incident/7"] {
+        let body = get(&hub, path).send().await.unwrap().text().await.unwrap();
+        assert!(body.contains("<title>tenfour</title>"), "{path}: {body}");
+    }
+}
+
+#[tokio::test]
 async fn responses_are_compressed_when_the_browser_accepts_it() {
     let hub = app();
     for encoding in ["br", "gzip"] {
@@ -132,8 +168,9 @@ async fn unknown_api_path_is_a_json_problem() {
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let hub = app();
-    // sha256("boot()") in base64: the one inline script the page may run.
+    // sha256("boot()") in base64: the one inline script the page may run; and the board's.
     let boot_hash = "'sha256-MeZS89WlF0u+o0hCvHTBt4q1WHU+U+sJKgbdRUc36mY='";
+    let board_hash = "'sha256-OdWkHqtvp5jjfAxt+2/2aW/HUG+Y0fDQTMn6nvLO1XM='";
     for path in ["/", "/api/health", "/api/nothing-here", &format!("/{WASM}")] {
         let response = get(&hub, path).send().await.unwrap();
         let policy = header(&response, reqwest::header::CONTENT_SECURITY_POLICY);
@@ -144,6 +181,7 @@ async fn every_response_carries_the_security_headers() {
             "{path}: {policy}"
         );
         assert!(policy.contains(boot_hash), "{path}: {policy}");
+        assert!(policy.contains(board_hash), "{path}: {policy}");
         assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
         assert_eq!(
             header(&response, reqwest::header::X_CONTENT_TYPE_OPTIONS),

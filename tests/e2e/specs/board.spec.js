@@ -3,15 +3,7 @@
 // without a reload; what the responder did offline arrives after reconnect and is placed at
 // the time it was pressed; a unit that goes quiet is flagged after the configured time.
 const { test, expect } = require('@playwright/test');
-const { PASSWORD, Dispatcher } = require('./hub');
-
-async function signIn(page, username, unit) {
-  await page.goto('/');
-  await page.fill('input[name=username]', username);
-  await page.fill('input[name=password]', PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  if (unit) await page.click(`[data-unit="${unit}"]`);
-}
+const { Dispatcher, signIn } = require('./hub');
 
 test('the board follows the field live, offline updates included', async ({ browser, baseURL, playwright }) => {
   const errors = [];

@@ -67,6 +67,15 @@ class Dispatcher {
   }
 }
 
+/** Signs in on the app's page as `username`, choosing `unit` when given. */
+async function signIn(page, username, unit) {
+  await page.goto('/');
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (unit) await page.click(`[data-unit="${unit}"]`);
+}
+
 /** A hub of the test's own, which the test may kill and start again on the same file. */
 class OwnHub {
   /** `dist`: the built app to serve (a copy the test may change), by default the real one. */
@@ -96,4 +105,4 @@ class OwnHub {
   }
 }
 
-module.exports = { Dispatcher, OwnHub, PASSWORD };
+module.exports = { Dispatcher, OwnHub, PASSWORD, signIn };

@@ -1,6 +1,8 @@
 //! The built PWA from `dist/`: precompressed files when the build left them, the app shell
 //! for any other path (client-side routing), and cache headers that let hashed assets live
-//! forever while the shell, manifest and service worker are always revalidated.
+//! forever while the shell, manifest and service worker are always revalidated. The board
+//! (dispatchers and administrators) is its own app in `dist/board/`, with its own shell for
+//! the paths under `/board`.
 
 use super::AppState;
 use axum::Router;
@@ -23,16 +25,27 @@ pub fn router(dist: &Path) -> Router<AppState> {
             async move { (axum::http::StatusCode::SERVICE_UNAVAILABLE, message) }
         });
     }
-    let shell = ServeFile::new(dist.join("index.html"))
+    let mut router = Router::new();
+    let board = dist.join("board");
+    if board.join("index.html").exists() {
+        router = router.nest_service("/board", app_files(&board));
+    } else {
+        tracing::warn!(dist = %dist.display(), "no board/ in the built app: dispatchers cannot work here");
+    }
+    router
+        .fallback_service(app_files(dist))
+        .layer(middleware::from_fn(cache_control))
+}
+
+/// The files of one app, and its shell (`index.html`) for any other path.
+fn app_files(folder: &Path) -> ServeDir<ServeFile> {
+    let shell = ServeFile::new(folder.join("index.html"))
         .precompressed_br()
         .precompressed_gzip();
-    let files = ServeDir::new(dist)
+    ServeDir::new(folder)
         .precompressed_br()
         .precompressed_gzip()
-        .fallback(shell);
-    Router::new()
-        .fallback_service(files)
-        .layer(middleware::from_fn(cache_control))
+        .fallback(shell)
 }
 
 async fn cache_control(request: Request, next: Next) -> Response {

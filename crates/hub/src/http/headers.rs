@@ -1,6 +1,7 @@
 //! Security headers on every response. The Content-Security-Policy allows this origin's
 //! scripts, WebAssembly compilation and exactly the inline bootstrap script Trunk writes
-//! into index.html (by hash, computed from the built file at start), and nothing else.
+//! into index.html and board/index.html (by hash, computed from the built files at start), and
+//! nothing else.
 
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -12,10 +13,18 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::Arc;
 
-/// The policy for the app in `dist`, with a hash for each inline script of its index.html.
+/// The policy for the apps in `dist`, with a hash for each inline script of their index.html.
 pub fn content_security_policy(dist: &Path) -> String {
-    let index = std::fs::read_to_string(dist.join("index.html")).unwrap_or_default();
-    let hashes: String = inline_scripts(&index)
+    let pages: Vec<String> = [
+        dist.join("index.html"),
+        dist.join("board").join("index.html"),
+    ]
+    .iter()
+    .map(|page| std::fs::read_to_string(page).unwrap_or_default())
+    .collect();
+    let hashes: String = pages
+        .iter()
+        .flat_map(|page| inline_scripts(page))
         .map(|script| {
             format!(
                 " 'sha256-{}'",

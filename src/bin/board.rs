@@ -1,0 +1,5 @@
+//! Entry point of the board: the dispatchers' and administrators' app, served at `/board/`.
+
+fn main() {
+    tenfour::mount_board();
+}
