@@ -14,6 +14,7 @@
     return new Promise((resolve, reject) => {
       const element = document.createElement('script');
       element.src = BASE + name;
+      element.async = false;
       element.onload = resolve;
       element.onerror = () => reject(new Error(`the map could not load ${name}`));
       document.head.appendChild(element);
@@ -31,14 +32,12 @@
     });
   }
 
-  // Leaflet first: protomaps-leaflet draws into a Leaflet layer.
-  const ready = (async () => {
-    const style = stylesheet('leaflet.css');
-    await script('leaflet.js');
-    await script('pmtiles.js');
-    await script('protomaps-leaflet.js');
-    await style;
-  })();
+  // Fetched at once, run in order (Leaflet first: protomaps-leaflet draws into a Leaflet
+  // layer): an inserted script that is not async keeps its place in the queue.
+  const ready = Promise.all([
+    stylesheet('leaflet.css'),
+    ...['leaflet.js', 'pmtiles.js', 'protomaps-leaflet.js'].map(script),
+  ]);
 
   // The pack as the app stored it on this device.
   class StoredPack {
@@ -178,16 +177,22 @@
   };
 
   class TenfourMap {
-    constructor(map, layer, archive) {
+    constructor(map, archive) {
       this.map = map;
-      this.layer = layer;
+      this.layer = null;
       this.archive = archive;
       this.markers = L.layerGroup().addTo(map);
       this.byId = new Map();
       this.onSelect = null;
       this.fitted = false;
       this.drawn = 0;
+    }
+
+    // Adds the streets, once the view is where it will be.
+    draw(layer) {
+      this.layer = layer;
       layer.on('tileload', () => { this.drawn += 1; });
+      layer.addTo(this.map);
     }
 
     // Markers: [{ id, kind: 'incident'|'me'|'unit', lat, lon, label, colour?, stale?,
@@ -273,7 +278,8 @@
   }
 
   // Opens a map in `element`. options: { stored: {folder, chunk, size} | null,
-  // hub: {url, token} | null, pack: MapPack, night }.
+  // hub: {url, token} | null, pack: MapPack, night, points: [[lat, lon]], max_zoom }.
+  // With points, the map opens on them: no tiles are drawn for a view it would leave at once.
   async function open(element, options) {
     await ready;
     const source = options.stored
@@ -295,6 +301,8 @@
       zoom: Math.max(pack.center_zoom, 13),
     });
     map.attributionControl.setPrefix(false);
+    const tenfour = new TenfourMap(map, archive);
+    if (options.points && options.points.length) tenfour.fit(options.points, options.max_zoom);
     // The pack names its sources; that line goes under the map (as text, never as HTML).
     const meta = await archive.getMetadata().catch(() => null);
     const layer = protomapsL.leafletLayer({
@@ -305,8 +313,8 @@
       backgroundColor: palette.ground,
       maxDataZoom: pack.max_zoom,
     });
-    layer.addTo(map);
-    return new TenfourMap(map, layer, archive);
+    tenfour.draw(layer);
+    return tenfour;
   }
 
   window.tenfourMap = { ready, open };

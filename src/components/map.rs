@@ -123,6 +123,9 @@ struct Options<'a> {
     hub: Option<Hub<'a>>,
     pack: &'a tenfour_protocol::wire::MapPack,
     night: bool,
+    /// Where the map first looks (the markers), so that it draws that place first.
+    points: Vec<[f64; 2]>,
+    max_zoom: u8,
 }
 
 /// The map. `markers` are drawn and kept current; whenever one appears that was not there,
@@ -202,6 +205,9 @@ pub fn MapView(
                 }),
                 pack: &pack,
                 night: night(),
+                points: markers
+                    .with_untracked(|list| list.iter().map(|m| [m.lat, m.lon]).collect()),
+                max_zoom,
             };
             let opening = async {
                 let code = map_code().await?;
