@@ -126,14 +126,17 @@ fn ensure_trunk(tools: &Tools) -> Result<(), String> {
         println!("  ok  trunk {TRUNK_VERSION}");
         return Ok(());
     }
-    println!("  ..  installing trunk {TRUNK_VERSION} (about 6 minutes on 2 cores)");
-    sh::run(Command::new("cargo").args([
-        "install",
-        "--locked",
-        "trunk",
-        "--version",
-        TRUNK_VERSION,
-    ]))
+    println!("  ..  installing trunk {TRUNK_VERSION} (about 3½ minutes on 2 cores)");
+    // Unoptimised: Trunk only hands the work to cargo, wasm-bindgen and wasm-opt, so it
+    // builds the same app as fast (measured: 20 s either way, the same files), while its own
+    // build takes 3 min 24 s instead of 6 min 28 s (its release profile asks for fat LTO).
+    sh::run(
+        Command::new("cargo")
+            .args(["install", "--locked", "trunk", "--version", TRUNK_VERSION])
+            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+            .env("CARGO_PROFILE_RELEASE_LTO", "false")
+            .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256"),
+    )
 }
 
 fn ensure_wasm_bindgen(root: &Path, tools: &Tools) -> Result<(), String> {
