@@ -17,19 +17,20 @@ pub(super) fn UnitTable(
     let rows = move || {
         let status = status_filter.get();
         let kind = kind_filter.get();
-        let mut units: Vec<Unit> = state.units.with(|u| {
+        // Each unit with the cursor of its copy: a new copy is a new cursor.
+        let mut units: Vec<(Unit, u64)> = state.units.with(|u| {
             u.iter()
-                .map(|s| s.record.clone())
-                .filter(|u| status.is_empty() || u.status.as_str() == status)
-                .filter(|u| kind.is_empty() || u.kind.as_str() == kind)
+                .filter(|s| status.is_empty() || s.record.status.as_str() == status)
+                .filter(|s| kind.is_empty() || s.record.kind.as_str() == kind)
+                .map(|s| (s.record.clone(), s.cursor))
                 .collect()
         });
         match sort.get().as_str() {
-            "status" => {
-                units.sort_by(|a, b| a.status.cmp(&b.status).then(a.callsign.cmp(&b.callsign)))
-            }
-            "time" => units.sort_by_key(|u| u.status_at),
-            _ => units.sort_by(|a, b| a.callsign.cmp(&b.callsign)),
+            "status" => units.sort_by(|(a, _), (b, _)| {
+                a.status.cmp(&b.status).then(a.callsign.cmp(&b.callsign))
+            }),
+            "time" => units.sort_by_key(|(u, _)| u.status_at),
+            _ => units.sort_by(|(a, _), (b, _)| a.callsign.cmp(&b.callsign)),
         }
         units
     };
@@ -39,6 +40,26 @@ pub(super) fn UnitTable(
             l.iter()
                 .any(|e| e.record.unit_id == unit_id && e.record.is_active())
         })
+    };
+    // The page's rows, each keyed by what it shows: a change to one unit rebuilds its row
+    // alone, so an update on a busy board stays within a frame; the clock's tick (every 20 s)
+    // and the stale setting rebuild them all.
+    let page_rows = move || {
+        // The hub's clock: these times were stamped there.
+        let now = state.now.get() + crate::api::hub_ahead_ms();
+        let stale_after = (stale_minutes.get() * 60_000.0) as Millis;
+        rows()
+            .into_iter()
+            .skip(page.get() * PAGE)
+            .take(PAGE)
+            .map(|(unit, cursor)| UnitRow {
+                emergency: in_emergency(unit.id),
+                unit,
+                cursor,
+                now,
+                stale_after,
+            })
+            .collect::<Vec<_>>()
     };
     view! {
         <div class="filters">
@@ -62,11 +83,9 @@ pub(super) fn UnitTable(
         <table class="units" class:dense=move || state.units.with(|u| u.len() > DENSE_AFTER) data-testid="board-units">
             <thead><tr><th>"Unit"</th><th>"Status"</th><th>"Incident"</th><th>"In status"</th><th>"Heard"</th></tr></thead>
             <tbody>
-                {move || {
-                    // The hub's clock: these times were stamped there.
-                    let now = state.now.get() + crate::api::hub_ahead_ms();
-                    let stale_after = (stale_minutes.get() * 60_000.0) as Millis;
-                    rows().into_iter().skip(page.get() * PAGE).take(PAGE).map(|u| {
+                <For each=page_rows key=|row| row.key() let:row>
+                    {
+                        let UnitRow { unit: u, now, stale_after, emergency, .. } = row;
                         let flags = unit_flags(&u, now, stale_after);
                         let flag_names = flags
                             .iter()
@@ -82,7 +101,7 @@ pub(super) fn UnitTable(
                         // A row is chosen with a click (its unit stands out on the map).
                         view! {
                             <tr data-unit=u.callsign.clone() data-status=u.status.as_str()
-                                data-flags=flag_names class:emergency=in_emergency(u.id)
+                                data-flags=flag_names class:emergency=emergency
                                 class:chosen=move || selected_unit.get() == Some(unit_id)
                                 on:click=move |_| selected_unit.set(Some(unit_id))>
                                 <td><strong>{u.callsign.clone()}</strong>" "<span class="kind">{u.kind.as_str()}</span></td>
@@ -92,7 +111,7 @@ pub(super) fn UnitTable(
                                     }).collect_view()}
                                 </td>
                                 <td>
-                                    {number_of(incident_id).map(|n| view! {
+                                    {move || number_of(incident_id).map(|n| view! {
                                         <button class="link" on:click=move |_| selected.set(incident_id)>{n}</button>
                                     })}
                                 </td>
@@ -100,10 +119,31 @@ pub(super) fn UnitTable(
                                 <td>{u.last_heard_at.map(|t| age(now, t)).unwrap_or_else(|| "—".into())}</td>
                             </tr>
                         }
-                    }).collect_view()
-                }}
+                    }
+                </For>
             </tbody>
         </table>
         <Pager page=page total=Signal::derive(move || rows().len())/>
+    }
+}
+
+/// One row of the units table and what it was built from.
+struct UnitRow {
+    unit: Unit,
+    cursor: u64,
+    now: Millis,
+    stale_after: Millis,
+    emergency: bool,
+}
+
+impl UnitRow {
+    fn key(&self) -> (i64, u64, Millis, Millis, bool) {
+        (
+            self.unit.id,
+            self.cursor,
+            self.now,
+            self.stale_after,
+            self.emergency,
+        )
     }
 }
