@@ -65,7 +65,11 @@ test('a check-in answered offline arrives once; the board shows the unit overdue
   // In a basement: the answer waits on the phone.
   await crew.context.setOffline(true);
   await expect(phone.locator('.connection')).toHaveAttribute('data-state', 'offline');
-  await prompt.getByRole('button', { name: "We're OK — check in" }).click();
+  // As any press right after another (the "On scene" above), the answer waits until the
+  // double-tap guard has settled: the button says so.
+  const checkIn = prompt.getByRole('button', { name: "We're OK — check in" });
+  await expect(checkIn).toHaveAttribute('aria-disabled', 'false');
+  await checkIn.click();
   await expect(prompt).toHaveCount(0);
   await expect(phone.getByTestId('pending-count')).toHaveText('1 waiting');
 
