@@ -10,6 +10,8 @@
 //!   and prints them side by side.
 //! - `tenfour-bench history DB` writes a simulated year into the bench agency (hub stopped);
 //!   `tenfour-bench first-sync HUB_URL` times a new device's first pull.
+//! - `tenfour-bench ingest HUB_URL` measures ingest alone (unbatched, then batched), for
+//!   profiling the hub's write path.
 
 mod history;
 mod soak;
@@ -55,13 +57,14 @@ async fn main() {
                 .collect();
             scale(&setups).await
         }
+        Some("ingest") if args.len() == 2 => ingest_only(&args[1]).await,
         Some("history") if args.len() == 2 => history::write_year(&args[1]).await,
         Some("first-sync") if args.len() == 2 => history::first_sync(&args[1]).await,
         Some("log") if args.len() == 2 => history::log_size(&args[1]).await,
         _ => Err(
             "usage: tenfour-bench seed FILE UNITS | run HUB_URL HUB_PID [POUCH_URL POUCH_PID] \
              | soak HUB_URL HUB_PID MINUTES UNITS | scale LABEL URL PID… | history DB \
-             | first-sync HUB_URL | log DB"
+             | first-sync HUB_URL | log DB | ingest HUB_URL"
                 .into(),
         ),
     };
@@ -650,6 +653,21 @@ async fn scale(setups: &[(&str, &str, u32)]) -> Result<()> {
             "| {label} | {:.0} | {:.0} | {fanout} | {busy} |",
             rates[0], rates[1]
         );
+    }
+    Ok(())
+}
+
+/// Ingest alone, unbatched then batched, on a hub seeded by `seed`.
+async fn ingest_only(hub_url: &str) -> Result<()> {
+    let server = Server::new(Kind::Hub, hub_url, 0)?;
+    let devices = server.devices(INGEST_DEVICES).await?;
+    for (per_push, pushes) in [(1, 250), (50, 25)] {
+        let fresh = devices[..INGEST_DEVICES]
+            .iter()
+            .map(|d| Device::new(d.sender.token.clone(), d.sender.unit.clone()))
+            .collect();
+        let rate = ingest(&server, fresh, per_push, pushes).await?;
+        println!("{per_push} a push: {rate:.0} events/s");
     }
     Ok(())
 }

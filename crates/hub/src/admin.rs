@@ -39,7 +39,7 @@ pub fn temporary_password() -> String {
     out
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct UserRow {
     id: i64,
     username: String,
@@ -278,7 +278,7 @@ pub async fn reset_password(
     )))
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct UnitRow {
     id: i64,
     callsign: String,

@@ -65,7 +65,7 @@ pub struct Filter {
     pub limit: u32,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct Row {
     id: i64,
     at: i64,

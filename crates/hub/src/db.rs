@@ -6,6 +6,12 @@
 //! on it ([`execute!`], [`rows!`], [`scalar!`]) type-check each statement's parameters and
 //! rows against both drivers. Each database has its own migrations (`migrations/sqlite`,
 //! `migrations/postgres`), which build the same tables.
+//!
+//! On SQLite the writer is not a pool but one connection the hub holds itself ([`direct`]):
+//! the statements of a write run in the thread that holds it, with no hand-off to a driver
+//! thread for each one.
+
+pub mod direct;
 
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPoolOptions, Postgres};
@@ -75,6 +81,8 @@ impl std::fmt::Display for Location {
 pub enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
+    /// SQLite's one writer.
+    SqliteWriter(direct::Writer),
 }
 
 impl Pool {
@@ -83,6 +91,7 @@ impl Pool {
         Ok(Conn(match self {
             Pool::Sqlite(pool) => Held::Sqlite(pool.acquire().await?),
             Pool::Postgres(pool) => Held::Postgres(pool.acquire().await?),
+            Pool::SqliteWriter(writer) => Held::Direct(writer.hold().await),
         }))
     }
 
@@ -91,6 +100,7 @@ impl Pool {
         Ok(Conn(match self {
             Pool::Sqlite(pool) => Held::SqliteTx(pool.begin().await?),
             Pool::Postgres(pool) => Held::PostgresTx(pool.begin().await?),
+            Pool::SqliteWriter(writer) => Held::DirectTx(writer.begin().await?),
         }))
     }
 
@@ -98,6 +108,8 @@ impl Pool {
         match self {
             Pool::Sqlite(pool) => pool.close().await,
             Pool::Postgres(pool) => pool.close().await,
+            // Closed when the last handle is dropped.
+            Pool::SqliteWriter(_) => {}
         }
     }
 }
@@ -110,12 +122,16 @@ enum Held {
     SqliteTx(Transaction<'static, Sqlite>),
     Postgres(PoolConnection<Postgres>),
     PostgresTx(Transaction<'static, Postgres>),
+    Direct(direct::Held),
+    DirectTx(direct::Tx),
 }
 
 /// The driver's own connection, for a statement to run on.
 pub enum Backend<'a> {
     Sqlite(&'a mut SqliteConnection),
     Postgres(&'a mut PgConnection),
+    /// SQLite's writer, run in this thread.
+    Direct(&'a mut rusqlite::Connection),
 }
 
 impl Conn {
@@ -125,6 +141,8 @@ impl Conn {
             Held::SqliteTx(tx) => Backend::Sqlite(tx),
             Held::Postgres(conn) => Backend::Postgres(conn),
             Held::PostgresTx(tx) => Backend::Postgres(tx),
+            Held::Direct(conn) => Backend::Direct(conn),
+            Held::DirectTx(tx) => Backend::Direct(tx.conn()),
         }
     }
 
@@ -137,7 +155,8 @@ impl Conn {
         match self.0 {
             Held::SqliteTx(tx) => tx.commit().await,
             Held::PostgresTx(tx) => tx.commit().await,
-            Held::Sqlite(_) | Held::Postgres(_) => Ok(()),
+            Held::DirectTx(tx) => tx.commit(),
+            Held::Sqlite(_) | Held::Postgres(_) | Held::Direct(_) => Ok(()),
         }
     }
 
@@ -161,17 +180,20 @@ impl Conn {
         match self.backend() {
             Backend::Sqlite(conn) => conn.ping().await,
             Backend::Postgres(conn) => conn.ping().await,
+            Backend::Direct(conn) => direct::execute(conn, "SELECT 1", &[]).map(drop),
         }
     }
 }
 
 /// Runs `$body` with `$c` bound to the driver's connection behind `$conn` (a [`Conn`]),
-/// once for each database: the body is type-checked against both drivers.
+/// once for each of the pools' databases (the body is type-checked against both drivers),
+/// or `$direct` with `$d` bound to SQLite's writer.
 macro_rules! on {
-    ($conn:expr, $c:ident => $body:expr) => {
+    ($conn:expr, $c:ident => $body:expr, $d:ident => $direct:expr) => {
         match $conn.backend() {
             $crate::db::Backend::Sqlite($c) => $body,
             $crate::db::Backend::Postgres($c) => $body,
+            $crate::db::Backend::Direct($d) => $direct,
         }
     };
 }
@@ -179,31 +201,40 @@ macro_rules! on {
 /// Runs a statement with its parameters: the number of rows it changed.
 macro_rules! execute {
     ($conn:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
-        $crate::db::on!($conn, c => ::sqlx::query($sql)
-            $(.bind(&$arg))*
-            .execute(&mut *c)
-            .await
-            .map(|done| done.rows_affected()))
+        $crate::db::on!($conn,
+            c => ::sqlx::query($sql)
+                $(.bind(&$arg))*
+                .execute(&mut *c)
+                .await
+                .map(|done| done.rows_affected()),
+            d => $crate::db::direct::execute(d, $sql,
+                &[$(&$arg as &dyn $crate::db::direct::ToSql),*]))
     };
 }
 
 /// Runs a query and reads its rows as `$row` (`fetch_one`, `fetch_optional` or `fetch_all`).
 macro_rules! rows {
     ($conn:expr, $fetch:ident, $row:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
-        $crate::db::on!($conn, c => ::sqlx::query_as::<_, $row>($sql)
-            $(.bind(&$arg))*
-            .$fetch(&mut *c)
-            .await)
+        $crate::db::on!($conn,
+            c => ::sqlx::query_as::<_, $row>($sql)
+                $(.bind(&$arg))*
+                .$fetch(&mut *c)
+                .await,
+            d => $crate::db::direct::$fetch::<$row>(d, $sql,
+                &[$(&$arg as &dyn $crate::db::direct::ToSql),*]))
     };
 }
 
 /// Runs a query and reads the first column of its rows as `$ty`.
 macro_rules! scalar {
     ($conn:expr, $fetch:ident, $ty:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
-        $crate::db::on!($conn, c => ::sqlx::query_scalar::<_, $ty>($sql)
-            $(.bind(&$arg))*
-            .$fetch(&mut *c)
-            .await)
+        $crate::db::on!($conn,
+            c => ::sqlx::query_scalar::<_, $ty>($sql)
+                $(.bind(&$arg))*
+                .$fetch(&mut *c)
+                .await,
+            d => $crate::db::direct::scalar::$fetch::<$ty>(d, $sql,
+                &[$(&$arg as &dyn $crate::db::direct::ToSql),*]))
     };
 }
 
@@ -250,15 +281,17 @@ async fn open_sqlite(path: &Path) -> Result<Db, OpenError> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
-    let writer = SqlitePoolOptions::new()
+    let migrating = SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(options.clone())
         .await
         .map_err(OpenError::Connect)?;
     sqlx::migrate!("./migrations/sqlite")
-        .run(&writer)
+        .run(&migrating)
         .await
         .map_err(OpenError::Migrate)?;
+    migrating.close().await;
+    let writer = direct::Writer::open(path).map_err(OpenError::Connect)?;
     let reader = SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(options)
@@ -266,7 +299,7 @@ async fn open_sqlite(path: &Path) -> Result<Db, OpenError> {
         .map_err(OpenError::Connect)?;
     Ok(Db {
         reader: Pool::Sqlite(reader),
-        writer: Pool::Sqlite(writer),
+        writer: Pool::SqliteWriter(writer),
     })
 }
 

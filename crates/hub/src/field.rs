@@ -17,9 +17,10 @@ use tenfour_protocol::wire::{
     OutboxEntry, Outcome, StatusPayload, Unit,
 };
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct DeviceAndUnit {
     #[sqlx(flatten)]
+    #[serde(flatten)]
     unit: UnitRow,
     last_seq: Option<i64>,
     /// The user who first used this device number, if anyone has.
@@ -266,73 +267,41 @@ async fn record(
     } else {
         "rejected"
     };
-    let unit = if tx.is_postgres() {
-        db::execute!(
-            tx,
-            "INSERT INTO processed_entries
-             (agency_id, client_id, seq, entry_id, kind, at, received_at, outcome, reason)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            agency_id,
-            entry.client_id,
-            entry.seq as i64,
-            entry.id,
-            entry.kind.as_str(),
-            entry.at,
-            received_at,
-            outcome_text,
-            reason
-        )?;
-        db::execute!(
-            tx,
-            "INSERT INTO devices (agency_id, client_id, user_id, last_seq, last_seen_at)
-             VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (agency_id, client_id)
-             DO UPDATE SET last_seq = excluded.last_seq, last_seen_at = excluded.last_seen_at",
-            agency_id,
-            entry.client_id,
-            actor.user_id,
-            entry.seq as i64,
-            received_at
-        )?;
-        db::rows!(
-            tx,
-            fetch_one,
-            UnitRow,
-            &format!("UPDATE units SET last_heard_at = $1 WHERE id = $2 RETURNING {UNIT_COLUMNS}"),
-            received_at,
-            unit_id
-        )?
-    } else {
-        // The same three statements in one round trip to SQLite's thread, which runs them in
-        // order (`$N` names the same argument in each): each hand-off to that thread costs
-        // more than the statement. PostgreSQL takes one statement with parameters at a time.
-        db::rows!(
-            tx,
-            fetch_one,
-            UnitRow,
-            &format!(
-                "INSERT INTO processed_entries
-                 (agency_id, client_id, seq, entry_id, kind, at, received_at, outcome, reason)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);
-                 INSERT INTO devices (agency_id, client_id, user_id, last_seq, last_seen_at)
-                 VALUES ($1, $2, $10, $3, $7)
-                 ON CONFLICT (agency_id, client_id)
-                 DO UPDATE SET last_seq = excluded.last_seq, last_seen_at = excluded.last_seen_at;
-                 UPDATE units SET last_heard_at = $7 WHERE id = $11 RETURNING {UNIT_COLUMNS};"
-            ),
-            agency_id,
-            entry.client_id,
-            entry.seq as i64,
-            entry.id,
-            entry.kind.as_str(),
-            entry.at,
-            received_at,
-            outcome_text,
-            reason,
-            actor.user_id,
-            unit_id
-        )?
-    };
+    db::execute!(
+        tx,
+        "INSERT INTO processed_entries
+         (agency_id, client_id, seq, entry_id, kind, at, received_at, outcome, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        agency_id,
+        entry.client_id,
+        entry.seq as i64,
+        entry.id,
+        entry.kind.as_str(),
+        entry.at,
+        received_at,
+        outcome_text,
+        reason
+    )?;
+    db::execute!(
+        tx,
+        "INSERT INTO devices (agency_id, client_id, user_id, last_seq, last_seen_at)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (agency_id, client_id)
+         DO UPDATE SET last_seq = excluded.last_seq, last_seen_at = excluded.last_seen_at",
+        agency_id,
+        entry.client_id,
+        actor.user_id,
+        entry.seq as i64,
+        received_at
+    )?;
+    let unit = db::rows!(
+        tx,
+        fetch_one,
+        UnitRow,
+        &format!("UPDATE units SET last_heard_at = $1 WHERE id = $2 RETURNING {UNIT_COLUMNS}"),
+        received_at,
+        unit_id
+    )?;
     let feed = FieldEvent {
         entry_id: entry.id.clone(),
         unit_id,
@@ -407,7 +376,7 @@ struct Effect {
     quiet: bool,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct AssignmentRow {
     incident_id: i64,
     unit_id: i64,

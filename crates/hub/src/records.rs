@@ -10,7 +10,7 @@ use tenfour_protocol::wire::{
     Unit, UnitKind,
 };
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct IncidentRow {
     id: i64,
     number: String,
@@ -28,7 +28,7 @@ struct IncidentRow {
     updated_at: i64,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct NoteRow {
     id: i64,
     source: String,
@@ -39,7 +39,7 @@ struct NoteRow {
     received_at: i64,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct AssignmentRow {
     id: i64,
     unit_id: i64,
@@ -50,7 +50,7 @@ struct AssignmentRow {
     cancelled_at: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 pub struct UnitRow {
     pub id: i64,
     pub callsign: String,
@@ -59,6 +59,8 @@ pub struct UnitRow {
     pub incident_id: Option<i64>,
     pub status_at: i64,
     pub last_heard_at: Option<i64>,
+    // Read through `DeviceAndUnit`'s flatten, where SQLite's 0/1 arrives as a number.
+    #[serde(deserialize_with = "crate::db::direct::flag")]
     pub retired: bool,
     pub check_in_due_at: Option<i64>,
     pub check_in_warn_at: Option<i64>,
@@ -308,49 +310,46 @@ pub async fn record_changes_after(
         rows.push((cursor as i64, audience, units, kind, record_id, body));
     }
     let recorded_at = now_ms();
-    // On SQLite the head moves in the insert's round trip to its thread, sparing a hand-off;
-    // PostgreSQL takes one statement with parameters at a time.
-    let together = !conn.is_postgres();
-    if !together {
-        db::execute!(
-            conn,
-            "UPDATE agencies SET last_cursor = $1 WHERE id = $2 AND last_cursor = $3",
-            last as i64,
-            agency_id,
-            head
-        )?;
-    }
-    db::on!(conn, c => {
-        let mut insert = sqlx::QueryBuilder::new("");
-        if together {
-            insert
-                .push("UPDATE agencies SET last_cursor = ")
-                .push_bind(last as i64)
-                .push(" WHERE id = ")
-                .push_bind(agency_id)
-                .push(" AND last_cursor = ")
-                .push_bind(head)
-                .push("; ");
-        }
-        insert.push(
-            "INSERT INTO changes (agency_id, cursor, audience, units, kind, record_id, \
-             recorded_at, body) ",
-        );
-        insert.push_values(
-            &rows,
-            |mut row, (cursor, audience, units, kind, record_id, body)| {
-                row.push_bind(agency_id)
-                    .push_bind(*cursor)
-                    .push_bind(*audience)
-                    .push_bind(units)
-                    .push_bind(*kind)
-                    .push_bind(*record_id)
-                    .push_bind(recorded_at)
-                    .push_bind(body);
-            },
-        );
-        insert.build().execute(&mut *c).await.map(|done| done.rows_affected())
-    })?;
+    db::execute!(
+        conn,
+        "UPDATE agencies SET last_cursor = $1 WHERE id = $2 AND last_cursor = $3",
+        last as i64,
+        agency_id,
+        head
+    )?;
+    db::on!(conn,
+        c => {
+            // Over a network, one insert for them all.
+            let mut insert = sqlx::QueryBuilder::new(
+                "INSERT INTO changes (agency_id, cursor, audience, units, kind, record_id, \
+                 recorded_at, body) ",
+            );
+            insert.push_values(
+                &rows,
+                |mut row, (cursor, audience, units, kind, record_id, body)| {
+                    row.push_bind(agency_id)
+                        .push_bind(*cursor)
+                        .push_bind(*audience)
+                        .push_bind(units)
+                        .push_bind(*kind)
+                        .push_bind(*record_id)
+                        .push_bind(recorded_at)
+                        .push_bind(body);
+                },
+            );
+            insert.build().execute(&mut *c).await.map(drop)
+        },
+        // In this thread, a prepared insert a change.
+        d => rows.iter().try_for_each(|(cursor, audience, units, kind, record_id, body)| {
+            db::direct::execute(
+                d,
+                "INSERT INTO changes (agency_id, cursor, audience, units, kind, record_id,
+                 recorded_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[&agency_id, cursor, audience, units, kind, record_id, &recorded_at, body],
+            )
+            .map(drop)
+        })
+    )?;
     if conn.is_postgres() {
         // Sent when the transaction commits, to every hub on the database (`fanout.rs`).
         db::execute!(

@@ -12,7 +12,7 @@ use tenfour_protocol::wire::{
     TRAIL_SENT, Unit,
 };
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct EmergencyRow {
     id: i64,
     unit_id: i64,

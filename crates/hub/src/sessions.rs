@@ -9,6 +9,12 @@
 //! A live stream checks its session only when it opens. Whatever ends a session (sign-out,
 //! a change of unit, an administrator disabling the account or resetting its password) calls
 //! `SessionWatch::end` with the token hashes, and every stream of those sessions stops.
+//!
+//! Requests read their session through a short-lived cache ([`SessionCache`]): a device
+//! pushing several times a second costs one database read every few seconds rather than one a
+//! request. Whatever ends a session forgets it at once; so does a change to the user
+//! (`forget_user`); a change made on another hub of the same database is seen within
+//! `SESSION_CACHE_TTL` at most.
 
 use crate::db;
 use base64::Engine;
@@ -17,6 +23,7 @@ use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tenfour_protocol::wire::Millis;
 use tokio::sync::{Notify, watch};
 
@@ -79,6 +86,84 @@ pub fn ended_in_notice(payload: &str) -> Vec<Vec<u8>> {
 #[derive(Default)]
 pub struct SessionWatch {
     open: Mutex<HashMap<Vec<u8>, watch::Sender<bool>>>,
+    /// Sessions as last read, forgotten whenever one ends.
+    pub cache: SessionCache,
+}
+
+/// A session and its user as the database holds them.
+#[derive(Debug, Clone, sqlx::FromRow, serde::Deserialize)]
+pub struct SessionRow {
+    pub user_id: i64,
+    pub agency_id: i64,
+    pub unit_id: Option<i64>,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub role: String,
+    pub display_name: String,
+    pub disabled_at: Option<i64>,
+    pub must_change_password: bool,
+}
+
+/// How long a session read from the database is used without reading it again.
+pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(2);
+/// Sessions cached at most; past that, stale ones are dropped on the next insert.
+const SESSION_CACHE_SIZE: usize = 50_000;
+
+/// Sessions as last read from the database, each for `SESSION_CACHE_TTL`.
+///
+/// A read that started before a session was forgotten must not put the old row back: every
+/// `forget` moves a generation on, and a row read under an older generation is not kept.
+#[derive(Default)]
+pub struct SessionCache {
+    held: Mutex<Cached>,
+}
+
+#[derive(Default)]
+struct Cached {
+    generation: u64,
+    rows: HashMap<Vec<u8>, (Instant, SessionRow)>,
+}
+
+impl SessionCache {
+    /// The session, if read within the last `SESSION_CACHE_TTL`; otherwise the generation to
+    /// hand to `keep` with the row read now.
+    pub fn get(&self, token_hash: &[u8]) -> Result<SessionRow, u64> {
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        match held.rows.get(token_hash) {
+            Some((read_at, row)) if read_at.elapsed() < SESSION_CACHE_TTL => Ok(row.clone()),
+            _ => Err(held.generation),
+        }
+    }
+
+    /// Keeps a row read from the database, unless something was forgotten since `generation`.
+    pub fn keep(&self, token_hash: &[u8], row: &SessionRow, generation: u64) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if held.generation != generation {
+            return;
+        }
+        if held.rows.len() >= SESSION_CACHE_SIZE {
+            held.rows
+                .retain(|_, (read_at, _)| read_at.elapsed() < SESSION_CACHE_TTL);
+        }
+        held.rows
+            .insert(token_hash.to_vec(), (Instant::now(), row.clone()));
+    }
+
+    /// Forgets these sessions.
+    pub fn forget(&self, token_hashes: &[Vec<u8>]) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.generation += 1;
+        for hash in token_hashes {
+            held.rows.remove(hash);
+        }
+    }
+
+    /// Forgets every session of a user (renamed, or whose password changed).
+    pub fn forget_user(&self, user_id: i64) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.generation += 1;
+        held.rows.retain(|_, (_, row)| row.user_id != user_id);
+    }
 }
 
 /// A stream's hold on its session: `ended()` resolves when the session ends. Dropping it
@@ -123,8 +208,9 @@ impl SessionWatch {
         }
     }
 
-    /// Stops every stream of these sessions.
+    /// Stops every stream of these sessions, and forgets them.
     pub fn end(&self, token_hashes: &[Vec<u8>]) {
+        self.cache.forget(token_hashes);
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         for hash in token_hashes {
             if let Some(sender) = open.remove(hash) {

@@ -47,7 +47,11 @@ pub fn classify(err: &sqlx::Error) -> Failure {
                 ErrorKind::CheckViolation => Failure::Refused(Refusal::Invalid(format!(
                     "a value is outside what the hub accepts ({named}); nothing was changed"
                 ))),
-                _ if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() => {
+                _ if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+                    || db
+                        .try_downcast_ref::<crate::db::direct::SqliteFailure>()
+                        .is_some() =>
+                {
                     match db.code().and_then(|code| code.parse::<i32>().ok()) {
                         Some(code) if sqlite_busy(code) => Failure::Unavailable,
                         _ => Failure::Internal,
@@ -147,25 +151,23 @@ mod tests {
     use sqlx::Connection;
     use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 
+    /// An agency and a unit, with each kind of constraint a write can break.
+    const SCHEMA: &str = "CREATE TABLE agencies (id INTEGER PRIMARY KEY);
+        CREATE TABLE units (
+            id INTEGER PRIMARY KEY,
+            agency_id INTEGER NOT NULL REFERENCES agencies(id),
+            callsign TEXT NOT NULL,
+            crew INTEGER CONSTRAINT crew_size CHECK (crew BETWEEN 1 AND 8),
+            UNIQUE (agency_id, callsign));
+        INSERT INTO agencies (id) VALUES (1);
+        INSERT INTO units (agency_id, callsign, crew) VALUES (1, 'M1', 2);";
+
     async fn database() -> SqliteConnection {
         let options = SqliteConnectOptions::new()
             .in_memory(true)
             .foreign_keys(true);
         let mut conn = SqliteConnection::connect_with(&options).await.unwrap();
-        sqlx::raw_sql(
-            "CREATE TABLE agencies (id INTEGER PRIMARY KEY);
-             CREATE TABLE units (
-                 id INTEGER PRIMARY KEY,
-                 agency_id INTEGER NOT NULL REFERENCES agencies(id),
-                 callsign TEXT NOT NULL,
-                 crew INTEGER CONSTRAINT crew_size CHECK (crew BETWEEN 1 AND 8),
-                 UNIQUE (agency_id, callsign));
-             INSERT INTO agencies (id) VALUES (1);
-             INSERT INTO units (agency_id, callsign, crew) VALUES (1, 'M1', 2);",
-        )
-        .execute(&mut conn)
-        .await
-        .unwrap();
+        sqlx::raw_sql(SCHEMA).execute(&mut conn).await.unwrap();
         conn
     }
 
@@ -200,6 +202,42 @@ mod tests {
          40)").await,
             Failure::Refused(Refusal::Invalid(m)) if m.contains("(crew size)")
         ));
+    }
+
+    /// The same refusals from SQLite's writer, which runs statements itself.
+    #[test]
+    fn the_writers_failures_are_sorted_the_same_way() {
+        use crate::db::direct;
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
+        conn.execute_batch(SCHEMA).unwrap();
+        let mut insert = |sql: &str, args: &[&dyn direct::ToSql]| {
+            classify(&direct::execute(&mut conn, sql, args).unwrap_err())
+        };
+        let sql = "INSERT INTO units (agency_id, callsign, crew) VALUES ($1, $2, $3)";
+        assert_eq!(
+            insert(sql, &[&1, &"M1", &2]),
+            Failure::Refused(Refusal::Conflict(
+                "another record already has this callsign; choose another (nothing was changed)"
+                    .into()
+            ))
+        );
+        assert!(matches!(
+            insert(sql, &[&9, &"M2", &2]),
+            Failure::Refused(Refusal::Invalid(m)) if m.contains("does not exist")
+        ));
+        assert!(matches!(
+            insert(sql, &[&1, &None::<String>, &2]),
+            Failure::Refused(Refusal::Invalid(m)) if m.starts_with("callsign is required")
+        ));
+        assert!(matches!(
+            insert(sql, &[&1, &"M3", &40]),
+            Failure::Refused(Refusal::Invalid(m)) if m.contains("(crew size)")
+        ));
+        assert_eq!(
+            insert("INSERT INTO nowhere VALUES ($1)", &[&1]),
+            Failure::Internal
+        );
     }
 
     #[tokio::test]

@@ -555,3 +555,31 @@ async fn usernames_that_differ_only_by_case_are_refused() {
         .await;
     assert!(copy.is_err(), "the database refuses a case-only duplicate");
 }
+
+#[tokio::test]
+async fn a_renamed_user_acts_under_the_new_name_at_once() {
+    let hub = TestHub::start();
+    let admin = hub.sign_in("admin", None).await;
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let note = |text: &str| json!({"text": text});
+    let (status, before) = dispatch.post("/api/incidents/1/notes", note("First")).await;
+    assert_eq!(status, StatusCode::CREATED, "{before}");
+    let id = user_id(&admin, "dispatch").await;
+    let _: AdminUser = admin
+        .ok(
+            Method::PATCH,
+            &format!("/api/admin/users/{id}"),
+            Some(json!({"display_name": "Night Desk"})),
+        )
+        .await;
+    // The same session, a moment later: its next note carries the new name.
+    let (status, after) = dispatch
+        .post("/api/incidents/1/notes", note("Second"))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{after}");
+    let notes = after["notes"].as_array().unwrap();
+    let second = notes.iter().find(|n| n["text"] == "Second").unwrap();
+    assert_eq!(second["author"], "Night Desk", "{second}");
+    let first = notes.iter().find(|n| n["text"] == "First").unwrap();
+    assert_ne!(first["author"], "Night Desk", "{first}");
+}

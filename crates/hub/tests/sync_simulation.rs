@@ -133,7 +133,7 @@ impl Hub {
 fn reader(db: &db::Db) -> &sqlx::SqlitePool {
     match &db.reader {
         db::Pool::Sqlite(pool) => pool,
-        db::Pool::Postgres(_) => unreachable!("the simulation runs on a SQLite file"),
+        _ => unreachable!("the simulation reads a SQLite file through its pool"),
     }
 }
 

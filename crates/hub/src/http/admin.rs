@@ -111,6 +111,8 @@ async fn change_user(
     let (user, ended) = admin::change_user(&mut tx, &caller.author(address), id, &body).await??;
     tx.commit().await?;
     state.end_sessions(&ended).await;
+    // A renamed user's sessions go on under the new name.
+    state.sessions.cache.forget_user(id);
     Ok(Json(user))
 }
 

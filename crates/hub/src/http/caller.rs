@@ -5,7 +5,7 @@ use super::{AppState, Error};
 use crate::actor::Actor;
 use crate::clock::now_ms;
 use crate::db;
-use crate::sessions::{SECURE_SESSION_COOKIE, SESSION_COOKIE, token_hash};
+use crate::sessions::{SECURE_SESSION_COOKIE, SESSION_COOKIE, SessionRow, token_hash};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
@@ -69,19 +69,6 @@ impl Caller {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct SessionRow {
-    user_id: i64,
-    agency_id: i64,
-    unit_id: Option<i64>,
-    expires_at: i64,
-    revoked_at: Option<i64>,
-    role: String,
-    display_name: String,
-    disabled_at: Option<i64>,
-    must_change_password: bool,
-}
-
 /// What a session holding a temporary password may still do: see itself, sign out, and
 /// choose its own password (paths inside `/api`).
 fn allowed_before_password_change(parts: &Parts) -> bool {
@@ -106,18 +93,27 @@ impl FromRequestParts<AppState> for Caller {
                 )
             })?;
         let hash = token_hash(&token);
-        let row: Option<SessionRow> = db::rows!(
-            state.db.reader.acquire().await?,
-            fetch_optional,
-            SessionRow,
-            "SELECT s.user_id, s.agency_id, s.unit_id, s.expires_at, s.revoked_at, u.role,
-                    u.display_name, u.disabled_at, u.must_change_password AS must_change_password
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
-            hash
-        )?;
-        let row = row.ok_or_else(|| {
-            Error::Unauthorized("this session is not known here; sign in again".into())
-        })?;
+        let cache = &state.sessions.cache;
+        let row = match cache.get(&hash) {
+            Ok(row) => row,
+            Err(generation) => {
+                let row: Option<SessionRow> = db::rows!(
+                    state.db.reader.acquire().await?,
+                    fetch_optional,
+                    SessionRow,
+                    "SELECT s.user_id, s.agency_id, s.unit_id, s.expires_at, s.revoked_at,
+                        u.role, u.display_name, u.disabled_at,
+                        u.must_change_password AS must_change_password
+                     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+                    hash
+                )?;
+                let row = row.ok_or_else(|| {
+                    Error::Unauthorized("this session is not known here; sign in again".into())
+                })?;
+                cache.keep(&hash, &row, generation);
+                row
+            }
+        };
         // Disabled first: it says why the session ended.
         if row.disabled_at.is_some() {
             return Err(Error::Unauthorized(

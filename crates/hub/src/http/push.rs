@@ -114,7 +114,7 @@ struct AttemptsQuery {
     limit: Option<u32>,
 }
 
-#[derive(Serialize, sqlx::FromRow)]
+#[derive(Serialize, sqlx::FromRow, serde::Deserialize)]
 struct Attempt {
     id: i64,
     subscription_id: i64,

@@ -24,7 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/session/password", put(change_password))
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, serde::Deserialize)]
 struct UserRow {
     id: i64,
     agency_id: i64,
@@ -374,6 +374,8 @@ async fn change_password(
     .await?;
     tx.commit().await?;
     state.end_sessions(&others).await;
+    // This session goes on, no longer held to changing its password.
+    state.sessions.cache.forget_user(caller.user_id);
     Ok(Json(info))
 }
 
