@@ -36,7 +36,7 @@ pub fn CheckInPrompt() -> impl IntoView {
         let waiting = state.overlay_entries();
         match check_in(&unit, now.get())? {
             CheckIn::Running { .. } => None,
-            _ if answered(&unit, &waiting) => None,
+            _ if answered(&unit, &waiting, api::hub_ahead_ms()) => None,
             asked => Some(asked),
         }
     });

@@ -366,7 +366,7 @@ pub async fn create_unit(
         kind,
         now
     )?;
-    records::publish_unit(conn, author.agency_id, id).await?;
+    records::publish_unit(conn, author.agency_id, id, None).await?;
     audit::record(conn, author, "unit_created", &callsign, new.kind.as_str()).await?;
     unit(conn, author.agency_id, id).await
 }
@@ -419,7 +419,7 @@ pub async fn change_unit(
         }
         _ => {}
     }
-    records::publish_unit(conn, author.agency_id, id).await?;
+    records::publish_unit(conn, author.agency_id, id, None).await?;
     unit(conn, author.agency_id, id).await
 }
 
@@ -656,7 +656,7 @@ pub async fn put_safety_settings(
     )?;
     let new = due_times(conn, agency_id).await?;
     for (unit, _, _) in new.iter().filter(|row| !old.contains(row)) {
-        records::publish_unit(conn, agency_id, *unit).await?;
+        records::publish_unit(conn, agency_id, *unit, None).await?;
     }
     // What devices keep of the agency: its number and how often they send positions.
     if phone != before.emergency_phone || settings.position_interval_s != before.position_interval_s

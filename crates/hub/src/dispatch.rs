@@ -289,7 +289,8 @@ pub async fn assign(
         incident_id
     )?;
     records::publish_incident(tx, agency_id, incident_id).await?;
-    records::publish_unit(tx, agency_id, unit_id).await?;
+    records::publish_unit(tx, agency_id, unit_id, None).await?;
+    records::introduce(tx, agency_id, unit_id, incident_id).await?;
     Ok(Ok(()))
 }
 
@@ -374,7 +375,7 @@ async fn release_unit(
     )?;
     if on_it.is_some() {
         set_unit_status(tx, agency_id, unit_id, StatusCode::Available, None, now).await?;
-        records::publish_unit(tx, agency_id, unit_id).await?;
+        records::publish_unit(tx, agency_id, unit_id, Some(incident_id)).await?;
     }
     Ok(())
 }

@@ -316,7 +316,8 @@ async fn record(
         reason: reason.clone(),
     };
     let unit = unit.into_unit();
-    let audience = unit_audience(before.as_ref(), &unit);
+    let was_on = before.as_ref().and_then(|b| b.incident_id);
+    let audience = records::unit_audience(tx, agency_id, &unit, was_on).await?;
     let mut changes = vec![(audience, ChangeBody::Unit(unit))];
     for incident_id in event.touched {
         changes.push(records::incident_change(tx, agency_id, incident_id).await?);
@@ -340,25 +341,6 @@ async fn record(
         expected_seq: None,
     };
     Ok((result, Some(cursor)))
-}
-
-/// Who gets the unit as it now stands. Every device shows the units' statuses and calls, so a
-/// change to those goes to everyone; an entry that only moved "last heard", a position or a
-/// check-in time goes to dispatch and the unit itself — with 2,000 units connected, not 2,000
-/// copies of every press of a button (the emergency alarm's latency was spent on them).
-fn unit_audience(before: Option<&Unit>, after: &Unit) -> Audience {
-    match before {
-        Some(before)
-            if before.status == after.status
-                && before.incident_id == after.incident_id
-                && before.callsign == after.callsign
-                && before.kind == after.kind
-                && before.retired == after.retired =>
-        {
-            Audience::Units(vec![after.id])
-        }
-        _ => Audience::All,
-    }
 }
 
 /// What the feed shows about an entry, and which incidents it changed.

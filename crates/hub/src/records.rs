@@ -459,16 +459,84 @@ pub async fn note_change(
     ))
 }
 
-/// Records the unit as it now stands, for everyone in the agency.
+/// Who sees a unit as it changes, besides dispatch: the unit itself and the units on its call
+/// (active assignments on `incident_id`). Responders show other units only on their own call
+/// (the incident screen and its map), so with 2,000 units connected a unit's change is not
+/// 2,000 copies.
+pub async fn crew(
+    conn: &mut db::Conn,
+    agency_id: i64,
+    unit_id: i64,
+    incident_id: Option<i64>,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut units: Vec<i64> = match incident_id {
+        Some(incident_id) => db::scalar!(
+            conn,
+            fetch_all,
+            _,
+            "SELECT unit_id AS unit_id FROM assignments
+             WHERE agency_id = $1 AND incident_id = $2
+               AND cleared_at IS NULL AND cancelled_at IS NULL",
+            agency_id,
+            incident_id
+        )?,
+        None => Vec::new(),
+    };
+    units.push(unit_id);
+    units.sort_unstable();
+    units.dedup();
+    Ok(units)
+}
+
+/// The audience of a unit's change: its crew on the call it is on now and, when the change
+/// took it off another (`was_on`), the crew there too, who see it leave.
+pub async fn unit_audience(
+    conn: &mut db::Conn,
+    agency_id: i64,
+    unit: &Unit,
+    was_on: Option<i64>,
+) -> Result<Audience, sqlx::Error> {
+    let mut units = crew(conn, agency_id, unit.id, unit.incident_id).await?;
+    if was_on.is_some() && was_on != unit.incident_id {
+        units.extend(crew(conn, agency_id, unit.id, was_on).await?);
+        units.sort_unstable();
+        units.dedup();
+    }
+    Ok(Audience::Units(units))
+}
+
+/// Records the unit as it now stands, for dispatch and its crew (see `unit_audience`).
 pub async fn publish_unit(
     conn: &mut db::Conn,
     agency_id: i64,
     unit_id: i64,
+    was_on: Option<i64>,
 ) -> Result<u64, sqlx::Error> {
     let unit = load_unit(conn, agency_id, unit_id)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
-    record_change(conn, agency_id, Audience::All, ChangeBody::Unit(unit)).await
+    let audience = unit_audience(conn, agency_id, &unit, was_on).await?;
+    record_change(conn, agency_id, audience, ChangeBody::Unit(unit)).await
+}
+
+/// Shows a unit just put on a call the units already on it, as they now stand (their later
+/// changes reach it as its crew's).
+pub async fn introduce(
+    conn: &mut db::Conn,
+    agency_id: i64,
+    unit_id: i64,
+    incident_id: i64,
+) -> Result<(), sqlx::Error> {
+    for other in crew(conn, agency_id, unit_id, Some(incident_id)).await? {
+        if other == unit_id {
+            continue;
+        }
+        if let Some(unit) = load_unit(conn, agency_id, other).await? {
+            let audience = Audience::Units(vec![unit_id]);
+            record_change(conn, agency_id, audience, ChangeBody::Unit(unit)).await?;
+        }
+    }
+    Ok(())
 }
 
 /// One page of the changes after `since` that the caller may see, read in one snapshot.

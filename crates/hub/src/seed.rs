@@ -107,7 +107,7 @@ pub async fn seed(db: &db::Pool, document: &str) -> Result<bool, SeedError> {
         )?;
     }
     for unit in records::load_units(&mut tx, agency_id).await? {
-        records::publish_unit(&mut tx, agency_id, unit.id).await?;
+        records::publish_unit(&mut tx, agency_id, unit.id, None).await?;
     }
     for seeded in &agency.incidents {
         let incident_id =

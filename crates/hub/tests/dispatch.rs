@@ -22,15 +22,6 @@ fn new_incident() -> Value {
     })
 }
 
-async fn unit_id(board: &Board, callsign: &str) -> i64 {
-    board
-        .units
-        .iter()
-        .find(|u| u.callsign == callsign)
-        .unwrap()
-        .id
-}
-
 #[tokio::test]
 async fn create_assign_note_and_close_an_incident() {
     let hub = TestHub::start();
@@ -51,7 +42,7 @@ async fn create_assign_note_and_close_an_incident() {
     );
 
     let board: Board = dispatch.ok(Method::GET, "/api/board", None).await;
-    let m14 = unit_id(&board, "M14").await;
+    let m14 = common::unit_id(&board, "M14");
     let path = format!("/api/incidents/{}", incident.id);
     let (status, assigned) = dispatch
         .post(&format!("{path}/assignments"), json!({"unit_id": m14}))
@@ -107,7 +98,7 @@ async fn unassign_and_cancel_free_the_units() {
         .iter()
         .find(|i| i.nature_code == "DOMESTIC")
         .unwrap();
-    let p7 = unit_id(&board, "P7").await;
+    let p7 = common::unit_id(&board, "P7");
     let path = format!("/api/incidents/{}", domestic.id);
     let unassigned: Incident = dispatch
         .ok(Method::DELETE, &format!("{path}/assignments/{p7}"), None)
@@ -140,7 +131,7 @@ async fn a_busy_unit_cannot_be_assigned_elsewhere() {
     let hub = TestHub::start();
     let dispatch = hub.sign_in("dispatch", None).await;
     let board: Board = dispatch.ok(Method::GET, "/api/board", None).await;
-    let m12 = unit_id(&board, "M12").await;
+    let m12 = common::unit_id(&board, "M12");
     let incident: Incident = dispatch
         .ok(Method::POST, "/api/incidents", Some(new_incident()))
         .await;

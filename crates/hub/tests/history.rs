@@ -96,16 +96,32 @@ async fn a_new_device_starts_from_the_newest_copy_of_each_record_not_the_history
     let history = pull(&dispatch, 1).await;
     assert!(history.changes.len() > first.changes.len() + 19);
 
-    // A responder's snapshot: every unit, only its own calls, no field feed.
+    // A responder's snapshot: its unit and the units on its call, only its own calls, no
+    // field feed.
     let medic = hub.sign_in("medic1", Some("M12")).await;
     let theirs = pull(&medic, 0).await;
     let (records, feed) = copies(&theirs);
     assert_eq!(feed, 0, "the field feed is for dispatchers");
     assert!(records.values().all(|n| *n == 1));
-    let units = records.keys().filter(|(kind, _)| kind == "unit").count();
+    let board: tenfour_protocol::wire::Board = dispatch.ok(Method::GET, "/api/board", None).await;
+    let call = board
+        .units
+        .iter()
+        .find(|u| u.callsign == "M12")
+        .unwrap()
+        .incident_id;
+    assert!(call.is_some(), "the demo puts M12 on a call");
+    let mut crew: Vec<String> = board
+        .units
+        .iter()
+        .filter(|u| u.incident_id == call)
+        .map(|u| u.callsign.clone())
+        .collect();
+    crew.sort();
     assert_eq!(
-        units, 6,
-        "the demo agency's six units, none of another agency's: {records:?}"
+        common::unit_callsigns(&theirs),
+        crew,
+        "M12 and the units on its call: {records:?}"
     );
     for change in &theirs.changes {
         if let ChangeBody::Incident(i) = &change.body {

@@ -232,7 +232,7 @@ async fn malformed_batches_change_nothing() {
 }
 
 #[tokio::test]
-async fn responders_pull_their_own_incidents_and_every_unit() {
+async fn responders_pull_their_own_incidents_and_the_units_on_them() {
     let hub = TestHub::start();
     let medic = hub.sign_in("medic1", Some("M12")).await;
     let page: ChangesPage = medic
@@ -255,7 +255,15 @@ async fn responders_pull_their_own_incidents_and_every_unit() {
     }
     incidents.dedup();
     assert_eq!(incidents, ["BREATHING"], "only M12's incident");
-    assert_eq!(units.len(), 6);
+    assert_eq!(
+        units.into_iter().collect::<Vec<_>>(),
+        ["M12"],
+        "its own unit (alone on its call): not the agency's other five"
+    );
+    // P7 and P9 share a call: each is shown the other.
+    let p9 = hub.sign_in("officer2", Some("P9")).await;
+    let page: ChangesPage = p9.ok(Method::GET, "/api/sync/changes?since=0", None).await;
+    assert_eq!(common::unit_callsigns(&page), ["P7", "P9"]);
     assert!(!page.more);
 
     let dispatch = hub.sign_in("dispatch", None).await;
@@ -626,36 +634,29 @@ async fn a_device_number_serves_only_the_user_who_first_used_it() {
     assert!(status_history(&hub, "M14").await.is_empty());
 }
 
-/// Every crew sees every unit's status and call; what only moves "last heard" or a position
-/// goes to dispatch and the unit itself, not to every connected device.
+/// A unit's status and position go to dispatch, the unit itself and the units on its call:
+/// responders show other units only on their own call (with 2,000 units connected, a press
+/// is not 2,000 copies). A unit put on a call is shown the units already there.
 #[tokio::test]
-async fn a_units_status_reaches_every_crew_and_its_position_only_dispatch_and_itself() {
+async fn a_units_changes_reach_dispatch_itself_and_its_crew_only() {
     let hub = TestHub::start();
     let m14 = hub.sign_in("medic2", Some("M14")).await;
     let p11 = hub.sign_in("officer3", Some("P11")).await;
+    let m12 = hub.sign_in("medic1", Some("M12")).await;
     let dispatch = hub.sign_in("dispatch", None).await;
     let start: ChangesPage = p11
         .ok(Method::GET, "/api/sync/changes?since=0&limit=500", None)
         .await;
     assert!(!start.more);
     let mut device = Device::new();
-    let position = device.entry(
-        "position",
-        json!({"location": {"latitude": 45.52, "longitude": -122.68, "accuracy_m": 10.0}}),
-    );
+    let fix = json!({"location": {"latitude": 43.77, "longitude": 11.25, "accuracy_m": 10.0}});
+    let position = device.entry("position", fix.clone());
     let off = device.entry("status", json!({"status": "out_of_service"}));
     let answers = m14.push(vec![position, off]).await;
+    assert_eq!(outcomes(&answers), ["applied", "applied"]);
     assert!(
-        answers
-            .results
-            .iter()
-            .all(|r| serde_json::to_value(r.outcome).unwrap() == "applied")
-    );
-    let everyone = [("out_of_service".to_owned(), true)];
-    assert_eq!(
-        unit_changes(&p11, start.cursor, "M14").await,
-        everyone,
-        "another crew: the status only"
+        unit_changes(&p11, start.cursor, "M14").await.is_empty(),
+        "another crew, on no call with M14: nothing"
     );
     let both = [
         ("available".to_owned(), true),
@@ -664,13 +665,71 @@ async fn a_units_status_reaches_every_crew_and_its_position_only_dispatch_and_it
     assert_eq!(
         unit_changes(&m14, start.cursor, "M14").await,
         both,
-        "the unit itself: both"
+        "itself"
     );
     assert_eq!(
         unit_changes(&dispatch, start.cursor, "M14").await,
         both,
-        "dispatch: both"
+        "dispatch"
     );
+
+    // Both on one call: each sees the other, from the assignment on.
+    let back = device.entry("status", json!({"status": "available"}));
+    assert_eq!(outcomes(&m14.push(vec![back]).await), ["applied"]);
+    let (status, created) = dispatch.post("/api/incidents", new_incident()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let incident: Incident = serde_json::from_value(created).unwrap();
+    let board: Board = dispatch.ok(Method::GET, "/api/board", None).await;
+    let id = |callsign: &str| {
+        board
+            .units
+            .iter()
+            .find(|u| u.callsign == callsign)
+            .unwrap()
+            .id
+    };
+    let assignments = format!("/api/incidents/{}/assignments", incident.id);
+    for unit in ["P11", "M14"] {
+        let (status, body) = dispatch
+            .post(&assignments, json!({"unit_id": id(unit)}))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let on_call: ChangesPage = p11
+        .ok(
+            Method::GET,
+            &format!("/api/sync/changes?since={}&limit=500", start.cursor),
+            None,
+        )
+        .await;
+    let en_route = device.entry("status", json!({"status": "en_route"}));
+    let moved = device.entry("position", fix);
+    let answers = m14.push(vec![en_route, moved]).await;
+    assert_eq!(outcomes(&answers), ["applied", "applied"]);
+    let seen = unit_changes(&p11, on_call.cursor, "M14").await;
+    assert_eq!(
+        seen,
+        [("en_route".to_owned(), true), ("en_route".to_owned(), true)],
+        "P11, on the call: M14's status and its position"
+    );
+    let shown = unit_changes(&m14, start.cursor, "P11").await;
+    assert_eq!(
+        shown.last().map(|(status, _)| status.as_str()),
+        Some("dispatched"),
+        "M14, put on the call after P11, is shown P11: {shown:?}"
+    );
+    assert!(
+        unit_changes(&m12, start.cursor, "M14").await.is_empty(),
+        "M12, on another call: nothing of M14"
+    );
+}
+
+fn new_incident() -> Value {
+    json!({
+        "nature_code": "CARDIAC", "priority": 1, "address": "Piazza della Signoria",
+        "latitude": 43.7696, "longitude": 11.2558, "caller_name": "Pat Doe",
+        "callback": "+39 055 555 0100", "caller_notes": "Fell on the steps."
+    })
 }
 
 /// The copies of a unit a client may pull after `since`: (status, has a position).

@@ -92,13 +92,16 @@ pub fn check_in(unit: &Unit, now: Millis) -> Option<CheckIn> {
 
 /// Whether the crew already answered the current ask: a check-in pressed at or after the
 /// moment the device started asking, still on the device or not yet shown by the hub.
-pub fn answered(unit: &Unit, waiting: &[Queued]) -> bool {
+/// Presses carry the device's clock, the ask the hub's: `hub_ahead_ms` is how far the device
+/// reads the hub's clock ahead of its own (as it did to start asking), so a press the moment
+/// the ask appears answers it even on a device whose clock is behind the hub's.
+pub fn answered(unit: &Unit, waiting: &[Queued], hub_ahead_ms: Millis) -> bool {
     let Some(warn_at) = unit.check_in_warn_at else {
         return false;
     };
     waiting
         .iter()
-        .any(|e| e.kind == ActionKind::CheckIn && e.at >= warn_at)
+        .any(|e| e.kind == ActionKind::CheckIn && e.at.saturating_add(hub_ahead_ms) >= warn_at)
 }
 
 #[cfg(test)]
@@ -248,8 +251,24 @@ mod tests {
     #[test]
     fn a_check_in_pressed_since_the_ask_answers_it() {
         let unit = timed(Some(20_000), Some(18_000));
-        assert!(!answered(&unit, &[entry(1, ActionKind::CheckIn, 17_000)]));
-        assert!(answered(&unit, &[entry(2, ActionKind::CheckIn, 18_500)]));
-        assert!(!answered(&unit, &[entry(3, ActionKind::Status, 18_500)]));
+        assert!(!answered(
+            &unit,
+            &[entry(1, ActionKind::CheckIn, 17_000)],
+            0
+        ));
+        assert!(answered(&unit, &[entry(2, ActionKind::CheckIn, 18_500)], 0));
+        assert!(!answered(&unit, &[entry(3, ActionKind::Status, 18_500)], 0));
+        // A device 700 ms behind the hub starts asking at 17,300 by its own clock, and a
+        // press then answers; one before it does not.
+        assert!(answered(
+            &unit,
+            &[entry(4, ActionKind::CheckIn, 17_300)],
+            700
+        ));
+        assert!(!answered(
+            &unit,
+            &[entry(5, ActionKind::CheckIn, 17_200)],
+            700
+        ));
     }
 }

@@ -75,7 +75,7 @@ async fn check_in_by_radio(
         now,
         id
     )?;
-    records::publish_unit(&mut tx, caller.agency_id, id).await?;
+    records::publish_unit(&mut tx, caller.agency_id, id, None).await?;
     let unit = records::load_unit(&mut tx, caller.agency_id, id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("there is no unit {id} in your agency")))?;

@@ -543,3 +543,26 @@ pub async fn query(hub: &TestHub, sql: &str) -> Vec<Vec<String>> {
         texts!(rows)
     }
 }
+
+/// The id of the unit with this callsign on the board.
+pub fn unit_id(board: &tenfour_protocol::wire::Board, callsign: &str) -> i64 {
+    board
+        .units
+        .iter()
+        .find(|u| u.callsign == callsign)
+        .unwrap_or_else(|| panic!("no unit {callsign} on the board"))
+        .id
+}
+
+/// The callsigns of the units a page of changes carries, in order, once each.
+pub fn unit_callsigns(page: &tenfour_protocol::wire::ChangesPage) -> Vec<String> {
+    let callsigns: std::collections::BTreeSet<String> = page
+        .changes
+        .iter()
+        .filter_map(|c| match &c.body {
+            tenfour_protocol::wire::ChangeBody::Unit(u) => Some(u.callsign.clone()),
+            _ => None,
+        })
+        .collect();
+    callsigns.into_iter().collect()
+}
