@@ -23,7 +23,9 @@ use std::time::{Duration, Instant};
 use tenfour_protocol::wire::{PushResponse, SessionInfo};
 
 const PASSWORD: &str = "bench-password";
-const FANOUT_LEVELS: [usize; 3] = [100, 1000, 2000];
+const FANOUT_LEVELS: [usize; 4] = [100, 1000, 2000, 10_000];
+/// Units in the position, emergency and past-one-machine scenarios.
+const FLEET: usize = 2000;
 /// Devices pushing at once in the ingest scenario.
 const INGEST_DEVICES: usize = 16;
 /// Field updates per fan-out level: 50 a second across the fleet for 6 seconds.
@@ -529,7 +531,7 @@ async fn run(hub_url: &str, hub_pid: u32, pouch: Option<(&str, u32)>) -> Result<
         if server.kind == Kind::Hub {
             let device = fresh(1).pop().ok_or("no device for the drain")?;
             figures.drain_seconds = Some(drain(server, device).await?);
-            let units = max_units.min(devices.len());
+            let units = FLEET.min(devices.len());
             let (reports, rate) = positions(server, fresh(units)).await?;
             eprintln!("  {rate:.0} position reports/s");
             figures.positions = Some((units, reports, rate));
@@ -555,7 +557,7 @@ async fn run(hub_url: &str, hub_pid: u32, pouch: Option<(&str, u32)>) -> Result<
         }
         if server.kind == Kind::Hub {
             // The emergency button with the whole fleet connected: press to the board's alarm.
-            let units = max_units.min(devices.len());
+            let units = FLEET.min(devices.len());
             let level = fanout(server, &mut devices[..units], &dispatcher, baseline, true);
             let outcome = tokio::time::timeout(FANOUT_BUDGET * 3, level)
                 .await
@@ -601,7 +603,7 @@ async fn run(hub_url: &str, hub_pid: u32, pouch: Option<(&str, u32)>) -> Result<
 /// The same load on each setup: ingest unbatched and batched, then field to board with
 /// every unit holding a live feed, at the largest fan-out level.
 async fn scale(setups: &[(&str, &str, u32)]) -> Result<()> {
-    let units = *FANOUT_LEVELS.iter().max().unwrap_or(&100);
+    let units = FLEET;
     let mut rows = Vec::new();
     for &(label, url, pid) in setups {
         eprintln!("{label}:");
