@@ -90,7 +90,9 @@ test('board figures', async ({ browser, playwright }) => {
       await context.addInitScript(() => {
         const add = EventTarget.prototype.addEventListener;
         window.__arrivals = [];
+        window.__sources = [];
         EventSource.prototype.addEventListener = function listen(type, listener, options) {
+          if (!window.__sources.includes(this)) window.__sources.push(this);
           if (type !== 'change') return add.call(this, type, listener, options);
           const stamped = function stamped(event) {
             window.__arrivals.push({ at: performance.now(), data: String(event.data) });
@@ -140,6 +142,10 @@ test('board figures', async ({ browser, playwright }) => {
         subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'],
       });
     });
+    // The board just opened again: its live stream may still be connecting, and a change
+    // made meanwhile reaches it by the pull that precedes the stream, not by the stream.
+    await page.waitForFunction(() => window.__sources.some((s) => s.readyState === EventSource.OPEN),
+      null, { polling: 'raf', timeout: 10_000 });
     const applied = [];
     const visible = await page.$$eval('[data-testid=board-units] tbody tr[data-unit]', (rows) => rows.map((r) => r.dataset.unit));
     for (let round = 0; round < UPDATES; round += 1) {
