@@ -132,7 +132,8 @@ pub async fn write_year(database: &str) -> Result<()> {
                     check_in_warn_at: None,
                     position: None,
                 });
-                rows.push(("all", String::new(), "unit", *unit_id, when, unit));
+                // As the hub addresses a unit's change: to dispatch and the units on its call.
+                rows.push(("units", audience.clone(), "unit", *unit_id, when, unit));
                 let event = ChangeBody::FieldEvent(FieldEvent {
                     entry_id: uuid::Uuid::new_v4().to_string(),
                     unit_id: *unit_id,
