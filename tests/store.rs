@@ -520,3 +520,35 @@ async fn a_note_that_arrives_by_itself_joins_the_stored_incident() {
     let stored = store.incidents().await.unwrap();
     assert_eq!(stored[0].record.notes.len(), 1);
 }
+
+#[wasm_bindgen_test]
+async fn one_page_that_changes_a_record_several_times_keeps_the_newest() {
+    let (store, _) = fresh().await;
+    // A first sync's page: the incident and then its notes, a unit twice (the newer change
+    // first, as a page merged from two sources could hold), and the cursor after them.
+    let page = [
+        incident_change(1, 1, IncidentState::Active),
+        note_change(2, 1, 7),
+        unit_change(4, StatusCode::OnScene),
+        note_change(5, 1, 8),
+        unit_change(3, StatusCode::EnRoute),
+    ];
+    let written = store.apply_changes(&page, 5).await.unwrap();
+    let incidents = store.incidents().await.unwrap();
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].cursor, 5);
+    let notes: Vec<_> = incidents[0].record.notes.iter().map(|n| n.id).collect();
+    assert_eq!(notes, [7, 8]);
+    let units = store.units().await.unwrap();
+    assert_eq!(units.len(), 1);
+    assert_eq!(
+        (units[0].cursor, units[0].record.status),
+        (4, StatusCode::OnScene)
+    );
+    // The screens are handed each record as it stood after each change, in order; the
+    // unit's older change is not among them.
+    let cursors: Vec<_> = written.incidents.iter().map(|i| i.cursor).collect();
+    assert_eq!(cursors, [1, 2, 5]);
+    assert_eq!(written.units.len(), 1);
+    assert_eq!(store.cursor().await.unwrap(), 5);
+}
