@@ -111,13 +111,15 @@ impl AppState {
                 return;
             }
         };
-        let (session, incidents, units, outbox, rejected, delivered) = (
-            store.session().await,
-            store.incidents().await,
-            store.units().await,
-            store.outbox().await,
-            store.rejected().await,
-            store.delivered().await,
+        // Each list is its own read; IndexedDB runs them side by side.
+        let (session, incidents, units, outbox, rejected, delivered, emergencies) = futures::join!(
+            store.session(),
+            store.incidents(),
+            store.units(),
+            store.outbox(),
+            store.rejected(),
+            store.delivered(),
+            store.emergencies(),
         );
         match (session, incidents, units, outbox, rejected, delivered) {
             (Ok(s), Ok(i), Ok(u), Ok(o), Ok(r), Ok(d)) => {
@@ -139,7 +141,7 @@ impl AppState {
                 self.store_error.set(error);
             }
         }
-        match store.emergencies().await {
+        match emergencies {
             Ok(list) => {
                 if self.emergencies.with_untracked(|held| *held != list) {
                     self.emergencies.set(list);

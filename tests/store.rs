@@ -552,3 +552,45 @@ async fn one_page_that_changes_a_record_several_times_keeps_the_newest() {
     assert_eq!(written.units.len(), 1);
     assert_eq!(store.cursor().await.unwrap(), 5);
 }
+
+/// A change of unit `id`.
+fn unit_change_of(id: i64, cursor: u64, status: StatusCode) -> Change {
+    let mut change = unit_change(cursor, status);
+    if let ChangeBody::Unit(unit) = &mut change.body {
+        unit.id = id;
+        unit.callsign = format!("U{id}");
+    }
+    change
+}
+
+#[wasm_bindgen_test]
+async fn a_page_of_many_units_keeps_each_units_newest_copy() {
+    let (store, _) = fresh().await;
+    // The device holds units 1 to 30 as of cursor 100.
+    let held: Vec<_> = (1..=30)
+        .map(|id| unit_change_of(id, 100, StatusCode::Available))
+        .collect();
+    store.apply_changes(&held, 100).await.unwrap();
+    // A page about units 21 to 60: the ones it holds, older (odd) or newer (even), and
+    // 30 it does not hold yet.
+    let page: Vec<_> = (21..=60)
+        .map(|id| match (id <= 30, id % 2 == 0) {
+            (true, false) => unit_change_of(id, 50, StatusCode::OutOfService),
+            _ => unit_change_of(id, 200, StatusCode::OnScene),
+        })
+        .collect();
+    let written = store.apply_changes(&page, 200).await.unwrap();
+    // 5 newer copies of held units and 30 new units; the 5 older copies are not written.
+    assert_eq!(written.units.len(), 35);
+    let units = store.units().await.unwrap();
+    assert_eq!(units.len(), 60);
+    for unit in &units {
+        let id = unit.record.id;
+        let expected = if id <= 20 || (id <= 30 && id % 2 == 1) {
+            (100, StatusCode::Available)
+        } else {
+            (200, StatusCode::OnScene)
+        };
+        assert_eq!((unit.cursor, unit.record.status), expected, "unit {id}");
+    }
+}

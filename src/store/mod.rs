@@ -261,6 +261,9 @@ struct Touched {
     changed: std::collections::BTreeSet<i64>,
 }
 
+/// Past this many records touched, a page first asks which of them the store holds.
+const FEW_KEYS: usize = 16;
+
 /// Only the cursor of a stored record, to compare with a change.
 #[derive(Deserialize)]
 struct CursorOf {
@@ -273,13 +276,32 @@ impl Touched {
         keys: impl Iterator<Item = i64>,
     ) -> Result<Touched> {
         let keys: std::collections::BTreeSet<i64> = keys.collect();
-        let reads = keys
+        // Many records (a first sync, a unit list): which of them the store holds, in one
+        // request, so that only those are read.
+        let held: Vec<i64> = if keys.len() > FEW_KEYS {
+            let stored: Vec<f64> = store
+                .get_all_keys::<f64>()
+                .primitive()?
+                .await?
+                .collect::<std::result::Result<_, _>>()?;
+            stored
+                .into_iter()
+                .map(|key| key as i64)
+                .filter(|key| keys.contains(key))
+                .collect()
+        } else {
+            keys.iter().copied().collect()
+        };
+        let reads = held
             .iter()
             .map(|&key| store.get::<String, _, _>(key as f64).primitive())
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        let rows: Vec<Option<String>> = futures::future::try_join_all(reads).await?;
+        let found: Vec<Option<String>> = futures::future::try_join_all(reads).await?;
+        let mut rows: std::collections::HashMap<i64, Option<String>> =
+            keys.into_iter().map(|key| (key, None)).collect();
+        rows.extend(held.into_iter().zip(found));
         Ok(Touched {
-            rows: keys.into_iter().zip(rows).collect(),
+            rows,
             changed: Default::default(),
         })
     }
