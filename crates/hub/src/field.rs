@@ -70,7 +70,9 @@ pub async fn apply_push(
         records::lock_head(tx, push.actor.agency_id).await?;
     }
     let mut results: Vec<EntryResult> = Vec::with_capacity(push.entries.len());
-    let mut changed = false;
+    // What the entries so far leave for the next one, and the device's last entry written down.
+    let mut known: Option<Known> = None;
+    let mut last_written: Option<u64> = None;
     for (entry, action) in push.entries.iter().zip(&push.actions) {
         // Behind a gap nothing applies: answered without reading the device's records.
         if let Some(waiting) = sync::waiting_behind_gap(&results, entry) {
@@ -78,11 +80,11 @@ pub async fn apply_push(
             continue;
         }
         let (actor, unit_id) = (&push.actor, push.unit_id);
-        let (result, cursor) = if mode == Mode::Together {
-            process(tx, actor, unit_id, entry, action, received_at).await?
+        let processed = if mode == Mode::Together {
+            process(tx, actor, unit_id, entry, action, received_at, &known).await?
         } else {
             tx.savepoint("entry").await?;
-            match process(tx, actor, unit_id, entry, action, received_at).await {
+            match process(tx, actor, unit_id, entry, action, received_at, &known).await {
                 Ok(processed) => {
                     tx.release("entry").await?;
                     processed
@@ -96,20 +98,74 @@ pub async fn apply_push(
                         effect: Effect::default(),
                         head: records::head(tx, actor.agency_id).await?,
                         before: None,
+                        heard: false,
                     };
-                    record(tx, actor, unit_id, entry, recorded, received_at).await?
+                    let (result, cursor, unit) =
+                        record(tx, actor, unit_id, entry, recorded, received_at).await?;
+                    // Without a first read, the next entry reads the device afresh.
+                    let device = known.as_ref().map(|k| k.device);
+                    Processed {
+                        result,
+                        written: true,
+                        after: device.map(|device| (cursor, unit, device)),
+                    }
                 }
                 Err(err) => return Err(err),
             }
         };
-        changed |= cursor.is_some();
-        results.push(result);
+        if processed.written {
+            last_written = Some(entry.seq);
+            // What the next entry sees of the device, the unit and the agency's cursor.
+            known = processed.after.map(|(cursor, unit, device)| Known {
+                device: DeviceState {
+                    last_seq: entry.seq,
+                    owner: Some(device.owner.unwrap_or(actor.user_id)),
+                },
+                head: cursor as i64,
+                unit,
+            });
+        }
+        results.push(processed.result);
     }
-    Ok((results, changed))
+    // The device's number, once for the push: its last entry written down.
+    if let Some(last_seq) = last_written {
+        db::execute!(
+            tx,
+            "INSERT INTO devices (agency_id, client_id, user_id, last_seq, last_seen_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (agency_id, client_id)
+             DO UPDATE SET last_seq = excluded.last_seq, last_seen_at = excluded.last_seen_at",
+            push.actor.agency_id,
+            push.entries[0].client_id,
+            push.actor.user_id,
+            last_seq as i64,
+            received_at
+        )?;
+    }
+    Ok((results, last_written.is_some()))
 }
 
-/// Processes one entry (already checked with `OutboxEntry::check`). Returns its result and
-/// the newest cursor it committed, if any.
+/// What a push knows between its entries of its device, its unit and the agency's newest
+/// cursor: read with its first entry, then kept as each entry changes them. Nothing else
+/// writes them meanwhile: the transaction holds the only writer (SQLite) or the agency's row,
+/// which every write to the agency takes first (PostgreSQL).
+struct Known {
+    device: DeviceState,
+    head: i64,
+    /// The unit as it stands after the last entry.
+    unit: Unit,
+}
+
+/// One entry processed: its result, whether it was written down, and if so the cursor it
+/// reached, the unit as it now stands and the device as it was before it.
+struct Processed {
+    result: EntryResult,
+    written: bool,
+    after: Option<(u64, Unit, DeviceState)>,
+}
+
+/// Processes one entry (already checked with `OutboxEntry::check`), knowing what the entries
+/// before it in its push left (`known`), if any was written down.
 async fn process(
     tx: &mut db::Conn,
     actor: &Actor,
@@ -117,35 +173,38 @@ async fn process(
     entry: &OutboxEntry,
     action: &Action,
     received_at: Millis,
-) -> Result<(EntryResult, Option<u64>), sqlx::Error> {
+    known: &Option<Known>,
+) -> Result<Processed, sqlx::Error> {
     let agency_id = actor.agency_id;
-    // One read for the device's last number, the unit as it stands and the agency's newest
-    // cursor (nothing else writes to the agency while this transaction holds its numbering).
-    let found = db::rows!(
-        tx,
-        fetch_one,
-        DeviceAndUnit,
-        &format!(
-            "SELECT {UNIT_COLUMNS},
-                (SELECT last_seq FROM devices WHERE agency_id = $1 AND client_id = $2) AS last_seq,
-                (SELECT user_id FROM devices WHERE agency_id = $1 AND client_id = $2)
-                    AS device_user,
-                (SELECT last_cursor FROM agencies WHERE id = $1) AS head,
-                EXISTS (SELECT 1 FROM processed_entries WHERE entry_id = $3) AS id_used
-             FROM units WHERE agency_id = $1 AND id = $4"
-        ),
-        agency_id,
-        entry.client_id,
-        entry.id,
-        unit_id
-    )?;
-    let unit = found.unit.into_unit();
-    let device = DeviceState {
-        last_seq: found.last_seq.unwrap_or(0) as u64,
-        owner: found.device_user,
+    let (device, head, unit, id_used) = match known {
+        Some(known) => {
+            let id_used = db::scalar!(
+                tx,
+                fetch_one,
+                bool,
+                "SELECT EXISTS (SELECT 1 FROM processed_entries WHERE entry_id = $1)",
+                entry.id
+            )?;
+            (known.device, known.head, known.unit.clone(), id_used)
+        }
+        None => {
+            let found = read_device_and_unit(tx, agency_id, unit_id, entry).await?;
+            let device = DeviceState {
+                last_seq: found.last_seq.unwrap_or(0) as u64,
+                owner: found.device_user,
+            };
+            let unit = found.unit.into_unit();
+            (device, found.head, unit, found.id_used)
+        }
     };
-    let (decision, event) = match sync::judge(entry, &[], device, actor.user_id, found.id_used) {
-        Judgement::Answer(result) => return Ok((result, None)),
+    let answer = |result| Processed {
+        result,
+        written: false,
+        after: None,
+    };
+    let heard = unit.last_heard_at == Some(received_at);
+    let (decision, event) = match sync::judge(entry, &[], device, actor.user_id, id_used) {
+        Judgement::Answer(result) => return Ok(answer(result)),
         Judgement::Repeat => {
             let seq = entry.seq as i64;
             let first = db::rows!(
@@ -167,7 +226,7 @@ async fn process(
                     Outcome::Rejected
                 },
             });
-            return Ok((sync::repeat(entry, first.as_ref()), None));
+            return Ok(answer(sync::repeat(entry, first.as_ref())));
         }
         Judgement::Refuse(reason) => (Decision::Rejected(reason), Effect::default()),
         Judgement::Apply => match action {
@@ -224,10 +283,44 @@ async fn process(
     let outcome = Recorded {
         decision,
         effect: event,
-        head: found.head,
-        before: Some(unit),
+        head,
+        before: Some(unit.clone()),
+        heard,
     };
-    record(tx, actor, unit_id, entry, outcome, received_at).await
+    let (result, cursor, unit) = record(tx, actor, unit_id, entry, outcome, received_at).await?;
+    Ok(Processed {
+        result,
+        written: true,
+        after: Some((cursor, unit, device)),
+    })
+}
+
+/// One read for the device's last number, the unit as it stands, the agency's newest cursor
+/// and whether the entry's id was ever used.
+async fn read_device_and_unit(
+    tx: &mut db::Conn,
+    agency_id: i64,
+    unit_id: i64,
+    entry: &OutboxEntry,
+) -> Result<DeviceAndUnit, sqlx::Error> {
+    db::rows!(
+        tx,
+        fetch_one,
+        DeviceAndUnit,
+        &format!(
+            "SELECT {UNIT_COLUMNS},
+                (SELECT last_seq FROM devices WHERE agency_id = $1 AND client_id = $2) AS last_seq,
+                (SELECT user_id FROM devices WHERE agency_id = $1 AND client_id = $2)
+                    AS device_user,
+                (SELECT last_cursor FROM agencies WHERE id = $1) AS head,
+                EXISTS (SELECT 1 FROM processed_entries WHERE entry_id = $3) AS id_used
+             FROM units WHERE agency_id = $1 AND id = $4"
+        ),
+        agency_id,
+        entry.client_id,
+        entry.id,
+        unit_id
+    )
 }
 
 /// What an entry decided and did, and the agency's newest cursor before it.
@@ -237,10 +330,13 @@ struct Recorded {
     head: i64,
     /// The unit as it stood before the entry, when it was read.
     before: Option<Unit>,
+    /// Whether the unit was marked heard from at this push's time already.
+    heard: bool,
 }
 
-/// Writes down what became of an entry: its outcome, the device's number, the unit heard
-/// from, and the changes it makes visible. Returns its result and the newest cursor.
+/// Writes down what became of an entry: its outcome, the unit heard from, and the changes it
+/// makes visible (the device's number is written once for its push, by `apply_push`).
+/// Returns its result, the newest cursor and the unit as it now stands.
 async fn record(
     tx: &mut db::Conn,
     actor: &Actor,
@@ -248,20 +344,21 @@ async fn record(
     entry: &OutboxEntry,
     recorded: Recorded,
     received_at: Millis,
-) -> Result<(EntryResult, Option<u64>), sqlx::Error> {
+) -> Result<(EntryResult, u64, Unit), sqlx::Error> {
     let agency_id = actor.agency_id;
     let Recorded {
         decision,
         effect: event,
         head,
         before,
+        heard,
     } = recorded;
     let (outcome, reason) = match decision {
         Decision::Applied => (Outcome::Applied, None),
         Decision::Rejected(reason) => (Outcome::Rejected, Some(reason)),
     };
-    // The entry's outcome, the device's number and the unit heard from now; the last
-    // statement reads the unit back as it now stands.
+    // The entry's outcome and the unit heard from now; the last statement reads the unit
+    // back as it now stands.
     let outcome_text = if outcome == Outcome::Applied {
         "applied"
     } else {
@@ -282,26 +379,24 @@ async fn record(
         outcome_text,
         reason
     )?;
-    db::execute!(
-        tx,
-        "INSERT INTO devices (agency_id, client_id, user_id, last_seq, last_seen_at)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (agency_id, client_id)
-         DO UPDATE SET last_seq = excluded.last_seq, last_seen_at = excluded.last_seen_at",
-        agency_id,
-        entry.client_id,
-        actor.user_id,
-        entry.seq as i64,
-        received_at
-    )?;
-    let unit = db::rows!(
-        tx,
-        fetch_one,
-        UnitRow,
-        &format!("UPDATE units SET last_heard_at = $1 WHERE id = $2 RETURNING {UNIT_COLUMNS}"),
-        received_at,
-        unit_id
-    )?;
+    let unit = if heard {
+        db::rows!(
+            tx,
+            fetch_one,
+            UnitRow,
+            &format!("SELECT {UNIT_COLUMNS} FROM units WHERE id = $1"),
+            unit_id
+        )?
+    } else {
+        db::rows!(
+            tx,
+            fetch_one,
+            UnitRow,
+            &format!("UPDATE units SET last_heard_at = $1 WHERE id = $2 RETURNING {UNIT_COLUMNS}"),
+            received_at,
+            unit_id
+        )?
+    };
     let feed = FieldEvent {
         entry_id: entry.id.clone(),
         unit_id,
@@ -318,7 +413,7 @@ async fn record(
     let unit = unit.into_unit();
     let was_on = before.as_ref().and_then(|b| b.incident_id);
     let audience = records::unit_audience(tx, agency_id, &unit, was_on).await?;
-    let mut changes = vec![(audience, ChangeBody::Unit(unit))];
+    let mut changes = vec![(audience, ChangeBody::Unit(unit.clone()))];
     for incident_id in event.touched {
         changes.push(records::incident_change(tx, agency_id, incident_id).await?);
     }
@@ -340,7 +435,7 @@ async fn record(
         reason,
         expected_seq: None,
     };
-    Ok((result, Some(cursor)))
+    Ok((result, cursor, unit))
 }
 
 /// What the feed shows about an entry, and which incidents it changed.

@@ -94,6 +94,71 @@ async fn the_same_batch_three_times_applies_once() {
     assert_eq!(located[0][0], "1");
 }
 
+/// The hub carries a unit and its device from one entry of a push to the next rather than
+/// reading them again: each entry must still see what the one before it left.
+#[tokio::test]
+async fn each_entry_of_a_push_sees_the_unit_the_one_before_left() {
+    let hub = TestHub::start();
+    let b = board(&hub).await;
+    let breathing = incident(&b, "BREATHING");
+    let assignment = breathing.assignments[0].id;
+    let medic = hub.sign_in("medic1", Some("M12")).await;
+    let dispatch = hub.sign_in("dispatch", None).await;
+    let mut device = Device::new();
+    let here = json!({"latitude": 45.52, "longitude": -122.67, "accuracy_m": 8.0});
+    let batch = vec![
+        device.entry("acknowledge", json!({"assignment_id": assignment})),
+        device.entry("status", json!({"status": "en_route"})),
+        device.entry(
+            "field_note",
+            json!({"incident_id": breathing.id, "text": "Two minutes out"}),
+        ),
+        device.entry("status", json!({"status": "on_scene", "location": here})),
+        // Refused from on scene (allowed from where the unit stood before the push), and
+        // the queue moves on to a status allowed only from on scene.
+        device.entry("status", json!({"status": "en_route"})),
+        device.entry("status", json!({"status": "transporting"})),
+    ];
+    let first = push(&medic, batch).await;
+    assert_eq!(
+        outcomes(&first),
+        [
+            "applied", "applied", "applied", "applied", "rejected", "applied"
+        ]
+    );
+    // Dispatch receives the unit as each entry left it, in order.
+    let copies = unit_changes(&dispatch, b.cursor, "M12").await;
+    let expected = [
+        ("acknowledged", false),
+        ("en_route", false),
+        ("en_route", false),
+        ("on_scene", true),
+        ("on_scene", true),
+        ("transporting", true),
+    ]
+    .map(|(status, located)| (status.to_owned(), located));
+    assert_eq!(copies, expected);
+    // The device's number is the push's last entry: the next push follows on.
+    let next = device.entry("status", json!({"status": "at_hospital"}));
+    assert_eq!(outcomes(&push(&medic, vec![next]).await), ["applied"]);
+    let statuses: Vec<String> = status_history(&hub, "M12")
+        .await
+        .into_iter()
+        .filter(|(_, _, outcome)| outcome == "applied")
+        .map(|(status, _, _)| status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "acknowledged",
+            "en_route",
+            "on_scene",
+            "transporting",
+            "at_hospital"
+        ]
+    );
+}
+
 #[tokio::test]
 async fn concurrent_retries_from_two_connections_apply_once() {
     let hub = TestHub::start();
