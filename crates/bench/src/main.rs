@@ -28,6 +28,9 @@ const FANOUT_LEVELS: [usize; 4] = [100, 1000, 2000, 10_000];
 const FLEET: usize = 2000;
 /// Devices pushing at once in the ingest scenario.
 const INGEST_DEVICES: usize = 16;
+/// Ingest runs a setting, of which the median is the figure: one run on this machine varies by
+/// a quarter from the next.
+const INGEST_RUNS: usize = 5;
 /// Field updates per fan-out level: 50 a second across the fleet for 6 seconds.
 const FANOUT_UPDATES: usize = 300;
 /// How long a fan-out level may take before the rest of its updates count as not delivered.
@@ -481,8 +484,8 @@ where
 /// One server's figures, kept to print side by side.
 #[derive(Default)]
 struct Figures {
-    /// Events per second: unbatched, batched.
-    ingest: Vec<f64>,
+    /// Events per second, each run: unbatched, batched.
+    ingest: Vec<Vec<f64>>,
     fanout: Vec<Result<Fanout>>,
     /// Seconds to drain 1,000 queued actions (the hub only).
     drain_seconds: Option<f64>,
@@ -524,9 +527,15 @@ async fn run(hub_url: &str, hub_pid: u32, pouch: Option<(&str, u32)>) -> Result<
                 .collect()
         };
         for (per_push, pushes) in [(1, 250), (50, 25)] {
-            let rate = ingest(server, fresh(INGEST_DEVICES), per_push, pushes).await?;
-            eprintln!("  {rate:.0} events/s");
-            figures.ingest.push(rate);
+            let mut rates = Vec::with_capacity(INGEST_RUNS);
+            for _ in 0..INGEST_RUNS {
+                // After the sign-ins (and each run), the server's own work winds down first.
+                settle().await;
+                let rate = ingest(server, fresh(INGEST_DEVICES), per_push, pushes).await?;
+                eprintln!("  {rate:.0} events/s");
+                rates.push(rate);
+            }
+            figures.ingest.push(rates);
         }
         if server.kind == Kind::Hub {
             let device = fresh(1).pop().ok_or("no device for the drain")?;
@@ -672,6 +681,33 @@ async fn ingest_only(hub_url: &str) -> Result<()> {
         println!("{per_push} a push: {rate:.0} events/s");
     }
     Ok(())
+}
+
+/// Waits (up to a minute) until the machine is nearly idle over half a second: what a server
+/// still does after the load before (checkpointing its log, compacting) is not charged to the
+/// next measurement.
+async fn settle() {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let Some((busy, all)) = cpu_times() else {
+            return;
+        };
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let Some((busy_after, all_after)) = cpu_times() else {
+            return;
+        };
+        let share = (busy_after - busy) as f64 / (all_after - all).max(1) as f64;
+        if share < 0.10 {
+            return;
+        }
+    }
+}
+
+/// The middle run of some (an odd number).
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    percentile(&sorted, 50.0)
 }
 
 /// Durable status events per second with `INGEST_DEVICES` devices pushing at once.
@@ -882,13 +918,22 @@ fn print_ingest(servers: &[Server], all: &[Figures]) {
         .iter()
         .enumerate()
     {
-        let values: Vec<f64> = all.iter().map(|f| f.ingest[row]).collect();
+        let values: Vec<f64> = all.iter().map(|f| median(&f.ingest[row])).collect();
         let cells: Vec<String> = values.iter().map(|v| format!("{v:.0}")).collect();
         let compared = match values[..] {
             [ours, theirs] => ratio(ours, theirs),
             _ => "n/a".into(),
         };
         println!("| {label} | {} | {compared} |", cells.join(" | "));
+    }
+    println!(
+        "\nEach figure is the median of {INGEST_RUNS} runs, each after the machine had settled:\n"
+    );
+    for (server, figures) in servers.iter().zip(all) {
+        for (label, rates) in ["unbatched", "batched"].iter().zip(&figures.ingest) {
+            let runs: Vec<String> = rates.iter().map(|r| format!("{r:.0}")).collect();
+            println!("- {}, {label}: {}", server.name(), runs.join(" · "));
+        }
     }
 }
 

@@ -73,18 +73,27 @@ pub async fn apply_push(
     // What the entries so far leave for the next one, and the device's last entry written down.
     let mut known: Option<Known> = None;
     let mut last_written: Option<u64> = None;
+    // The changes the entries so far make visible, numbered but not yet stored: they go into
+    // the change log together at the end of the push (or before the head is next read).
+    let mut pending = Pending::default();
+    let agency_id = push.actor.agency_id;
     for (entry, action) in push.entries.iter().zip(&push.actions) {
         // Behind a gap nothing applies: answered without reading the device's records.
         if let Some(waiting) = sync::waiting_behind_gap(&results, entry) {
             results.push(waiting);
             continue;
         }
+        if known.is_none() {
+            // The next entry reads the agency's head from the database.
+            pending.store(tx, agency_id).await?;
+        }
         let (actor, unit_id) = (&push.actor, push.unit_id);
         let processed = if mode == Mode::Together {
-            process(tx, actor, unit_id, entry, action, received_at, &known).await?
+            process(tx, push, entry, action, received_at, &known, &mut pending).await?
         } else {
             tx.savepoint("entry").await?;
-            match process(tx, actor, unit_id, entry, action, received_at, &known).await {
+            let tried = process(tx, push, entry, action, received_at, &known, &mut pending);
+            match tried.await {
                 Ok(processed) => {
                     tx.release("entry").await?;
                     processed
@@ -93,15 +102,34 @@ pub async fn apply_push(
                     tx.roll_back_to("entry").await?;
                     tx.release("entry").await?;
                     tracing::warn!(error = %err, entry = %entry.id, "entry refused by a stored-record constraint");
+                    // What the refused entry had numbered was rolled back with it.
+                    let head = match &known {
+                        Some(known) => {
+                            pending.forget_after(known.head);
+                            known.head
+                        }
+                        None => {
+                            pending.changes.clear();
+                            records::head(tx, actor.agency_id).await?
+                        }
+                    };
                     let recorded = Recorded {
                         decision: Decision::Rejected(format!("{refusal}; it was not applied")),
                         effect: Effect::default(),
-                        head: records::head(tx, actor.agency_id).await?,
+                        head,
                         before: None,
                         heard: false,
                     };
-                    let (result, cursor, unit) =
-                        record(tx, actor, unit_id, entry, recorded, received_at).await?;
+                    let (result, cursor, unit) = record(
+                        tx,
+                        actor,
+                        unit_id,
+                        entry,
+                        recorded,
+                        received_at,
+                        &mut pending,
+                    )
+                    .await?;
                     // Without a first read, the next entry reads the device afresh.
                     let device = known.as_ref().map(|k| k.device);
                     Processed {
@@ -127,6 +155,7 @@ pub async fn apply_push(
         }
         results.push(processed.result);
     }
+    pending.store(tx, agency_id).await?;
     // The device's number, once for the push: its last entry written down.
     if let Some(last_seq) = last_written {
         db::execute!(
@@ -143,6 +172,41 @@ pub async fn apply_push(
         )?;
     }
     Ok((results, last_written.is_some()))
+}
+
+/// Changes numbered after `head` and not yet stored.
+#[derive(Default)]
+struct Pending {
+    head: i64,
+    changes: Vec<(Audience, ChangeBody)>,
+}
+
+impl Pending {
+    /// Numbers `changes` after `head` (the cursor the entries before reached); returns the
+    /// last cursor.
+    fn add(&mut self, head: i64, changes: Vec<(Audience, ChangeBody)>) -> u64 {
+        if self.changes.is_empty() {
+            self.head = head;
+        }
+        debug_assert_eq!(self.head + self.changes.len() as i64, head);
+        self.changes.extend(changes);
+        (self.head + self.changes.len() as i64) as u64
+    }
+
+    /// Drops what was numbered after `cursor` (an entry rolled back to its savepoint).
+    fn forget_after(&mut self, cursor: i64) {
+        let keep = (cursor - self.head).max(0) as usize;
+        self.changes.truncate(keep);
+    }
+
+    /// Stores the changes in the log, in one go, and moves the agency's head past them.
+    async fn store(&mut self, tx: &mut db::Conn, agency_id: i64) -> Result<(), sqlx::Error> {
+        if !self.changes.is_empty() {
+            let changes = std::mem::take(&mut self.changes);
+            records::record_changes_after(tx, agency_id, self.head, changes).await?;
+        }
+        Ok(())
+    }
 }
 
 /// What a push knows between its entries of its device, its unit and the agency's newest
@@ -168,13 +232,14 @@ struct Processed {
 /// before it in its push left (`known`), if any was written down.
 async fn process(
     tx: &mut db::Conn,
-    actor: &Actor,
-    unit_id: i64,
+    push: &Push,
     entry: &OutboxEntry,
     action: &Action,
     received_at: Millis,
     known: &Option<Known>,
+    pending: &mut Pending,
 ) -> Result<Processed, sqlx::Error> {
+    let (actor, unit_id) = (&push.actor, push.unit_id);
     let agency_id = actor.agency_id;
     let (device, head, unit, id_used) = match known {
         Some(known) => {
@@ -287,7 +352,8 @@ async fn process(
         before: Some(unit.clone()),
         heard,
     };
-    let (result, cursor, unit) = record(tx, actor, unit_id, entry, outcome, received_at).await?;
+    let (result, cursor, unit) =
+        record(tx, actor, unit_id, entry, outcome, received_at, pending).await?;
     Ok(Processed {
         result,
         written: true,
@@ -334,9 +400,10 @@ struct Recorded {
     heard: bool,
 }
 
-/// Writes down what became of an entry: its outcome, the unit heard from, and the changes it
-/// makes visible (the device's number is written once for its push, by `apply_push`).
-/// Returns its result, the newest cursor and the unit as it now stands.
+/// Writes down what became of an entry: its outcome and the unit heard from. The changes it
+/// makes visible are numbered into `pending`, which `apply_push` stores with the rest of the
+/// push's, as it writes the device's number once for the push. Returns its result, the
+/// newest cursor and the unit as it now stands.
 async fn record(
     tx: &mut db::Conn,
     actor: &Actor,
@@ -344,6 +411,7 @@ async fn record(
     entry: &OutboxEntry,
     recorded: Recorded,
     received_at: Millis,
+    pending: &mut Pending,
 ) -> Result<(EntryResult, u64, Unit), sqlx::Error> {
     let agency_id = actor.agency_id;
     let Recorded {
@@ -426,7 +494,7 @@ async fn record(
     if !event.quiet {
         changes.push((Audience::Dispatch, ChangeBody::FieldEvent(feed)));
     }
-    let cursor = records::record_changes_after(tx, agency_id, head, changes).await?;
+    let cursor = pending.add(head, changes);
     let result = EntryResult {
         seq: entry.seq,
         id: entry.id.clone(),

@@ -14,16 +14,6 @@ use tenfour_protocol::wire::{ChangeBody, ChangesPage, IncidentState};
 
 const WITHIN: Duration = Duration::from_secs(10);
 
-async fn pull(client: &Client, since: u64) -> ChangesPage {
-    client
-        .ok(
-            Method::GET,
-            &format!("/api/sync/changes?since={since}&limit=500"),
-            None,
-        )
-        .await
-}
-
 /// How many copies of each record (kind and id) a page carries, and its field events.
 fn copies(page: &ChangesPage) -> (BTreeMap<(String, i64), usize>, usize) {
     let mut records = BTreeMap::new();
@@ -67,7 +57,7 @@ async fn a_new_device_starts_from_the_newest_copy_of_each_record_not_the_history
     twenty_presses(&officer, &mut device).await;
     let dispatch = hub.sign_in("dispatch", None).await;
 
-    let first = pull(&dispatch, 0).await;
+    let first = dispatch.pull(0).await;
     let (records, feed) = copies(&first);
     assert!(
         records.values().all(|n| *n == 1),
@@ -89,17 +79,17 @@ async fn a_new_device_starts_from_the_newest_copy_of_each_record_not_the_history
         "the newest copy: the last press"
     );
     // It ends at the head: nothing is missed after it.
-    let after = pull(&dispatch, first.cursor).await;
+    let after = dispatch.pull(first.cursor).await;
     assert!(after.changes.is_empty(), "{:?}", after.changes);
     assert_eq!(after.cursor, first.cursor);
     // The history it replaces is longer.
-    let history = pull(&dispatch, 1).await;
+    let history = dispatch.pull(1).await;
     assert!(history.changes.len() > first.changes.len() + 19);
 
     // A responder's snapshot: its unit and the units on its call, only its own calls, no
     // field feed.
     let medic = hub.sign_in("medic1", Some("M12")).await;
-    let theirs = pull(&medic, 0).await;
+    let theirs = medic.pull(0).await;
     let (records, feed) = copies(&theirs);
     assert_eq!(feed, 0, "the field feed is for dispatchers");
     assert!(records.values().all(|n| *n == 1));
@@ -154,7 +144,7 @@ async fn a_call_closed_half_a_day_ago_is_not_in_a_new_device_s_snapshot() {
             .collect()
     };
     // Closed a moment ago: still shown (the crew may still be reading it).
-    let now = incidents(&pull(&dispatch, 0).await);
+    let now = incidents(&dispatch.pull(0).await);
     assert!(
         now.contains(&(closing.id, IncidentState::Closed)),
         "{now:?}"
@@ -171,7 +161,7 @@ async fn a_call_closed_half_a_day_ago_is_not_in_a_new_device_s_snapshot() {
         ),
     )
     .await;
-    let later = incidents(&pull(&dispatch, 0).await);
+    let later = incidents(&dispatch.pull(0).await);
     assert!(
         !later.iter().any(|(id, _)| *id == closing.id),
         "closed 13 h ago: left out ({later:?})"
@@ -188,9 +178,9 @@ async fn history_older_than_kept_is_dropped_and_a_device_that_far_behind_starts_
     let officer = hub.sign_in("officer3", Some("P11")).await;
     let mut device = Device::new();
     let dispatch = hub.sign_in("dispatch", None).await;
-    let behind = pull(&dispatch, 0).await.cursor;
+    let behind = dispatch.pull(0).await.cursor;
     twenty_presses(&officer, &mut device).await;
-    let head = pull(&dispatch, behind).await.cursor;
+    let head = dispatch.pull(behind).await.cursor;
 
     // Keep nothing older than now: at start the hub drops every replaced copy and every
     // field event recorded before it.
@@ -211,7 +201,7 @@ async fn history_older_than_kept_is_dropped_and_a_device_that_far_behind_starts_
     // The device that stopped before the presses cannot replay them: it gets the newest
     // copies, up to the head.
     let dispatch = hub.sign_in("dispatch", None).await;
-    let caught_up = pull(&dispatch, behind).await;
+    let caught_up = dispatch.pull(behind).await;
     assert_eq!(caught_up.cursor, head);
     let (records, _) = copies(&caught_up);
     assert!(records.values().all(|n| *n == 1));
@@ -236,7 +226,7 @@ async fn history_older_than_kept_is_dropped_and_a_device_that_far_behind_starts_
             device.entry("status", json!({"status": "out_of_service"})),
         ])
         .await;
-    let next = pull(&dispatch, head).await;
+    let next = dispatch.pull(head).await;
     assert!(next.changes.iter().any(|c| matches!(
         &c.body,
         ChangeBody::Unit(u) if u.callsign == "P11" && u.status.as_str() == "out_of_service"
@@ -296,7 +286,7 @@ async fn a_note_travels_as_itself_however_many_notes_the_call_has() {
             .await;
         assert!(status.is_success(), "{status}: {body}");
     }
-    let before = pull(&dispatch, 0).await.cursor;
+    let before = dispatch.pull(0).await.cursor;
     // The 200th: a note from the crew on the call.
     let medic = hub.sign_in("medic1", Some("M12")).await;
     let mut device = Device::new();
@@ -308,7 +298,7 @@ async fn a_note_travels_as_itself_however_many_notes_the_call_has() {
         .await;
 
     // What the crew's devices and the board are sent: the note, not the call with 200 notes.
-    let page = pull(&medic, before).await;
+    let page = medic.pull(before).await;
     let note = page
         .changes
         .iter()
@@ -322,7 +312,7 @@ async fn a_note_travels_as_itself_however_many_notes_the_call_has() {
             .any(|c| matches!(&c.body, ChangeBody::Incident(_))),
         "no new copy of the incident"
     );
-    let whole = rebuilt(&pull(&medic, 0).await, call);
+    let whole = rebuilt(&medic.pull(0).await, call);
     let whole_bytes = serde_json::to_string(&whole).unwrap().len();
     assert!(
         whole_bytes > 50 * note_bytes,
@@ -344,6 +334,6 @@ async fn a_note_travels_as_itself_however_many_notes_the_call_has() {
     // Compaction keeps what the snapshot needs: the notes no copy of the call shows yet.
     hub.restart_with(&["--keep-changes", "0"]);
     let dispatch = hub.sign_in("dispatch", None).await;
-    let after = rebuilt(&pull(&dispatch, 0).await, call);
+    let after = rebuilt(&dispatch.pull(0).await, call);
     assert_eq!(after.notes, whole.notes);
 }

@@ -53,6 +53,29 @@ async fn status_history(hub: &TestHub, callsign: &str) -> Vec<(String, i64, Stri
         .collect()
 }
 
+/// M12 on the BREATHING call: the board as dispatch first sees it, the incident, M12's
+/// assignment, and M12's medic and a dispatcher signed in.
+struct Scene {
+    board: Board,
+    incident_id: i64,
+    assignment: i64,
+    medic: Client,
+    dispatch: Client,
+}
+
+async fn m12_on_breathing(hub: &TestHub) -> Scene {
+    let board = board(hub).await;
+    let breathing = incident(&board, "BREATHING");
+    let (incident_id, assignment) = (breathing.id, breathing.assignments[0].id);
+    Scene {
+        board,
+        incident_id,
+        assignment,
+        medic: hub.sign_in("medic1", Some("M12")).await,
+        dispatch: hub.sign_in("dispatch", None).await,
+    }
+}
+
 #[tokio::test]
 async fn the_same_batch_three_times_applies_once() {
     let hub = TestHub::start();
@@ -99,11 +122,13 @@ async fn the_same_batch_three_times_applies_once() {
 #[tokio::test]
 async fn each_entry_of_a_push_sees_the_unit_the_one_before_left() {
     let hub = TestHub::start();
-    let b = board(&hub).await;
-    let breathing = incident(&b, "BREATHING");
-    let assignment = breathing.assignments[0].id;
-    let medic = hub.sign_in("medic1", Some("M12")).await;
-    let dispatch = hub.sign_in("dispatch", None).await;
+    let Scene {
+        board: b,
+        incident_id,
+        assignment,
+        medic,
+        dispatch,
+    } = m12_on_breathing(&hub).await;
     let mut device = Device::new();
     let here = json!({"latitude": 45.52, "longitude": -122.67, "accuracy_m": 8.0});
     let batch = vec![
@@ -111,7 +136,7 @@ async fn each_entry_of_a_push_sees_the_unit_the_one_before_left() {
         device.entry("status", json!({"status": "en_route"})),
         device.entry(
             "field_note",
-            json!({"incident_id": breathing.id, "text": "Two minutes out"}),
+            json!({"incident_id": incident_id, "text": "Two minutes out"}),
         ),
         device.entry("status", json!({"status": "on_scene", "location": here})),
         // Refused from on scene (allowed from where the unit stood before the push), and
@@ -157,6 +182,92 @@ async fn each_entry_of_a_push_sees_the_unit_the_one_before_left() {
             "at_hospital"
         ]
     );
+}
+
+/// An entry the stored records refuse (a rule added to the database that the hub's own checks
+/// do not know) is recorded as rejected with its reason; the entries around it in the push
+/// apply in order, and dispatch receives every change they made, numbered without a gap.
+#[tokio::test]
+async fn an_entry_the_database_refuses_is_rejected_and_the_rest_of_its_push_applies() {
+    let hub = TestHub::start();
+    let Scene {
+        board: b,
+        incident_id,
+        assignment,
+        medic,
+        dispatch,
+    } = m12_on_breathing(&hub).await;
+    hub.execute("CREATE UNIQUE INDEX notes_said_once ON notes (text) WHERE text LIKE 'once:%'")
+        .await
+        .unwrap();
+    let mut device = Device::new();
+    let note = |device: &mut Device, text: &str| {
+        device.entry(
+            "field_note",
+            json!({"incident_id": incident_id, "text": text}),
+        )
+    };
+    let batch = vec![
+        device.entry("acknowledge", json!({"assignment_id": assignment})),
+        device.entry("status", json!({"status": "en_route"})),
+        note(&mut device, "once: gate code 4411"),
+        note(&mut device, "once: gate code 4411"),
+        device.entry("status", json!({"status": "on_scene"})),
+        note(&mut device, "Patient conscious"),
+    ];
+    let first = push(&medic, batch).await;
+    assert_eq!(
+        outcomes(&first),
+        [
+            "applied", "applied", "applied", "rejected", "applied", "applied"
+        ]
+    );
+    let reason = first.results[3].reason.clone().unwrap_or_default();
+    assert!(reason.contains("not applied"), "{reason}");
+    let notes = query(
+        &hub,
+        "SELECT text FROM notes WHERE source = 'field' ORDER BY id",
+    )
+    .await;
+    let texts: Vec<&str> = notes.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(texts, ["once: gate code 4411", "Patient conscious"]);
+    // Dispatch receives the push's changes numbered one after another, the unit as each
+    // entry left it, and the refused entry in the field feed with its reason.
+    let page = dispatch.pull(b.cursor).await;
+    let cursors: Vec<u64> = page.changes.iter().map(|c| c.cursor).collect();
+    let expected: Vec<u64> = (b.cursor + 1..=b.cursor + cursors.len() as u64).collect();
+    assert_eq!(cursors, expected);
+    let statuses: Vec<String> = page
+        .changes
+        .iter()
+        .filter_map(|c| match &c.body {
+            ChangeBody::Unit(u) if u.callsign == "M12" => Some(u.status.as_str().to_owned()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "acknowledged",
+            "en_route",
+            "en_route",
+            "en_route",
+            "on_scene",
+            "on_scene"
+        ]
+    );
+    let refused: Vec<_> = page
+        .changes
+        .iter()
+        .filter_map(|c| match &c.body {
+            ChangeBody::FieldEvent(e) if e.reason.is_some() => Some(e.entry_id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused, [first.results[3].id.clone()]);
+    // The device's next push follows on.
+    let next = device.entry("status", json!({"status": "transporting"}));
+    assert_eq!(outcomes(&push(&medic, vec![next]).await), ["applied"]);
 }
 
 #[tokio::test]
@@ -799,14 +910,10 @@ fn new_incident() -> Value {
 
 /// The copies of a unit a client may pull after `since`: (status, has a position).
 async fn unit_changes(client: &Client, since: u64, callsign: &str) -> Vec<(String, bool)> {
-    let page: ChangesPage = client
-        .ok(
-            Method::GET,
-            &format!("/api/sync/changes?since={since}&limit=500"),
-            None,
-        )
-        .await;
-    page.changes
+    client
+        .pull(since)
+        .await
+        .changes
         .into_iter()
         .filter_map(|c| match c.body {
             ChangeBody::Unit(u) if u.callsign == callsign => {

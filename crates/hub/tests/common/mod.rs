@@ -338,6 +338,16 @@ impl Client {
         self.send(Method::POST, path, Some(body)).await
     }
 
+    /// One page (up to 500) of the changes this client may pull after `since`.
+    pub async fn pull(&self, since: u64) -> tenfour_protocol::wire::ChangesPage {
+        self.ok(
+            Method::GET,
+            &format!("/api/sync/changes?since={since}&limit=500"),
+            None,
+        )
+        .await
+    }
+
     /// Pushes outbox entries; the hub's answer for each.
     pub async fn push(&self, entries: Vec<Value>) -> tenfour_protocol::wire::PushResponse {
         self.ok(
