@@ -447,24 +447,23 @@ async fn record(
         outcome_text,
         reason
     )?;
-    let unit = if heard {
-        db::rows!(
+    // (An update and a read cost less than one update `RETURNING`, which SQLite runs through
+    // a temporary table.)
+    if !heard {
+        db::execute!(
             tx,
-            fetch_one,
-            UnitRow,
-            &format!("SELECT {UNIT_COLUMNS} FROM units WHERE id = $1"),
-            unit_id
-        )?
-    } else {
-        db::rows!(
-            tx,
-            fetch_one,
-            UnitRow,
-            &format!("UPDATE units SET last_heard_at = $1 WHERE id = $2 RETURNING {UNIT_COLUMNS}"),
+            "UPDATE units SET last_heard_at = $1 WHERE id = $2",
             received_at,
             unit_id
-        )?
-    };
+        )?;
+    }
+    let unit = db::rows!(
+        tx,
+        fetch_one,
+        UnitRow,
+        &format!("SELECT {UNIT_COLUMNS} FROM units WHERE id = $1"),
+        unit_id
+    )?;
     let feed = FieldEvent {
         entry_id: entry.id.clone(),
         unit_id,
@@ -729,18 +728,26 @@ async fn status(
         )?;
     }
     if !p.status.is_committed() {
-        // Available or out of service: the unit is done with whatever it was on.
-        let cleared = db::scalar!(
+        // Available or out of service: the unit is done with whatever it was on. Most often
+        // it is on nothing, and a read is all it takes to know.
+        let open = db::scalar!(
             tx,
             fetch_all,
             i64,
-            "UPDATE assignments SET cleared_at = $1
-             WHERE unit_id = $2 AND cleared_at IS NULL AND cancelled_at IS NULL
-             RETURNING incident_id",
-            entry.at,
+            "SELECT incident_id FROM assignments
+             WHERE unit_id = $1 AND cleared_at IS NULL AND cancelled_at IS NULL",
             unit_id
         )?;
-        effect.touched.extend(cleared);
+        if !open.is_empty() {
+            db::execute!(
+                tx,
+                "UPDATE assignments SET cleared_at = $1
+                 WHERE unit_id = $2 AND cleared_at IS NULL AND cancelled_at IS NULL",
+                entry.at,
+                unit_id
+            )?;
+        }
+        effect.touched.extend(open);
     } else if let Some(incident) = incident_id {
         effect.touched.push(incident);
     }

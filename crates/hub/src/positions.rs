@@ -17,18 +17,23 @@ pub async fn record(
     fix: &Fix,
     received_at: Millis,
 ) -> Result<Option<i64>, sqlx::Error> {
+    // Read, then insert: cheaper than one insert `RETURNING`, which SQLite runs through a
+    // temporary table.
     let emergency: Option<i64> = db::scalar!(
         conn,
-        fetch_one,
-        Option<i64>,
+        fetch_optional,
+        i64,
+        "SELECT id FROM emergencies WHERE unit_id = $1 AND ended_at IS NULL",
+        unit_id
+    )?;
+    db::execute!(
+        conn,
         "INSERT INTO positions
          (agency_id, unit_id, emergency_id, at, received_at, latitude, longitude, accuracy_m)
-         VALUES ($1, $2, (SELECT id FROM emergencies WHERE unit_id = $3 AND ended_at IS NULL),
-                 $4, $5, $6, $7, $8)
-         RETURNING emergency_id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         agency_id,
         unit_id,
-        unit_id,
+        emergency,
         fix.at,
         received_at,
         fix.latitude,
