@@ -30,9 +30,37 @@ pub struct Ingest {
 
 impl Ingest {
     /// Starts the ingest task; it ends when the last handle is dropped.
+    ///
+    /// On SQLite the writer runs statements in the calling thread, so the task gets a
+    /// thread of its own: the runtime's workers stay free to take in the next pushes while a
+    /// group is written, and the next group is larger for it. (PostgreSQL's connections wait
+    /// on the network and belong with the runtime.)
     pub fn start(writer: db::Pool, reader: db::Pool, live: Arc<Live>) -> Ingest {
         let (queue, waiting) = mpsc::channel(QUEUE);
-        tokio::spawn(run(waiting, writer, reader, live));
+        let runtime = tokio::runtime::Handle::current();
+        if !matches!(writer, db::Pool::SqliteWriter(_)) {
+            tokio::spawn(run(waiting, writer, reader, live, runtime));
+            return Ingest { queue };
+        }
+        let own = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build();
+        match own {
+            Ok(own) => {
+                let thread = std::thread::Builder::new().name("ingest".into());
+                let started = thread.spawn(move || {
+                    own.block_on(run(waiting, writer, reader, live, runtime));
+                });
+                if let Err(err) = started {
+                    // Pushes are answered 503 (the queue has no reader) rather than lost.
+                    tracing::error!(error = %err, "cannot start the ingest thread");
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "no runtime for the ingest thread; ingest runs on the hub's");
+                tokio::spawn(run(waiting, writer, reader, live, runtime));
+            }
+        }
         Ingest { queue }
     }
 
@@ -52,6 +80,7 @@ async fn run(
     writer: db::Pool,
     reader: db::Pool,
     live: Arc<Live>,
+    runtime: tokio::runtime::Handle,
 ) {
     while let Some(first) = waiting.recv().await {
         let mut entries = first.0.entries.len();
@@ -91,7 +120,7 @@ async fn run(
         changed.dedup();
         for agency_id in changed {
             let (live, reader) = (live.clone(), reader.clone());
-            tokio::spawn(async move { live.publish(&reader, agency_id).await });
+            runtime.spawn(async move { live.publish(&reader, agency_id).await });
         }
     }
 }
