@@ -94,6 +94,10 @@ test('with the network off, the call\'s map draws streets, the call and the crew
   await expect(page.getByTestId('map-pack')).toContainText('Map stored on this device', { timeout: 30_000 });
   expect(await storedDigest(page)).toEqual(await hubDigest(dispatcher));
   await page.getByTestId('new-assignment').getByRole('button', { name: 'Acknowledge' }).click();
+  // The crew sees the acknowledgement reach dispatch before the signal goes (a reload within
+  // the moment of the tap, before it is saved, would bring the alert back).
+  await expect(page.getByTestId('toast')).toHaveAttribute('data-state', 'delivered');
+  await expect(page.getByTestId('new-assignment')).toHaveCount(0);
 
   await context.setOffline(true);
   await page.goto(`/incident/${call.id}`);
