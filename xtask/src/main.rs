@@ -564,7 +564,9 @@ fn bench() -> Result<(), String> {
     sh::banner("a year of history: a new device's first sync, before and after compaction");
     let history = history_table(&root, &tools, (&hub_bin, &bench_bin), &scratch);
     report.push_str(&hub_figures?);
-    report.push_str(&device_table(&device?)?);
+    let device = device?;
+    report.push_str(&device_table(&device)?);
+    report.push_str(&storage_table(&device)?);
     report.push_str(&accessibility?);
     report.push_str(&scaled?);
     report.push_str(&history?);
@@ -891,6 +893,11 @@ fn transfer_table(
 /// A number from a `PREFIX {json}` line of the browser benchmark's output.
 fn bench_field(output: &str, prefix: &str, name: &str) -> Option<f64> {
     let line = output.lines().find_map(|l| l.trim().strip_prefix(prefix))?;
+    json_number(line, name)
+}
+
+/// A number at the top of a one-line JSON object.
+fn json_number(line: &str, name: &str) -> Option<f64> {
     let key = format!("\"{name}\":");
     line.split(&key)
         .nth(1)?
@@ -960,6 +967,56 @@ fn device_table(output: &str) -> Result<String, String> {
          durable write, both: from a real tap on a button to the IndexedDB commit (about 12 ms of \
          it is Chromium rendering a frame after the input event before IndexedDB runs).\n",
     );
+    Ok(table)
+}
+
+/// A responder's device over 10,000 calls (`BENCH_STORAGE_ROUND {json}` a thousand), and a
+/// note's change beside the whole incident (`BENCH_STORAGE {json}`).
+fn storage_table(output: &str) -> Result<String, String> {
+    let rounds: Vec<&str> = output
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("BENCH_STORAGE_ROUND "))
+        .collect();
+    let notes = |name: &str| bench_field(output, "BENCH_STORAGE ", name);
+    let (Some(note), Some(whole)) = (notes("note_change_bytes"), notes("whole_incident_bytes"))
+    else {
+        return Err("the storage benchmark printed no figures".into());
+    };
+    let n = |line: &str, name: &str| json_number(line, name).unwrap_or(f64::NAN);
+    let mut table = String::from(
+        "
+### A responder's device as calls come and go (Chromium, phone viewport)
+
+         Calls dispatched to one unit and closed, a thousand at a time. After each thousand the          device's clock moves on 13 hours (it keeps a closed call for 12) and the next change          makes it sync. Bytes: the records' JSON in the device's IndexedDB; on disk:          Chromium's own estimate of what IndexedDB takes.
+
+         | calls so far | at the thousand's end: incidents / records / bytes | on disk |          after forgetting: incidents / records / bytes | on disk |
+         |---:|---:|---:|---:|---:|
+",
+    );
+    for line in &rounds {
+        table.push_str(&format!(
+            "| {:.0} | {:.0} / {:.0} / {} | {} | {:.0} / {:.0} / {} | {} |
+",
+            n(line, "incidents_so_far"),
+            n(line, "peak_incidents"),
+            n(line, "peak_records"),
+            kb(n(line, "peak_bytes") as u64),
+            kb(n(line, "peak_on_disk") as u64),
+            n(line, "incidents"),
+            n(line, "records"),
+            kb(n(line, "bytes") as u64),
+            kb(n(line, "on_disk") as u64),
+        ));
+    }
+    table.push_str(&format!(
+        "
+A field note's change, on an incident holding {:.0} notes: **{:.0} bytes**. The whole          incident with its notes, which every note change carried before notes travelled as          themselves: {:.0} bytes ({:.0}×).
+",
+        notes("notes_on_incident").unwrap_or(f64::NAN),
+        note,
+        whole,
+        whole / note
+    ));
     Ok(table)
 }
 

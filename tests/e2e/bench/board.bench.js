@@ -7,9 +7,6 @@
 //   showing the new status, for status changes sent one at a time.
 // Prints "BENCH_BOARD {json}" for cargo xtask bench.
 const crypto = require('crypto');
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
 const { test, expect } = require('@playwright/test');
 const { OwnHub, PASSWORD } = require('../specs/hub');
 
@@ -56,9 +53,7 @@ async function boardShown(page) {
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 test('board figures', async ({ browser, playwright }) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tenfour-board-bench-'));
-  const seed = path.join(dir, 'agency.json');
-  fs.writeFileSync(seed, JSON.stringify({
+  const hub = OwnHub.withAgency({
     slug: 'board-bench',
     name: 'Board Benchmark Agency',
     users: [
@@ -66,8 +61,7 @@ test('board figures', async ({ browser, playwright }) => {
       { username: 'board-medic', display_name: 'Board Medic', role: 'responder', password: PASSWORD },
     ],
     units: Array.from({ length: UNITS }, (_, i) => ({ callsign: callsign(i), kind: 'ems' })),
-  }));
-  const hub = new OwnHub(process.env.TENFOUR_DIST, ['--seed', seed]);
+  });
   await hub.start();
   try {
     const request = await playwright.request.newContext({ baseURL: hub.url });

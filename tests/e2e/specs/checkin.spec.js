@@ -3,9 +3,6 @@
 // clock while that answer is stuck on the phone (through a hub SIGKILL); once the network returns the check-in
 // arrives once and the alarm comes down; a dispatcher can escalate an unanswered unit to an
 // emergency, and check a unit in heard by radio.
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
 const { test, expect } = require('@playwright/test');
 const { Dispatcher, OwnHub, PASSWORD } = require('./hub');
 
@@ -24,9 +21,7 @@ const seed = {
 
 let hub;
 test.beforeAll(async () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tenfour-timer-')), 'timer.json');
-  fs.writeFileSync(file, JSON.stringify(seed));
-  hub = new OwnHub(process.env.TENFOUR_DIST, ['--seed', file]);
+  hub = OwnHub.withAgency(seed);
   await hub.start();
 });
 test.afterAll(async () => { await hub.kill(); });

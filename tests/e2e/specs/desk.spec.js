@@ -3,7 +3,6 @@
 // a P1 nobody acknowledged are flagged; priorities are in colour and words; a unit can be
 // taken off a call; N opens the new-incident form and Escape closes it.
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
 const { test, expect } = require('@playwright/test');
 const { OwnHub } = require('./hub');
@@ -26,9 +25,7 @@ const seed = {
 
 let hub;
 test.beforeAll(async () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tenfour-desk-')), 'busy.json');
-  fs.writeFileSync(file, JSON.stringify(seed));
-  hub = new OwnHub(process.env.TENFOUR_DIST, ['--seed', file]);
+  hub = OwnHub.withAgency(seed);
   await hub.start();
 });
 test.afterAll(async () => { await hub.kill(); });

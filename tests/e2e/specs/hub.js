@@ -86,6 +86,13 @@ class OwnHub {
     this.extraArgs = extraArgs;
   }
 
+  /** A hub of its own whose database starts with the agency `seed` (a seed document). */
+  static withAgency(seed) {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tenfour-seed-')), `${seed.slug}.json`);
+    fs.writeFileSync(file, JSON.stringify(seed));
+    return new OwnHub(process.env.TENFOUR_DIST, ['--seed', file]);
+  }
+
   async start() {
     this.process = spawn(process.env.TENFOUR_HUB_BIN, ['--bind', this.bind, '--database', path.join(this.dir, 'hub.db'), '--dist', this.dist, '--demo', ...this.extraArgs],
       { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, RUST_LOG: 'warn' } });
