@@ -984,19 +984,18 @@ fn storage_table(output: &str) -> Result<String, String> {
     };
     let n = |line: &str, name: &str| json_number(line, name).unwrap_or(f64::NAN);
     let mut table = String::from(
-        "
-### A responder's device as calls come and go (Chromium, phone viewport)
-
-         Calls dispatched to one unit and closed, a thousand at a time. After each thousand the          device's clock moves on 13 hours (it keeps a closed call for 12) and the next change          makes it sync. Bytes: the records' JSON in the device's IndexedDB; on disk:          Chromium's own estimate of what IndexedDB takes.
-
-         | calls so far | at the thousand's end: incidents / records / bytes | on disk |          after forgetting: incidents / records / bytes | on disk |
-         |---:|---:|---:|---:|---:|
-",
+        "\n### A responder's device as calls come and go (Chromium, phone viewport)\n\n\
+         Calls dispatched to one unit and closed, a thousand at a time. After each thousand the \
+         device's clock moves on 13 hours (it keeps a closed call for 12) and the next change \
+         makes it sync. Bytes: the records' JSON in the device's IndexedDB; on disk: \
+         Chromium's own estimate of what IndexedDB takes.\n\n\
+         | calls so far | at the thousand's end: incidents / records / bytes | on disk | \
+         after forgetting: incidents / records / bytes | on disk |\n\
+         |---:|---:|---:|---:|---:|\n",
     );
     for line in &rounds {
         table.push_str(&format!(
-            "| {:.0} | {:.0} / {:.0} / {} | {} | {:.0} / {:.0} / {} | {} |
-",
+            "| {:.0} | {:.0} / {:.0} / {} | {} | {:.0} / {:.0} / {} | {} |\n",
             n(line, "incidents_so_far"),
             n(line, "peak_incidents"),
             n(line, "peak_records"),
@@ -1009,9 +1008,9 @@ fn storage_table(output: &str) -> Result<String, String> {
         ));
     }
     table.push_str(&format!(
-        "
-A field note's change, on an incident holding {:.0} notes: **{:.0} bytes**. The whole          incident with its notes, which every note change carried before notes travelled as          themselves: {:.0} bytes ({:.0}×).
-",
+        "\nA field note's change, on an incident holding {:.0} notes: **{:.0} bytes**. The whole \
+         incident with its notes, which every note change carried before notes travelled as \
+         themselves: {:.0} bytes ({:.0}×).\n",
         notes("notes_on_incident").unwrap_or(f64::NAN),
         note,
         whole,
